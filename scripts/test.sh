@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every suite: lint and format (Biome), types (tsc), workflows (actionlint), then vitest
+# (unit, integration and end-to-end with real Alertmanager, Prometheus, act and Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
+
+echo "== biome"; npx biome check .
+echo "== tsc"; npx tsc --noEmit
+echo "== actionlint"; actionlint -color=never .github/workflows/*.yml
+echo "== vitest"; npx vitest run "$@"

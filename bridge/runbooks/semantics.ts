@@ -1,0 +1,85 @@
+/**
+ * @module
+ * Checks the schema cannot express: globs, regexes, cron expressions and time zones
+ * must compile, approval needs an environment. All of it is caught when a runbook is
+ * loaded, never when an alert arrives.
+ */
+import { Cron } from "croner";
+import { checkGlobs } from "./globs.js";
+import type { Globs, Runbook } from "./runbook.types.js";
+
+export interface SemanticError {
+  segments: (string | number)[];
+  message: string;
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cronProblem(expression: string, timezone: string): string | undefined {
+  if (expression.trim().split(/\s+/).length !== 5) {
+    return `"${expression}" is not a five-field cron expression (minute hour day-of-month month day-of-week, e.g. "0 2 * * 6")`;
+  }
+  try {
+    new Cron(expression, { timezone, paused: true });
+    return undefined;
+  } catch (error) {
+    return `"${expression}" is not a valid cron expression: ${(error as Error).message}`;
+  }
+}
+
+function regexProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (error) {
+    return `"${pattern}" is not a valid regular expression: ${(error as Error).message}`;
+  }
+}
+
+export function checkSemantics(runbook: Runbook): SemanticError[] {
+  const errors: SemanticError[] = [];
+  const globs = (segments: (string | number)[], value: Globs | undefined) => {
+    const problem = value === undefined ? undefined : checkGlobs(value);
+    if (problem) errors.push({ segments, message: problem });
+  };
+
+  globs(["match", "alertname"], runbook.match.alertname);
+  for (const [name, value] of Object.entries(runbook.match.labels ?? {}))
+    globs(["match", "labels", name], value);
+  for (const [name, value] of Object.entries(runbook.match.annotations ?? {}))
+    globs(["match", "annotations", name], value);
+  globs(["target", "allow"], runbook.target?.allow);
+
+  const pattern = runbook.target?.pattern;
+  const patternProblem = pattern === undefined ? undefined : regexProblem(pattern);
+  if (patternProblem) errors.push({ segments: ["target", "pattern"], message: patternProblem });
+
+  (runbook.guards?.blackout ?? []).forEach((window, index) => {
+    const zone = window.timezone ?? "UTC";
+    if (!isTimeZone(zone)) {
+      errors.push({
+        segments: ["guards", "blackout", index, "timezone"],
+        message: `"${zone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
+      });
+      return;
+    }
+    const problem = cronProblem(window.cron, zone);
+    if (problem) errors.push({ segments: ["guards", "blackout", index, "cron"], message: problem });
+  });
+
+  if (runbook.mode === "approval" && !runbook.environment) {
+    errors.push({
+      segments: ["environment"],
+      message:
+        "mode approval needs an environment: name the GitHub environment whose required reviewers approve the remediate job",
+    });
+  }
+  return errors;
+}

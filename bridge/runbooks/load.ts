@@ -39,9 +39,10 @@ export function parseRunbookText(text: string, file: string): LoadResult {
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => {
-        const position = error.linePos?.[0];
+        // linePos is only filled in with prettyErrors, which would also rewrite the message.
+        const position = lines.linePos(error.pos[0]);
         return new RunbookProblem(
-          { file, path: "", line: position?.line, column: position?.col },
+          { file, path: "", line: position.line, column: position.col },
           `YAML syntax: ${error.message.split("\n")[0]}`,
         );
       }),

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { positionOfExample } from "./example-position.js";
+import { positionOfExample, positionOfField } from "./example-position.js";
 import { checkExamples } from "./examples.js";
 import { listRunbookFiles, parseRunbookText } from "./load.js";
 import type { LoadedRunbook } from "./loaded-runbook.js";
@@ -53,7 +53,7 @@ export function buildRunbookSet(sources: readonly RunbookSource[], commitSha?: s
     if (earlier) {
       problems.push(
         new RunbookProblem(
-          { file: loaded.file, path: "name" },
+          positionOfField(loaded.file, texts.get(loaded) ?? "", ["name"]),
           `duplicate runbook name "${name}" (also in ${earlier})`,
         ),
       );

@@ -1,0 +1,175 @@
+/**
+ * @module
+ * Every table of the bridge's SQLite database. camelCase properties, snake_case columns.
+ * Cooldown and rate limits are derived from `executions`, never kept as counters, so
+ * there is one truth to audit. Uniqueness of an alert occurrence is enforced here, by
+ * the database, not by process memory.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Last known state of each alert occurrence (fingerprint + startsAt). */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    fingerprint: text("fingerprint").notNull(),
+    startsAt: text("starts_at").notNull(),
+    alertname: text("alertname").notNull(),
+    status: text("status", { enum: ["firing", "resolved"] }).notNull(),
+    labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    annotations: text("annotations", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    endsAt: text("ends_at"),
+    firstReceivedAt: integer("first_received_at").notNull(),
+    lastReceivedAt: integer("last_received_at").notNull(),
+    /** How many times Alertmanager delivered it (HA peers, retries, repeat_interval). */
+    deliveries: integer("deliveries").notNull().default(1),
+    resolvedAt: integer("resolved_at"),
+  },
+  (table) => [uniqueIndex("alerts_occurrence").on(table.fingerprint, table.startsAt)],
+);
+
+export const executionStates = [
+  "suppressed",
+  "dry_run",
+  "notified",
+  "pending",
+  "dispatched",
+  "queued",
+  "awaiting_approval",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "dispatch_failed",
+] as const;
+export type ExecutionState = (typeof executionStates)[number];
+
+/** One decision per alert occurrence (or per Alertmanager group, for group runbooks). */
+export const executions = sqliteTable(
+  "executions",
+  {
+    id: text("id").primaryKey(),
+    /** fingerprint@startsAt, or group:<runbook>:<groupKey>@<startsAt>: the occurrence this execution answers. */
+    occurrenceKey: text("occurrence_key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    startsAt: text("starts_at").notNull(),
+    groupKey: text("group_key").notNull().default(""),
+    alertname: text("alertname").notNull(),
+    severity: text("severity").notNull(),
+    runbook: text("runbook"),
+    /** sha256 of the runbook file that decided, and the set's Git commit when known. */
+    runbookHash: text("runbook_hash"),
+    runbookSha: text("runbook_sha"),
+    target: text("target"),
+    mode: text("mode"),
+    state: text("state", { enum: executionStates }).notNull(),
+    /** Which guard said no (suppressed), or the mode that recorded without dispatching. */
+    guard: text("guard"),
+    reason: text("reason").notNull(),
+    alert: text("alert", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    runId: integer("run_id"),
+    runUrl: text("run_url"),
+    dispatchAttempts: integer("dispatch_attempts").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    /** When the bridge committed to dispatch (outbox row written); cooldown and rate limits count these. */
+    committedAt: integer("committed_at"),
+    /** When GitHub accepted the dispatch. */
+    dispatchedAt: integer("dispatched_at"),
+    finishedAt: integer("finished_at"),
+    alertResolvedAt: integer("alert_resolved_at"),
+  },
+  (table) => [
+    uniqueIndex("executions_occurrence").on(table.occurrenceKey),
+    index("executions_runbook_target").on(table.runbook, table.target, table.committedAt),
+    index("executions_runbook_committed").on(table.runbook, table.committedAt),
+    index("executions_committed").on(table.committedAt),
+    index("executions_state").on(table.state),
+    index("executions_created").on(table.createdAt),
+    index("executions_fingerprint").on(table.fingerprint, table.startsAt),
+    index("executions_run").on(table.runId),
+  ],
+);
+
+/** Dispatches waiting to reach GitHub, written in the same transaction as the decision. */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    executionId: text("execution_id")
+      .primaryKey()
+      .references(() => executions.id),
+    /** Lower is sooner: critical alerts go first when GitHub throttles. */
+    priority: integer("priority").notNull(),
+    state: text("state", { enum: ["pending", "in_flight", "done", "cancelled", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    lastError: text("last_error"),
+    /** Set when an attempt may have reached GitHub without us learning the answer (crash, timeout, 5xx):
+     * the next attempt first looks for a run carrying the execution id. */
+    uncertainSince: integer("uncertain_since"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("outbox_ready").on(table.state, table.priority, table.nextAttemptAt)],
+);
+
+/** Circuit breakers by scope key: `runbook:<name>`, `target:<name>:<target>` or `global`. */
+export const breakers = sqliteTable("breakers", {
+  key: text("key").primaryKey(),
+  scope: text("scope", { enum: ["runbook", "target", "global"] }).notNull(),
+  runbook: text("runbook"),
+  target: text("target"),
+  state: text("state", { enum: ["open", "closed"] }).notNull(),
+  openedAt: integer("opened_at"),
+  /** When the breaker turns half-open and lets one execution through. */
+  halfOpenAt: integer("half_open_at"),
+  /** Failures before this time no longer count (set when the breaker closes or is reset). */
+  countFailuresFrom: integer("count_failures_from").notNull().default(0),
+  reason: text("reason").notNull().default(""),
+  /** Storm breakers close by themselves after openFor; failure breakers need a successful probe. */
+  closesAutomatically: integer("closes_automatically", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Failures that feed breakers, one row per failed execution and scope key. */
+export const breakerFailures = sqliteTable(
+  "breaker_failures",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull(),
+    executionId: text("execution_id").notNull(),
+    at: integer("at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("breaker_failures_once").on(table.key, table.executionId),
+    index("breaker_failures_key_at").on(table.key, table.at),
+  ],
+);
+
+/** Append-only record of every decision, dispatch attempt and state change. */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    kind: text("kind").notNull(),
+    executionId: text("execution_id"),
+    alertname: text("alertname"),
+    runbook: text("runbook"),
+    target: text("target"),
+    message: text("message").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index("audit_at").on(table.at),
+    index("audit_kind_at").on(table.kind, table.at),
+    index("audit_execution").on(table.executionId),
+  ],
+);
+
+/** Operator switches that must survive restarts (the kill switch). */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
+});

@@ -10,7 +10,11 @@ export function fingerprintLabels(labels: Readonly<Record<string, string>>): str
   const hash = createHash("sha256");
   for (const name of Object.keys(labels).sort()) {
     // \0 and \xff never occur in label names or UTF-8 text, so pairs cannot run together.
-    hash.update(name).update("\0").update(labels[name] ?? "").update("\xff");
+    hash
+      .update(name)
+      .update("\0")
+      .update(labels[name] ?? "")
+      .update("\xff");
   }
   return hash.digest("hex").slice(0, 16);
 }

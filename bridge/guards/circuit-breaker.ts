@@ -11,9 +11,15 @@ function judge(breaker: BreakerSnapshot | undefined, now: number): Verdict {
   if (!breaker || breaker.state !== "open") return ALLOW;
   const label = breaker.key === "global" ? "global breaker" : `breaker ${breaker.key}`;
   if (breaker.halfOpenAt === undefined || now < breaker.halfOpenAt) {
-    const until = breaker.halfOpenAt === undefined ? "until reset" : `half-open at ${clock(breaker.halfOpenAt)}`;
-    return { allow: false, guard: "circuit_breaker", reason: `circuit breaker: ${label} is open (${breaker.reason}); ${until}` };
+    const until =
+      breaker.halfOpenAt === undefined ? "until reset" : `half-open at ${clock(breaker.halfOpenAt)}`;
+    return {
+      allow: false,
+      guard: "circuit_breaker",
+      reason: `circuit breaker: ${label} is open (${breaker.reason}); ${until}`,
+    };
   }
+  if (breaker.closesAutomatically) return ALLOW;
   if (breaker.probeExecutionId) {
     return {
       allow: false,
@@ -30,7 +36,11 @@ export const circuitBreaker: Guard = ({ state, now }) => {
 };
 
 /** The breaker key a runbook's failures count against. */
-export function breakerKey(scope: "runbook" | "target" | "global", runbook: string, target: string | undefined): string {
+export function breakerKey(
+  scope: "runbook" | "target" | "global",
+  runbook: string,
+  target: string | undefined,
+): string {
   if (scope === "global") return "global";
   if (scope === "target") return `target:${runbook}:${target ?? ""}`;
   return `runbook:${runbook}`;

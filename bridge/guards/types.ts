@@ -24,6 +24,8 @@ export interface BreakerSnapshot {
   /** From then on the breaker is half-open and lets one probe through. */
   halfOpenAt?: number;
   reason: string;
+  /** Storm breakers close by themselves once half-open; failure breakers wait for a probe. */
+  closesAutomatically?: boolean;
   /** A probe let through while half-open that has not finished yet. */
   probeExecutionId?: string;
 }

@@ -1,0 +1,30 @@
+import type { StormLimit } from "../guards/types.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import { type AuditEvent, appendAudit, type NewAuditEvent } from "../store/audit.js";
+import type { Db } from "../store/database.js";
+import type { ExecutionState } from "../store/schema.js";
+
+/** Everything one decision needs; `db` is the open transaction. */
+export interface DecisionContext {
+  db: Db;
+  runbooks: RunbookSet;
+  /** Global dry-run: decide and record, never dispatch. */
+  dryRun: boolean;
+  storm: StormLimit;
+  staleAfterMs: number;
+  now: number;
+  /** Audit events written in this transaction, published to listeners after commit. */
+  written: AuditEvent[];
+}
+
+export function audit(context: DecisionContext, event: Omit<NewAuditEvent, "at">): void {
+  context.written.push(appendAudit(context.db, { at: context.now, ...event }));
+}
+
+/** The answer for one alert, as returned to Alertmanager. */
+export interface DecisionOutcome {
+  id: string | null;
+  runbook: string | null;
+  state: ExecutionState | "duplicate" | "resolved";
+  reason: string;
+}

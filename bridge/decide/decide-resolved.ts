@@ -1,0 +1,66 @@
+/**
+ * @module
+ * A resolved alert is recorded on its executions. When the runbook says
+ * `onResolved: cancel` and the dispatch is still waiting in the outbox, it is cancelled
+ * there: nothing reaches GitHub for an alert that cleared by itself.
+ */
+import type { NormalizedAlert } from "../alerts/types.js";
+import { executionsForAlert, updateExecution } from "../store/executions.js";
+import { cancelPendingDispatch } from "../store/outbox.js";
+import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
+
+export function decideResolved(context: DecisionContext, alert: NormalizedAlert): DecisionOutcome[] {
+  const resolvedAt = alert.endsAt ?? new Date(context.now).toISOString();
+  const found = executionsForAlert(context.db, alert.fingerprint, alert.startsAt);
+  if (found.length === 0) {
+    const reason = `resolved: no execution for this occurrence (${alert.alertname} since ${alert.startsAt})`;
+    audit(context, {
+      kind: "alert.resolved",
+      alertname: alert.alertname,
+      message: reason,
+      data: { fingerprint: alert.fingerprint },
+    });
+    return [{ id: null, runbook: null, state: "resolved", reason }];
+  }
+  return found.map((execution) => {
+    const base = {
+      executionId: execution.id,
+      alertname: alert.alertname,
+      runbook: execution.runbook,
+      target: execution.target,
+    };
+    if (execution.alertResolvedAt !== null) {
+      return {
+        id: execution.id,
+        runbook: execution.runbook,
+        state: execution.state,
+        reason: `resolved: already recorded`,
+      };
+    }
+    const runbook = execution.runbook
+      ? context.runbooks.index.byName.get(execution.runbook)?.runbook
+      : undefined;
+    const wantsCancel = runbook?.guards?.onResolved === "cancel";
+    if (
+      wantsCancel &&
+      execution.state === "pending" &&
+      cancelPendingDispatch(context.db, execution.id, context.now)
+    ) {
+      const reason = `cancelled: alert resolved at ${resolvedAt} before dispatch (onResolved: cancel)`;
+      updateExecution(context.db, execution.id, {
+        state: "cancelled",
+        reason,
+        alertResolvedAt: context.now,
+        updatedAt: context.now,
+        finishedAt: context.now,
+      });
+      audit(context, { kind: "execution.cancelled", ...base, message: reason });
+      return { id: execution.id, runbook: execution.runbook, state: "cancelled", reason };
+    }
+    updateExecution(context.db, execution.id, { alertResolvedAt: context.now, updatedAt: context.now });
+    const note = wantsCancel ? `; ${execution.state} executions are not cut off here` : "";
+    const reason = `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
+    audit(context, { kind: "alert.resolved", ...base, message: reason });
+    return { id: execution.id, runbook: execution.runbook, state: execution.state, reason };
+  });
+}

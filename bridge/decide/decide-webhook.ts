@@ -1,0 +1,60 @@
+/**
+ * @module
+ * Decides every alert of one Alertmanager delivery in ONE SQLite transaction: alert
+ * rows, executions, audit events and outbox rows commit together or not at all. The
+ * caller answers 200 only after this returns, so an acknowledged alert is never lost.
+ */
+import type { NormalizedAlert } from "../alerts/types.js";
+import type { StormLimit } from "../guards/types.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import { recordAlertDelivery } from "../store/alerts.js";
+import type { AuditEvent } from "../store/audit.js";
+import type { Db } from "../store/database.js";
+import type { DecisionContext, DecisionOutcome } from "./context.js";
+import { decideFiring } from "./decide-firing.js";
+import { decideResolved } from "./decide-resolved.js";
+
+export interface DecideOptions {
+  db: Db;
+  runbooks: RunbookSet;
+  dryRun: boolean;
+  storm: StormLimit;
+  staleAfterMs: number;
+  now: number;
+}
+
+export interface WebhookDecision {
+  executions: DecisionOutcome[];
+  /** Audit events written, for listeners, valid once the transaction committed. */
+  events: AuditEvent[];
+}
+
+/** Earliest startsAt among this delivery's firing alerts routed to a runbook: a group occurrence's start. */
+function groupStarts(alerts: NormalizedAlert[], runbooks: RunbookSet): (runbook: string) => string {
+  const starts = new Map<string, string>();
+  for (const alert of alerts) {
+    if (alert.status !== "firing") continue;
+    const name = runbooks.index.route(alert).winner?.runbook.runbook.name;
+    if (!name) continue;
+    const known = starts.get(name);
+    if (!known || alert.startsAt < known) starts.set(name, alert.startsAt);
+  }
+  return (runbook) => starts.get(runbook) ?? "";
+}
+
+export function decideWebhook(options: DecideOptions, alerts: NormalizedAlert[]): WebhookDecision {
+  return options.db.transaction((tx) => {
+    const context: DecisionContext = { ...options, db: tx, written: [] };
+    const hasGroupRunbooks = options.runbooks.runbooks.some(
+      (loaded) => loaded.runbook.guards?.group === "group",
+    );
+    const groupStart = hasGroupRunbooks ? groupStarts(alerts, options.runbooks) : () => "";
+    const executions: DecisionOutcome[] = [];
+    for (const alert of alerts) {
+      recordAlertDelivery(tx, alert, options.now);
+      if (alert.status === "resolved") executions.push(...decideResolved(context, alert));
+      else executions.push(decideFiring(context, alert, groupStart));
+    }
+    return { executions, events: context.written };
+  });
+}

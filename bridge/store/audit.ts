@@ -1,0 +1,48 @@
+/**
+ * @module
+ * The audit trail: append-only, one row per decision, dispatch attempt and state change.
+ */
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import type { Db } from "./database.js";
+import { auditEvents } from "./schema.js";
+
+export type AuditEvent = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, "id">;
+
+/** Listeners see each event after it is written (the live console, metrics). */
+export type AuditListener = (event: AuditEvent) => void;
+
+export function appendAudit(db: Db, event: NewAuditEvent): AuditEvent {
+  return db.insert(auditEvents).values(event).returning().get();
+}
+
+export interface AuditQuery {
+  n?: number;
+  kind?: string;
+  alertname?: string;
+  executionId?: string;
+  since?: number;
+  before?: number;
+  contains?: string;
+}
+
+/** Newest first. `contains` searches the message (case-insensitive, LIKE with escaping). */
+export function queryAudit(db: Db, query: AuditQuery): AuditEvent[] {
+  const filters: SQL[] = [];
+  if (query.kind) filters.push(eq(auditEvents.kind, query.kind));
+  if (query.alertname) filters.push(eq(auditEvents.alertname, query.alertname));
+  if (query.executionId) filters.push(eq(auditEvents.executionId, query.executionId));
+  if (query.since !== undefined) filters.push(gte(auditEvents.at, query.since));
+  if (query.before !== undefined) filters.push(lt(auditEvents.id, query.before));
+  if (query.contains) {
+    const escaped = query.contains.replace(/[\\%_]/g, (char) => `\\${char}`);
+    filters.push(sql`${auditEvents.message} LIKE ${`%${escaped}%`} ESCAPE '\\'`);
+  }
+  return db
+    .select()
+    .from(auditEvents)
+    .where(filters.length ? and(...filters) : undefined)
+    .orderBy(desc(auditEvents.id))
+    .limit(Math.min(Math.max(query.n ?? 100, 1), 1000))
+    .all();
+}

@@ -1,0 +1,74 @@
+/**
+ * @module
+ * Execution rows: created once per alert occurrence, then moved forward by the outbox
+ * worker and (later) GitHub's webhooks. Queries are named by intent.
+ */
+import { and, count, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
+import type { Db } from "./database.js";
+import { type ExecutionState, executions } from "./schema.js";
+
+export type Execution = typeof executions.$inferSelect;
+export type NewExecution = typeof executions.$inferInsert;
+
+export function findExecutionByOccurrence(db: Db, occurrenceKey: string): Execution | undefined {
+  return db.select().from(executions).where(eq(executions.occurrenceKey, occurrenceKey)).get();
+}
+
+export function findExecution(db: Db, id: string): Execution | undefined {
+  return db.select().from(executions).where(eq(executions.id, id)).get();
+}
+
+/** Executions for one alert occurrence (usually one; more only for group runbooks). */
+export function executionsForAlert(db: Db, fingerprint: string, startsAt: string): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(and(eq(executions.fingerprint, fingerprint), eq(executions.startsAt, startsAt)))
+    .all();
+}
+
+export function insertExecution(db: Db, row: NewExecution): void {
+  db.insert(executions).values(row).run();
+}
+
+export function updateExecution(db: Db, id: string, changes: Partial<NewExecution>): void {
+  db.update(executions).set(changes).where(eq(executions.id, id)).run();
+}
+
+export interface ExecutionQuery {
+  state?: ExecutionState[];
+  runbook?: string;
+  alertname?: string;
+  target?: string;
+  since?: number;
+  /** Cursor: only executions created before this id (ids sort by time). */
+  before?: string;
+  limit?: number;
+}
+
+/** Newest first, paged by the `before` cursor. */
+export function listExecutions(db: Db, query: ExecutionQuery): Execution[] {
+  const filters: SQL[] = [];
+  if (query.state?.length) filters.push(inArray(executions.state, query.state));
+  if (query.runbook) filters.push(eq(executions.runbook, query.runbook));
+  if (query.alertname) filters.push(eq(executions.alertname, query.alertname));
+  if (query.target) filters.push(eq(executions.target, query.target));
+  if (query.since !== undefined) filters.push(gte(executions.createdAt, query.since));
+  if (query.before) filters.push(lt(executions.id, query.before));
+  return db
+    .select()
+    .from(executions)
+    .where(filters.length ? and(...filters) : undefined)
+    .orderBy(desc(executions.id))
+    .limit(Math.min(Math.max(query.limit ?? 50, 1), 500))
+    .all();
+}
+
+export function countExecutionsByState(db: Db): Record<string, number> {
+  const rows = db
+    .select({ state: executions.state, n: count() })
+    .from(executions)
+    .groupBy(executions.state)
+    .all();
+  return Object.fromEntries(rows.map((row) => [row.state, row.n]));
+}

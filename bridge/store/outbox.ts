@@ -1,0 +1,146 @@
+/**
+ * @module
+ * The durable outbox. A dispatch is written in the same transaction as the decision,
+ * so an acknowledged alert is never lost; the worker claims rows in priority order
+ * (critical first) and records every attempt before it talks to GitHub.
+ */
+import { and, asc, count, eq, inArray, isNull, lte } from "drizzle-orm";
+import type { Db } from "./database.js";
+import { outbox } from "./schema.js";
+
+export type OutboxRow = typeof outbox.$inferSelect;
+
+/** Lower runs sooner. Unknown severities sit between warning and info. */
+export function severityPriority(severity: string): number {
+  const ranks: Record<string, number> = {
+    critical: 0,
+    page: 0,
+    error: 1,
+    high: 1,
+    warning: 2,
+    medium: 2,
+    info: 4,
+    low: 4,
+  };
+  return ranks[severity.toLowerCase()] ?? 3;
+}
+
+export function enqueueDispatch(db: Db, executionId: string, severity: string, now: number): void {
+  db.insert(outbox)
+    .values({
+      executionId,
+      priority: severityPriority(severity),
+      state: "pending",
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .run();
+}
+
+/**
+ * Claims the most urgent ready row: marks it in flight and counts the attempt, in its own
+ * transaction, before any call to GitHub. After a crash, an in-flight row tells us a
+ * call may have reached GitHub.
+ */
+export function claimNextDispatch(db: Db, now: number): OutboxRow | undefined {
+  return db.transaction((tx) => {
+    const row = tx
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.state, "pending"), lte(outbox.nextAttemptAt, now)))
+      .orderBy(asc(outbox.priority), asc(outbox.nextAttemptAt), asc(outbox.createdAt))
+      .limit(1)
+      .get();
+    if (!row) return undefined;
+    const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
+    tx.update(outbox).set(claimed).where(eq(outbox.executionId, row.executionId)).run();
+    return { ...row, ...claimed };
+  });
+}
+
+/** At start: rows a previous process left in flight may or may not have reached GitHub. */
+export function releaseInFlight(db: Db, now: number): OutboxRow[] {
+  return db.transaction((tx) => {
+    const rows = tx.select().from(outbox).where(eq(outbox.state, "in_flight")).all();
+    for (const row of rows) {
+      tx.update(outbox)
+        .set({
+          state: "pending",
+          uncertainSince: row.uncertainSince ?? row.updatedAt,
+          nextAttemptAt: now,
+          updatedAt: now,
+        })
+        .where(eq(outbox.executionId, row.executionId))
+        .run();
+    }
+    return rows;
+  });
+}
+
+export function finishDispatch(
+  db: Db,
+  executionId: string,
+  state: "done" | "failed" | "cancelled",
+  now: number,
+  error?: string,
+): void {
+  db.update(outbox)
+    .set({ state, updatedAt: now, lastError: error ?? null })
+    .where(eq(outbox.executionId, executionId))
+    .run();
+}
+
+export function retryDispatchLater(
+  db: Db,
+  executionId: string,
+  at: number,
+  now: number,
+  error: string,
+  uncertain: boolean,
+): void {
+  db.update(outbox)
+    .set({
+      state: "pending",
+      nextAttemptAt: at,
+      lastError: error,
+      updatedAt: now,
+      ...(uncertain ? { uncertainSince: now } : {}),
+    })
+    .where(eq(outbox.executionId, executionId))
+    .run();
+}
+
+/** Cancels a dispatch that has not been claimed yet; false when it is already in flight or done. */
+export function cancelPendingDispatch(db: Db, executionId: string, now: number): boolean {
+  const result = db
+    .update(outbox)
+    .set({ state: "cancelled", updatedAt: now })
+    // An uncertain row may already have a run on GitHub: it is not ours to cancel silently.
+    .where(
+      and(eq(outbox.executionId, executionId), eq(outbox.state, "pending"), isNull(outbox.uncertainSince)),
+    )
+    .run();
+  return result.changes > 0;
+}
+
+export function outboxDepth(db: Db): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(outbox)
+      .where(inArray(outbox.state, ["pending", "in_flight"]))
+      .get()?.n ?? 0
+  );
+}
+
+/** When the next pending row becomes ready, to sleep exactly that long. */
+export function nextReadyAt(db: Db): number | undefined {
+  return db
+    .select({ at: outbox.nextAttemptAt })
+    .from(outbox)
+    .where(eq(outbox.state, "pending"))
+    .orderBy(asc(outbox.nextAttemptAt))
+    .limit(1)
+    .get()?.at;
+}

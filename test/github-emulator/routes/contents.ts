@@ -1,0 +1,63 @@
+/**
+ * @module Repository contents, commits and refs, answered from files and refs that tests seed.
+ */
+import { commit, contentEntry, gitRef } from "../shapes.js";
+import { blobSha, fakeSha, filesAt, fullRefName, resolveRef } from "../state.js";
+import { GitHubError, notFound, type RouteHandler, repoOf } from "./context.js";
+
+export const contentRoutes: Record<string, RouteHandler> = {
+  "repos/get-content"(context) {
+    const { owner, repo, key } = repoOf(context);
+    const ref = typeof context.params.ref === "string" ? context.params.ref : context.options.defaultBranch;
+    const path = String(context.params.path ?? "").replace(/^\/+|\/+$/g, "");
+    const files = filesAt(context.state, key, ref);
+    const where = { owner, repo, ref };
+
+    const file = files.find((f) => f.path === path);
+    if (file) {
+      // `application/vnd.github.raw` (Octokit's mediaType.format "raw") asks for the bytes alone.
+      if (/vnd\.github(\.v3)?\.raw/.test(context.accept)) {
+        return {
+          status: 200,
+          raw: { contentType: "application/vnd.github.raw; charset=utf-8", data: file.content },
+        };
+      }
+      const entry = { path, type: "file" as const, sha: blobSha(file.content), size: file.content.length };
+      return { status: 200, body: contentEntry(context.urls, where, { ...entry, content: file.content }) };
+    }
+
+    const prefix = path === "" ? "" : `${path}/`;
+    const children = new Map<string, ReturnType<typeof contentEntry>>();
+    for (const f of files.filter((candidate) => candidate.path.startsWith(prefix))) {
+      const [name = "", ...rest] = f.path.slice(prefix.length).split("/");
+      const childPath = `${prefix}${name}`;
+      if (children.has(childPath)) continue;
+      const entry =
+        rest.length === 0
+          ? { path: childPath, type: "file" as const, sha: blobSha(f.content), size: f.content.length }
+          : { path: childPath, type: "dir" as const, sha: fakeSha(`${key}@${ref}:${childPath}`), size: 0 };
+      children.set(childPath, contentEntry(context.urls, where, entry));
+    }
+    if (children.size === 0) throw notFound();
+    return { status: 200, body: [...children.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+  },
+
+  "repos/get-commit"(context) {
+    const { owner, repo, key } = repoOf(context);
+    const ref = String(context.params.ref);
+    const sha = resolveRef(context.state, key, ref);
+    if (!sha) throw new GitHubError(422, `No commit found for SHA: ${ref}`);
+    return { status: 200, body: commit(context.urls, owner, repo, sha, context.now) };
+  },
+
+  "git/get-ref"(context) {
+    const { owner, repo, key } = repoOf(context);
+    const raw = String(context.params.ref);
+    // This endpoint wants `heads/<branch>` or `tags/<tag>`; a bare branch name is a 404 on GitHub.
+    if (!/^(heads|tags)\//.test(raw)) throw notFound();
+    const name = fullRefName(raw);
+    const sha = context.state.refs.get(`${key}|${name}`) ?? context.state.refs.get(`*|${name}`);
+    if (!sha) throw notFound();
+    return { status: 200, body: gitRef(context.urls, owner, repo, name, sha) };
+  },
+};

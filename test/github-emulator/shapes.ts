@@ -1,0 +1,327 @@
+/**
+ * @module Builds response objects in the exact shapes the spec declares (`workflow-run`, `job`,
+ * `issue`, …) from the emulator's small records, so clients parse what GitHub would send.
+ */
+import type { CommentRecord, IssueRecord, JobRecord, WorkflowRunRecord } from "./state.js";
+
+/** Where links point: the emulator for API URLs, a GitHub-like host for html URLs. */
+export interface Urls {
+  api: string;
+  html: string;
+}
+
+const iso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function nodeId(prefix: string, id: number | string): string {
+  return `${prefix}_${Buffer.from(String(id)).toString("base64url")}`;
+}
+
+/** `components/schemas/simple-user` for a login (a bot when it ends in `[bot]`). */
+export function simpleUser(urls: Urls, login: string, id = 41898282) {
+  // Bot logins contain "[bot]", which is not allowed raw in a URI.
+  const name = encodeURIComponent(login);
+  const api = `${urls.api}/users/${name}`;
+  return {
+    login,
+    id,
+    node_id: nodeId("U", id),
+    avatar_url: `${urls.html}/avatars/${name}`,
+    gravatar_id: "",
+    url: api,
+    html_url: `${urls.html}/${name}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type: login.endsWith("[bot]") ? "Bot" : "User",
+    site_admin: false,
+  };
+}
+
+/** `components/schemas/minimal-repository`. */
+export function minimalRepository(urls: Urls, owner: string, repo: string) {
+  const api = `${urls.api}/repos/${owner}/${repo}`;
+  const templated = (name: string, suffix: string) => [`${name}_url`, `${api}/${suffix}`] as const;
+  return {
+    id: 1296269,
+    node_id: nodeId("R", `${owner}/${repo}`),
+    name: repo,
+    full_name: `${owner}/${repo}`,
+    owner: simpleUser(urls, owner, 1),
+    private: true,
+    html_url: `${urls.html}/${owner}/${repo}`,
+    description: null,
+    fork: false,
+    url: api,
+    ...Object.fromEntries([
+      templated("archive", "{archive_format}{/ref}"),
+      templated("assignees", "assignees{/user}"),
+      templated("blobs", "git/blobs{/sha}"),
+      templated("branches", "branches{/branch}"),
+      templated("collaborators", "collaborators{/collaborator}"),
+      templated("comments", "comments{/number}"),
+      templated("commits", "commits{/sha}"),
+      templated("compare", "compare/{base}...{head}"),
+      templated("contents", "contents/{+path}"),
+      templated("contributors", "contributors"),
+      templated("deployments", "deployments"),
+      templated("downloads", "downloads"),
+      templated("events", "events"),
+      templated("forks", "forks"),
+      templated("git_commits", "git/commits{/sha}"),
+      templated("git_refs", "git/refs{/sha}"),
+      templated("git_tags", "git/tags{/sha}"),
+      templated("hooks", "hooks"),
+      templated("issue_comment", "issues/comments{/number}"),
+      templated("issue_events", "issues/events{/number}"),
+      templated("issues", "issues{/number}"),
+      templated("keys", "keys{/key_id}"),
+      templated("labels", "labels{/name}"),
+      templated("languages", "languages"),
+      templated("merges", "merges"),
+      templated("milestones", "milestones{/number}"),
+      templated("notifications", "notifications{?since,all,participating}"),
+      templated("pulls", "pulls{/number}"),
+      templated("releases", "releases{/id}"),
+      templated("stargazers", "stargazers"),
+      templated("statuses", "statuses/{sha}"),
+      templated("subscribers", "subscribers"),
+      templated("subscription", "subscription"),
+      templated("tags", "tags"),
+      templated("teams", "teams"),
+      templated("trees", "git/trees{/sha}"),
+    ]),
+  };
+}
+
+/** `components/schemas/workflow-run`. */
+export function workflowRun(urls: Urls, run: WorkflowRunRecord, actor: string, workflowName: string) {
+  const repoApi = `${urls.api}/repos/${run.owner}/${run.repo}`;
+  const api = `${repoApi}/actions/runs/${run.id}`;
+  const repository = minimalRepository(urls, run.owner, run.repo);
+  const user = simpleUser(urls, actor);
+  const branch = run.ref.replace(/^refs\/(heads|tags)\//, "");
+  return {
+    id: run.id,
+    name: workflowName,
+    node_id: nodeId("WFR", run.id),
+    check_suite_id: run.id + 500_000,
+    check_suite_node_id: nodeId("CS", run.id + 500_000),
+    head_branch: branch,
+    head_sha: run.headSha,
+    path: `.github/workflows/${run.workflowFile}`,
+    display_title: run.displayTitle,
+    run_number: run.runNumber,
+    run_attempt: 1,
+    referenced_workflows: [],
+    event: run.event,
+    status: run.status,
+    conclusion: run.conclusion,
+    workflow_id: run.workflowId,
+    url: api,
+    html_url: `${urls.html}/${run.owner}/${run.repo}/actions/runs/${run.id}`,
+    pull_requests: [],
+    created_at: iso(run.createdAt),
+    updated_at: iso(run.updatedAt),
+    actor: user,
+    triggering_actor: user,
+    run_started_at: iso(run.createdAt),
+    jobs_url: `${api}/jobs`,
+    logs_url: `${api}/logs`,
+    check_suite_url: `${repoApi}/check-suites/${run.id + 500_000}`,
+    artifacts_url: `${api}/artifacts`,
+    cancel_url: `${api}/cancel`,
+    rerun_url: `${api}/rerun`,
+    previous_attempt_url: null,
+    workflow_url: `${repoApi}/actions/workflows/${run.workflowId}`,
+    head_commit: {
+      id: run.headSha,
+      tree_id: run.headSha.split("").reverse().join(""),
+      message: `Emulated commit on ${branch}`,
+      timestamp: iso(run.createdAt),
+      author: { name: "Runbridge Tests", email: "tests@example.com" },
+      committer: { name: "GitHub", email: "noreply@github.com" },
+    },
+    repository,
+    head_repository: repository,
+  };
+}
+
+/** `components/schemas/job`. */
+export function job(urls: Urls, run: WorkflowRunRecord, record: JobRecord, workflowName: string) {
+  const repoApi = `${urls.api}/repos/${run.owner}/${run.repo}`;
+  const started = record.status === "queued" ? null : iso(run.updatedAt);
+  return {
+    id: record.id,
+    run_id: run.id,
+    run_url: `${repoApi}/actions/runs/${run.id}`,
+    run_attempt: 1,
+    node_id: nodeId("CR", record.id),
+    head_sha: run.headSha,
+    url: `${repoApi}/actions/jobs/${record.id}`,
+    html_url: `${urls.html}/${run.owner}/${run.repo}/actions/runs/${run.id}/job/${record.id}`,
+    status: record.status,
+    conclusion: record.conclusion,
+    created_at: iso(run.createdAt),
+    started_at: started ?? iso(run.createdAt),
+    completed_at: record.status === "completed" ? iso(run.updatedAt) : null,
+    name: record.name,
+    steps: record.steps.map((step) => ({
+      name: step.name,
+      status: step.status,
+      conclusion: step.conclusion,
+      number: step.number,
+      started_at: started,
+      completed_at: step.status === "completed" ? iso(run.updatedAt) : null,
+    })),
+    check_run_url: `${repoApi}/check-runs/${record.id}`,
+    labels: record.labels,
+    runner_id: null,
+    runner_name: null,
+    runner_group_id: null,
+    runner_group_name: null,
+    workflow_name: workflowName,
+    head_branch: run.ref.replace(/^refs\/(heads|tags)\//, ""),
+  };
+}
+
+/** `components/schemas/content-file` (and, without `content`, a directory entry). */
+export function contentEntry(
+  urls: Urls,
+  where: { owner: string; repo: string; ref: string },
+  entry: { path: string; type: "file" | "dir"; sha: string; size: number; content?: Buffer },
+) {
+  const repoApi = `${urls.api}/repos/${where.owner}/${where.repo}`;
+  const self = `${repoApi}/contents/${entry.path}?ref=${encodeURIComponent(where.ref)}`;
+  const kind = entry.type === "file" ? "blob" : "tree";
+  const git = `${repoApi}/git/${kind}s/${entry.sha}`;
+  const html = `${urls.html}/${where.owner}/${where.repo}/${kind}/${where.ref}/${entry.path}`;
+  return {
+    type: entry.type,
+    size: entry.size,
+    name: entry.path.split("/").pop() ?? entry.path,
+    path: entry.path,
+    sha: entry.sha,
+    url: self,
+    git_url: git,
+    html_url: html,
+    download_url:
+      entry.type === "file"
+        ? `${urls.api}/_raw/${where.owner}/${where.repo}/${where.ref}/${entry.path}`
+        : null,
+    _links: { self, git, html },
+    ...(entry.content === undefined
+      ? {}
+      : // GitHub wraps base64 at 60 characters with "\n", and clients must tolerate it.
+        { content: `${entry.content.toString("base64").replace(/(.{60})/g, "$1\n")}\n`, encoding: "base64" }),
+  };
+}
+
+/** `components/schemas/commit`, without files or stats. */
+export function commit(urls: Urls, owner: string, repo: string, sha: string, date: Date) {
+  const repoApi = `${urls.api}/repos/${owner}/${repo}`;
+  const person = { name: "Runbridge Tests", email: "tests@example.com", date: iso(date) };
+  return {
+    url: `${repoApi}/commits/${sha}`,
+    sha,
+    node_id: nodeId("C", sha),
+    html_url: `${urls.html}/${owner}/${repo}/commit/${sha}`,
+    comments_url: `${repoApi}/commits/${sha}/comments`,
+    commit: {
+      url: `${repoApi}/git/commits/${sha}`,
+      author: person,
+      committer: person,
+      message: "Emulated commit",
+      comment_count: 0,
+      tree: { sha: sha.split("").reverse().join(""), url: `${repoApi}/git/trees/${sha}` },
+      verification: {
+        verified: false,
+        reason: "unsigned",
+        payload: null,
+        signature: null,
+        verified_at: null,
+      },
+    },
+    author: null,
+    committer: null,
+    parents: [],
+    stats: { additions: 0, deletions: 0, total: 0 },
+    files: [],
+  };
+}
+
+/** `components/schemas/git-ref`. */
+export function gitRef(urls: Urls, owner: string, repo: string, ref: string, sha: string) {
+  const repoApi = `${urls.api}/repos/${owner}/${repo}`;
+  return {
+    ref,
+    node_id: nodeId("REF", ref),
+    url: `${repoApi}/git/${ref}`,
+    object: { type: "commit", sha, url: `${repoApi}/git/commits/${sha}` },
+  };
+}
+
+/** `components/schemas/issue`. */
+export function issue(urls: Urls, record: IssueRecord, author: string) {
+  const repoApi = `${urls.api}/repos/${record.owner}/${record.repo}`;
+  const api = `${repoApi}/issues/${record.number}`;
+  return {
+    id: record.id,
+    node_id: nodeId("I", record.id),
+    url: api,
+    repository_url: repoApi,
+    labels_url: `${api}/labels{/name}`,
+    comments_url: `${api}/comments`,
+    events_url: `${api}/events`,
+    html_url: `${urls.html}/${record.owner}/${record.repo}/issues/${record.number}`,
+    number: record.number,
+    state: record.state,
+    state_reason: null,
+    title: record.title,
+    body: record.body,
+    user: simpleUser(urls, author),
+    labels: record.labels.map((name, index) => ({
+      id: record.id * 100 + index,
+      node_id: nodeId("LA", `${record.id}-${name}`),
+      url: `${repoApi}/labels/${encodeURIComponent(name)}`,
+      name,
+      description: null,
+      color: "ededed",
+      default: false,
+    })),
+    assignee: record.assignees[0] === undefined ? null : simpleUser(urls, record.assignees[0]),
+    assignees: record.assignees.map((login) => simpleUser(urls, login)),
+    milestone: null,
+    locked: false,
+    active_lock_reason: null,
+    comments: record.comments.length,
+    closed_at: null,
+    created_at: iso(record.createdAt),
+    updated_at: iso(record.updatedAt),
+    author_association: "NONE",
+  };
+}
+
+/** `components/schemas/issue-comment`. */
+export function issueComment(urls: Urls, record: IssueRecord, comment: CommentRecord, author: string) {
+  const repoApi = `${urls.api}/repos/${record.owner}/${record.repo}`;
+  return {
+    id: comment.id,
+    node_id: nodeId("IC", comment.id),
+    url: `${repoApi}/issues/comments/${comment.id}`,
+    html_url: `${urls.html}/${record.owner}/${record.repo}/issues/${record.number}#issuecomment-${comment.id}`,
+    body: comment.body,
+    user: simpleUser(urls, author),
+    created_at: iso(comment.createdAt),
+    updated_at: iso(comment.createdAt),
+    issue_url: `${repoApi}/issues/${record.number}`,
+    author_association: "NONE",
+  };
+}
+
+export { iso };

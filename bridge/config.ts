@@ -1,0 +1,206 @@
+/**
+ * @module
+ * The bridge's configuration: environment variables → one typed, validated object.
+ * This is the only module that reads `process.env` (through `main.ts`); a bad value
+ * stops the start with a message naming the variable and what it expects.
+ */
+import { isIP } from "node:net";
+import { parseDuration } from "./runbooks/duration.js";
+
+export interface GitHubConfig {
+  apiUrl: string;
+  owner: string;
+  repo: string;
+  auth:
+    | { kind: "token"; token: string }
+    | { kind: "app"; appId: string; privateKey: string; installationId: number };
+}
+
+export interface AlertmanagerAuth {
+  kind: "bearer" | "basic";
+  /** The bearer token, or `user:password` for basic auth. */
+  secret: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dbFile: string;
+  runbooksDir: string;
+  alertmanagerAuth?: AlertmanagerAuth;
+  apiToken?: string;
+  allowUnauthenticated: boolean;
+  github?: GitHubConfig;
+  /** Repository to dispatch to, also known in dry-run for links. */
+  repository?: { owner: string; repo: string };
+  dryRun: boolean;
+  /** Initial kill-switch position; the operator's later choice (stored) wins once set. */
+  enabled?: boolean;
+  logLevel: string;
+  bodyLimitBytes: number;
+  storm: { max: number; windowMs: number; openForMs: number };
+  staleAfterMs: number;
+  dispatch: { concurrency: number; timeoutMs: number; maxAttempts: number; lookupGraceMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string): boolean | undefined {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (["true", "1", "yes", "on"].includes(raw)) return true;
+    if (["false", "0", "no", "off"].includes(raw)) return false;
+    this.problems.push(`${name}=${JSON.stringify(raw)} must be true or false`);
+    return undefined;
+  }
+
+  duration(name: string, fallback: string): number {
+    const raw = this.string(name) ?? fallback;
+    try {
+      return parseDuration(raw);
+    } catch {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not a duration (use 30s, 10m, 1h)`);
+      return parseDuration(fallback);
+    }
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+function readGitHub(
+  read: Reader,
+  repository: { owner: string; repo: string } | undefined,
+): GitHubConfig | undefined {
+  const token = read.string("GITHUB_TOKEN");
+  const appId = read.string("GITHUB_APP_ID");
+  const privateKey = read.string("GITHUB_APP_PRIVATE_KEY")?.replace(/\\n/g, "\n");
+  const installation = read.string("GITHUB_APP_INSTALLATION_ID");
+  const apiUrl = (read.string("GITHUB_API_URL") ?? "https://api.github.com").replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(apiUrl))
+    read.problems.push(`GITHUB_API_URL=${JSON.stringify(apiUrl)} must be an http(s) URL`);
+  const anyApp = appId || privateKey || installation;
+  if (!token && !anyApp) return undefined;
+  if (!repository) {
+    read.problems.push("GITHUB_REPOSITORY must be set (owner/name) when GitHub credentials are configured");
+    return undefined;
+  }
+  if (token) return { apiUrl, ...repository, auth: { kind: "token", token } };
+  if (!appId || !privateKey || !installation) {
+    read.problems.push(
+      "a GitHub App needs all of GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID (or use GITHUB_TOKEN)",
+    );
+    return undefined;
+  }
+  const installationId = Number(installation);
+  if (!Number.isInteger(installationId) || installationId <= 0) {
+    read.problems.push(
+      `GITHUB_APP_INSTALLATION_ID=${JSON.stringify(installation)} must be a positive number`,
+    );
+    return undefined;
+  }
+  if (!privateKey.includes("PRIVATE KEY")) {
+    read.problems.push(
+      "GITHUB_APP_PRIVATE_KEY must be a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)",
+    );
+  }
+  return { apiUrl, ...repository, auth: { kind: "app", appId, privateKey, installationId } };
+}
+
+function readRepository(read: Reader): { owner: string; repo: string } | undefined {
+  const raw = read.string("GITHUB_REPOSITORY");
+  if (!raw) return undefined;
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(raw);
+  if (!match) {
+    read.problems.push(`GITHUB_REPOSITORY=${JSON.stringify(raw)} must be owner/name`);
+    return undefined;
+  }
+  return { owner: match[1] as string, repo: match[2] as string };
+}
+
+function readAlertmanagerAuth(read: Reader): AlertmanagerAuth | undefined {
+  const secret = read.string("RUNBRIDGE_ALERTMANAGER_TOKEN");
+  if (!secret) return undefined;
+  return { kind: secret.includes(":") ? "basic" : "bearer", secret };
+}
+
+export function loadConfig(env: Env): Config {
+  const read = new Reader(env);
+  const host = read.string("HOST") ?? "127.0.0.1";
+  const repository = readRepository(read);
+  const github = readGitHub(read, repository);
+  const explicitDryRun = read.boolean("RUNBRIDGE_DRY_RUN");
+  const logLevel = read.string("LOG_LEVEL") ?? "info";
+  if (!LEVELS.includes(logLevel))
+    read.problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LEVELS.join(", ")}`);
+
+  const config: Config = {
+    port: read.integer("PORT", 9009, 0, 65_535),
+    host,
+    dbFile: read.string("RUNBRIDGE_DB") ?? "./data/runbridge.db",
+    runbooksDir: read.string("RUNBRIDGE_RUNBOOKS") ?? "./runbooks",
+    alertmanagerAuth: readAlertmanagerAuth(read),
+    apiToken: read.string("RUNBRIDGE_API_TOKEN"),
+    allowUnauthenticated: read.boolean("RUNBRIDGE_ALLOW_UNAUTHENTICATED") ?? false,
+    github,
+    repository,
+    dryRun: explicitDryRun ?? !github,
+    enabled: read.boolean("RUNBRIDGE_ENABLED"),
+    logLevel,
+    bodyLimitBytes: read.integer("RUNBRIDGE_BODY_LIMIT", 1_048_576, 1_024, 64 * 1_048_576),
+    storm: {
+      max: read.integer("RUNBRIDGE_STORM_MAX", 30, 1, 100_000),
+      windowMs: read.duration("RUNBRIDGE_STORM_WINDOW", "5m"),
+      openForMs: read.duration("RUNBRIDGE_STORM_OPEN_FOR", "15m"),
+    },
+    staleAfterMs: read.duration("RUNBRIDGE_STALE_AFTER", "6h"),
+    dispatch: {
+      concurrency: read.integer("RUNBRIDGE_DISPATCH_CONCURRENCY", 2, 1, 16),
+      timeoutMs: read.duration("RUNBRIDGE_DISPATCH_TIMEOUT", "15s"),
+      maxAttempts: read.integer("RUNBRIDGE_DISPATCH_MAX_ATTEMPTS", 12, 1, 1_000),
+      lookupGraceMs: read.duration("RUNBRIDGE_DISPATCH_LOOKUP_GRACE", "10s"),
+    },
+  };
+  if (explicitDryRun === false && !github) {
+    read.problems.push(
+      "RUNBRIDGE_DRY_RUN=false needs GitHub credentials (GITHUB_TOKEN or a GitHub App) and GITHUB_REPOSITORY",
+    );
+  }
+  if (!isLoopback(host) && !config.alertmanagerAuth && !config.allowUnauthenticated) {
+    read.problems.push(
+      `HOST=${host} is not a loopback address and RUNBRIDGE_ALERTMANAGER_TOKEN is unset: anyone who can reach the port could trigger remediations. Set RUNBRIDGE_ALERTMANAGER_TOKEN (or RUNBRIDGE_ALLOW_UNAUTHENTICATED=true if a proxy authenticates)`,
+    );
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

@@ -1,0 +1,90 @@
+/**
+ * @module
+ * The two calls that start a remediation on GitHub, and the look-up that tells whether
+ * an earlier, unanswered call already did (the run's name carries `[<execution id>]`).
+ */
+import type { Runbook } from "../runbooks/runbook.types.js";
+import type { Execution } from "../store/executions.js";
+import type { GitHubClient } from "./github-client.js";
+import { clientPayload, dispatchInputs, workflowOf } from "./payload.js";
+
+export interface DispatchedRun {
+  runId?: number;
+  runUrl?: string;
+}
+
+export interface Dispatcher {
+  dispatch(execution: Execution, runbook: Runbook, signal: AbortSignal): Promise<DispatchedRun>;
+  findRun(
+    execution: Execution,
+    runbook: Runbook,
+    since: number,
+    signal: AbortSignal,
+  ): Promise<DispatchedRun | undefined>;
+}
+
+export function createDispatcher(
+  octokit: GitHubClient,
+  repository: { owner: string; repo: string },
+): Dispatcher {
+  const { owner, repo } = repository;
+  return {
+    async dispatch(execution, runbook, signal) {
+      // retries: 0 — a retried POST could start a second run; the outbox retries after a look-up.
+      const request = { signal, retries: 0 };
+      if ((runbook.dispatch ?? "workflow") === "repository") {
+        await octokit.request("POST /repos/{owner}/{repo}/dispatches", {
+          owner,
+          repo,
+          event_type: "runbridge",
+          client_payload: clientPayload(execution),
+          request,
+        });
+        return {};
+      }
+      const response = await octokit.request(
+        "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+        {
+          owner,
+          repo,
+          workflow_id: workflowOf(runbook),
+          ref: runbook.ref ?? "main",
+          inputs: { ...dispatchInputs(execution) },
+          return_run_details: true,
+          request,
+        },
+      );
+      const data = (response.data ?? {}) as { workflow_run_id?: number; html_url?: string };
+      return { runId: data.workflow_run_id, runUrl: data.html_url };
+    },
+
+    async findRun(execution, runbook, since, signal) {
+      const marker = `[${execution.id}]`;
+      const created = `>=${new Date(since - 60_000).toISOString()}`;
+      const repositoryDispatch = (runbook.dispatch ?? "workflow") === "repository";
+      const response = repositoryDispatch
+        ? await octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
+            owner,
+            repo,
+            event: "repository_dispatch",
+            created,
+            per_page: 100,
+            request: { signal },
+          })
+        : await octokit.request("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
+            owner,
+            repo,
+            workflow_id: workflowOf(runbook),
+            event: "workflow_dispatch",
+            created,
+            per_page: 100,
+            request: { signal },
+          });
+      // GitHub shows the workflow's run-name as display_title; `name` is the workflow's name.
+      const run = response.data.workflow_runs.find((candidate) =>
+        (candidate.display_title ?? "").includes(marker),
+      );
+      return run ? { runId: Number(run.id), runUrl: run.html_url } : undefined;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * @module
+ * What a failed GitHub call means for the outbox: wait and retry (rate limits), retry
+ * after a look-up because the call may have reached GitHub (5xx, timeouts, network),
+ * or give up with GitHub's own message (other 4xx: a wrong workflow, input or token).
+ */
+
+export type Failure =
+  | { kind: "rate_limited"; retryAfterMs: number; message: string }
+  | { kind: "uncertain"; message: string }
+  | { kind: "permanent"; status: number; message: string };
+
+interface HttpishError {
+  status?: number;
+  message?: string;
+  name?: string;
+  response?: { headers?: Record<string, string | undefined>; data?: unknown };
+}
+
+function githubMessage(error: HttpishError): string {
+  const data = error.response?.data as { message?: string; errors?: unknown } | undefined;
+  const detail = data?.errors ? ` ${JSON.stringify(data.errors)}` : "";
+  return `${data?.message ?? error.message ?? "unknown error"}${detail}`.slice(0, 1_000);
+}
+
+export function classifyGitHubError(error: unknown, now: number): Failure {
+  const http = error as HttpishError;
+  const status = typeof http.status === "number" ? http.status : undefined;
+  const headers = http.response?.headers ?? {};
+  const message = githubMessage(http);
+  const retryAfter = Number(headers["retry-after"]);
+  const remaining = headers["x-ratelimit-remaining"];
+  const reset = Number(headers["x-ratelimit-reset"]);
+
+  if (
+    status === 429 ||
+    (status === 403 && (Number.isFinite(retryAfter) || remaining === "0" || /rate limit/i.test(message)))
+  ) {
+    const waitMs = Number.isFinite(retryAfter)
+      ? retryAfter * 1_000
+      : Number.isFinite(reset) && reset * 1_000 > now
+        ? reset * 1_000 - now
+        : 60_000;
+    return {
+      kind: "rate_limited",
+      retryAfterMs: Math.max(1_000, waitMs),
+      message: `GitHub ${status}: ${message}`,
+    };
+  }
+  if (status === undefined || status >= 500 || status === 408) {
+    const what =
+      status === undefined
+        ? `${http.name ?? "Error"}: ${http.message ?? "no answer"}`
+        : `GitHub ${status}: ${message}`;
+    return { kind: "uncertain", message: what };
+  }
+  return { kind: "permanent", status, message: `GitHub ${status}: ${message}` };
+}
+
+/** Exponential backoff with jitter: 2s, 4s, 8s … capped at 5 minutes. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const base = Math.min(300_000, 1_000 * 2 ** Math.min(attempt, 20));
+  return Math.round(base * (0.75 + random() * 0.5));
+}

@@ -1,0 +1,72 @@
+/**
+ * @module
+ * POST /webhook/alertmanager. Rejected requests (401, 413, 400) write nothing. An
+ * accepted delivery is decided and committed in one transaction; the answer is 200 only
+ * after that commit, and 503 when the database cannot be written, so Alertmanager retries.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { normalizeWebhook } from "../alerts/normalize.js";
+import { checkAlertmanagerWebhook } from "../alerts/validate.js";
+import { decideWebhook } from "../decide/decide-webhook.js";
+import { alertmanagerAuth } from "./auth.js";
+import type { HttpDeps } from "./deps.js";
+
+export function alertmanagerRoutes(deps: HttpDeps): Hono {
+  const app = new Hono();
+  app.post(
+    "/webhook/alertmanager",
+    alertmanagerAuth(deps.config.alertmanagerAuth),
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: (c) =>
+        c.json({ error: `body larger than ${deps.config.bodyLimitBytes} bytes (RUNBRIDGE_BODY_LIMIT)` }, 413),
+    }),
+    async function receiveAlerts(c) {
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        return c.json({ error: "body is not JSON: expected an Alertmanager webhook (version 4)" }, 400);
+      }
+      const check = checkAlertmanagerWebhook(body);
+      if (!check.ok) return c.json({ error: check.error }, 400);
+
+      const runbooks = deps.runbooks();
+      if (!runbooks) {
+        c.header("Retry-After", "10");
+        return c.json({ error: "no valid runbook set is loaded yet; see /readyz" }, 503);
+      }
+      const alerts = normalizeWebhook(check.webhook);
+      let decision: ReturnType<typeof decideWebhook>;
+      try {
+        decision = decideWebhook(
+          {
+            db: deps.db,
+            runbooks,
+            dryRun: deps.config.dryRun,
+            storm: deps.config.storm,
+            staleAfterMs: deps.config.staleAfterMs,
+            now: deps.now(),
+          },
+          alerts,
+        );
+      } catch (error) {
+        deps.log.error(
+          { err: error, alerts: alerts.length },
+          "cannot record alerts; answering 503 so Alertmanager retries",
+        );
+        c.header("Retry-After", "5");
+        return c.json({ error: "cannot record the alerts right now (database unavailable); retry" }, 503);
+      }
+      deps.bus.publish(decision.events);
+      deps.worker?.wake();
+      deps.log.debug(
+        { alerts: alerts.length, executions: decision.executions.map((e) => `${e.id ?? "-"}:${e.state}`) },
+        "alertmanager delivery decided",
+      );
+      return c.json({ executions: decision.executions });
+    },
+  );
+  return app;
+}

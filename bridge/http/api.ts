@@ -1,0 +1,134 @@
+/**
+ * @module
+ * The read API (executions, audit, status) and the operator writes (kill switch,
+ * breaker reset). Reads are open unless RUNBRIDGE_API_TOKEN is set; writes always need it.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { appendAudit, queryAudit } from "../store/audit.js";
+import { closeBreaker, listOpenBreakers } from "../store/breakers.js";
+import { countExecutionsByState, findExecution, listExecutions } from "../store/executions.js";
+import { outboxDepth } from "../store/outbox.js";
+import { type ExecutionState, executionStates } from "../store/schema.js";
+import { isEnabled, setEnabled } from "../store/settings.js";
+import { apiAuth } from "./auth.js";
+import type { HttpDeps } from "./deps.js";
+import { optionalInt, optionalSince } from "./query-params.js";
+
+function parseStates(value: string | undefined): ExecutionState[] | undefined {
+  if (!value) return undefined;
+  const states = value.split(",").map((state) => state.trim());
+  const unknown = states.filter((state) => !(executionStates as readonly string[]).includes(state));
+  if (unknown.length > 0) {
+    throw new HTTPException(400, {
+      message: `unknown state ${unknown.join(", ")}; use ${executionStates.join(", ")}`,
+    });
+  }
+  return states as ExecutionState[];
+}
+
+export function apiRoutes(deps: HttpDeps): Hono {
+  const app = new Hono();
+  const read = apiAuth(deps.config.apiToken, "read");
+  const write = apiAuth(deps.config.apiToken, "write");
+
+  app.get("/api/executions", read, (c) => {
+    const limit = optionalInt(c.req.query("limit"), "limit", 1, 500) ?? 50;
+    const rows = listExecutions(deps.db, {
+      state: parseStates(c.req.query("state")),
+      runbook: c.req.query("runbook"),
+      alertname: c.req.query("alertname"),
+      target: c.req.query("target"),
+      since: optionalSince(c.req.query("since"), deps.now()),
+      before: c.req.query("before"),
+      limit,
+    });
+    const next = rows.length === limit ? rows[rows.length - 1]?.id : undefined;
+    return c.json({ executions: rows, next: next ?? null });
+  });
+
+  app.get("/api/executions/:id", read, (c) => {
+    const execution = findExecution(deps.db, c.req.param("id"));
+    if (!execution) return c.json({ error: `no execution ${c.req.param("id")}` }, 404);
+    const events = queryAudit(deps.db, { executionId: execution.id, n: 1000 }).reverse();
+    const attempts = events.filter((event) => event.kind.startsWith("dispatch."));
+    return c.json({ execution, events, dispatchAttempts: attempts });
+  });
+
+  app.get("/api/audit", read, (c) =>
+    c.json({
+      events: queryAudit(deps.db, {
+        n: optionalInt(c.req.query("n"), "n", 1, 1000) ?? 100,
+        kind: c.req.query("kind"),
+        alertname: c.req.query("alertname"),
+        since: optionalSince(c.req.query("since"), deps.now()),
+        contains: c.req.query("contains"),
+      }),
+    }),
+  );
+
+  app.get("/api/status", read, (c) => {
+    const runbooks = deps.runbooks();
+    return c.json({
+      enabled: isEnabled(deps.db),
+      dryRun: deps.config.dryRun,
+      repository: deps.config.repository
+        ? `${deps.config.repository.owner}/${deps.config.repository.repo}`
+        : null,
+      runbooks: runbooks
+        ? {
+            count: runbooks.runbooks.length,
+            sourceHash: runbooks.sourceHash,
+            commitSha: runbooks.commitSha ?? null,
+            names: runbooks.runbooks.map((loaded) => loaded.runbook.name),
+          }
+        : null,
+      runbookProblems: deps.runbookProblems(),
+      openBreakers: listOpenBreakers(deps.db, deps.now()),
+      outboxDepth: outboxDepth(deps.db),
+      executionsByState: countExecutionsByState(deps.db),
+    });
+  });
+
+  app.post("/api/kill-switch", write, async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as
+      | { enabled?: unknown; reason?: unknown }
+      | undefined;
+    if (typeof body?.enabled !== "boolean") {
+      return c.json(
+        { error: 'send JSON {"enabled": false} to stop automation or {"enabled": true} to resume' },
+        400,
+      );
+    }
+    const now = deps.now();
+    const reason = typeof body.reason === "string" ? body.reason.slice(0, 500) : "";
+    const event = deps.db.transaction((tx) => {
+      setEnabled(tx, body.enabled as boolean, now);
+      return appendAudit(tx, {
+        at: now,
+        kind: "kill_switch",
+        message: `automation switched ${body.enabled ? "on" : "off"} through the API${reason ? `: ${reason}` : ""}`,
+      });
+    });
+    deps.bus.publish([event]);
+    return c.json({ enabled: body.enabled });
+  });
+
+  app.post("/api/breakers/:key/reset", write, (c) => {
+    const key = c.req.param("key");
+    const now = deps.now();
+    const event = deps.db.transaction((tx) => {
+      if (!closeBreaker(tx, key, now, "reset by an operator")) return undefined;
+      return appendAudit(tx, {
+        at: now,
+        kind: "breaker.reset",
+        message: `breaker ${key} reset by an operator`,
+      });
+    });
+    if (!event) return c.json({ error: `no open breaker ${key}` }, 404);
+    deps.bus.publish([event]);
+    return c.json({ key, state: "closed" });
+  });
+
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { AuditBus } from "../audit-bus.js";
+import type { Config } from "../config.js";
+import type { OutboxWorker } from "../dispatch/outbox-worker.js";
+import type { Logger } from "../logger.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import type { Db } from "../store/database.js";
+
+/** What the HTTP routes need, passed in by the composition root (tests build their own). */
+export interface HttpDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  bus: AuditBus;
+  /** The active runbook set, or undefined before the first valid set loaded. */
+  runbooks: () => RunbookSet | undefined;
+  /** Problems of the last rejected reload, shown on /readyz and /api/status. */
+  runbookProblems: () => string[];
+  worker?: Pick<OutboxWorker, "wake">;
+  now: () => number;
+}

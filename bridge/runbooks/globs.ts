@@ -25,7 +25,11 @@ export function checkGlobs(globs: Globs): string | undefined {
   for (const glob of globList(globs)) {
     const body = glob.startsWith("!") ? glob.slice(1) : glob;
     if (body.length === 0) return `"${glob}" is not a glob: nothing follows the "!"`;
-    if (makeRe(body, OPTIONS) === false) return `"${glob}" is not a valid glob`;
+    const regex = makeRe(body, OPTIONS);
+    if (regex === false) return `"${glob}" is not a valid glob`;
+    // minimatch compiles a character class that can match nothing (e.g. [z-a]) to "$.": a glob that never matches.
+    if (regex.source.includes("$."))
+      return `"${glob}" can never match: its [...] class is empty (write [a-z], not [z-a])`;
   }
   return undefined;
 }

@@ -261,6 +261,7 @@ export interface Example {
   description?: string;
   alert: {
     labels: {
+      alertname: string;
       [k: string]: string;
     };
     annotations?: {

@@ -85,7 +85,9 @@ function describe(error: ErrorObject, value: unknown): string {
           ? "a mapping"
           : error.params.type === "array"
             ? "a list"
-            : `a ${error.params.type}`;
+            : error.params.type === "integer"
+              ? "an integer"
+              : `a ${error.params.type}`;
       return `must be ${wanted}, got ${kindOf(value)}`;
     }
     case "required":

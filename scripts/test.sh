@@ -7,5 +7,5 @@ export PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
 
 echo "== biome"; npx biome check .
 echo "== tsc"; npx tsc --noEmit
-echo "== actionlint"; actionlint -color=never .github/workflows/*.yml
+echo "== actionlint"; actionlint -no-color .github/workflows/*.yml
 echo "== vitest"; npx vitest run "$@"

@@ -4,6 +4,7 @@
  * or a single alert object (`{ labels, annotations }`), as JSON. Only what routing needs
  * is checked here; the bridge's own payload validation lives in `bridge/alerts/`.
  */
+import { fingerprintLabels } from "../alerts/fingerprint.js";
 import { CliError } from "./context.js";
 
 export interface InputAlert {
@@ -16,6 +17,8 @@ export interface InputAlert {
 
 export interface AlertInput {
   kind: "webhook" | "alert";
+  /** The parsed JSON as given, for the bridge's own payload check. */
+  data: unknown;
   /** The webhook's groupKey, when the input was a webhook payload. */
   groupKey?: string;
   alerts: InputAlert[];
@@ -53,6 +56,8 @@ function toAlert(value: unknown, where: string, source: string): InputAlert {
     const field = value[key];
     if (typeof field === "string") alert[key] = field;
   }
+  // The bridge identifies an alert the same way when Alertmanager sends no fingerprint.
+  alert.fingerprint ??= fingerprintLabels(alert.labels);
   return alert;
 }
 
@@ -78,9 +83,10 @@ export function parseAlertInput(text: string, source: string): AlertInput {
     if (data.alerts.length === 0) throw new CliError(`${source}: the webhook payload has no alerts`);
     return {
       kind: "webhook",
+      data,
       groupKey: typeof data.groupKey === "string" ? data.groupKey : undefined,
       alerts: data.alerts.map((alert, index) => toAlert(alert, `alerts[${index}]`, source)),
     };
   }
-  return { kind: "alert", alerts: [toAlert(data, "the alert", source)] };
+  return { kind: "alert", data, alerts: [toAlert(data, "the alert", source)] };
 }

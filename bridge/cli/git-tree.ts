@@ -5,8 +5,8 @@
  * with an argument array, never through a shell, so a ref or path cannot inject commands.
  */
 import { spawnSync } from "node:child_process";
-import { realpathSync } from "node:fs";
-import { relative, resolve, sep } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { RUNBOOK_FILE } from "../runbooks/load.js";
 import type { RunbookSource } from "../runbooks/runbook-set.js";
 import { CliError } from "./context.js";
@@ -23,26 +23,33 @@ function git(cwd: string, args: readonly string[]): string {
   return result.stdout;
 }
 
+/** Like realpathSync, but for a path that may not exist (yet): resolves its nearest existing parent. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
+}
+
+function nearestDirectory(path: string): string {
+  return existsSync(path) || dirname(path) === path ? path : nearestDirectory(dirname(path));
+}
+
 /** The repository root holding `dir`, and `dir` relative to it in Git's spelling (`a/b`). */
 export function locateInRepository(cwd: string, dir: string): { root: string; path: string } {
   const absolute = resolve(cwd, dir);
   let root: string;
   try {
-    root = git(cwd, ["rev-parse", "--show-toplevel"]).trim();
+    root = git(nearestDirectory(absolute), ["rev-parse", "--show-toplevel"]).trim();
   } catch (error) {
     throw new CliError(
-      `${cwd} is not inside a Git repository (${(error as Error).message}); run runbridge diff from a clone.`,
+      `${dir} is not inside a Git repository (${(error as Error).message}); run runbridge diff from a clone.`,
     );
   }
   // Compare real paths: the temp dir or the checkout may sit behind a symlink.
-  let real = absolute;
-  try {
-    real = realpathSync(absolute);
-  } catch {
-    // The directory may exist only at the base ref; resolve its parent instead.
-    real = resolve(realpathSync(resolve(absolute, "..")), relative(resolve(absolute, ".."), absolute));
-  }
-  const path = relative(realpathSync(root), real).split(sep).join("/");
+  const path = relative(realPath(root), realPath(absolute)).split(sep).join("/");
   if (path.startsWith("..")) throw new CliError(`${dir} is outside the Git repository at ${root}`);
   return { root, path };
 }
@@ -54,7 +61,8 @@ export function locateInRepository(cwd: string, dir: string): { root: string; pa
  */
 export function readRunbooksAtRef(cwd: string, dir: string, ref: string): RunbookSource[] {
   const { root, path } = locateInRepository(cwd, dir);
-  const verify = spawnSync("git", ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], {
+  if (ref.startsWith("-")) throw new CliError(`"${ref}" is not a Git ref; pass e.g. --base origin/main`);
+  const verify = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
     cwd: root,
     encoding: "utf8",
   });
@@ -65,7 +73,15 @@ export function readRunbooksAtRef(cwd: string, dir: string, ref: string): Runboo
   }
   const commit = verify.stdout.trim();
   const prefix = path === "" ? "" : `${path}/`;
-  const listing = git(root, ["ls-tree", "-z", "--full-tree", commit, "--", prefix === "" ? "." : prefix]);
+  const listing = git(root, [
+    "--literal-pathspecs",
+    "ls-tree",
+    "-z",
+    "--full-tree",
+    commit,
+    "--",
+    prefix === "" ? "." : prefix,
+  ]);
   const sources: RunbookSource[] = [];
   for (const entry of listing.split("\0")) {
     // "<mode> <type> <object>\t<path>"

@@ -76,7 +76,8 @@ function notesFor(runbook: Runbook, alert: InputAlert, target: TargetReport | nu
     notes.push("the target is not on the allow-list: the bridge would suppress this execution");
   }
   if (runbook.mode === "notify") notes.push("mode notify: recorded and notified, never remediated");
-  if (runbook.mode === "dry-run") notes.push("mode dry-run: recorded as what would run, nothing is dispatched");
+  if (runbook.mode === "dry-run")
+    notes.push("mode dry-run: recorded as what would run, nothing is dispatched");
   if (runbook.mode === "approval") {
     notes.push(`mode approval: the remediate job waits for reviewers of environment ${runbook.environment}`);
   }
@@ -99,14 +100,20 @@ export function routeAlert(index: MatchIndex, alert: InputAlert): AlertRoute {
     specificity: candidate.specificity,
     reason: candidate.reason,
   }));
-  const rejected = result.rejected.map((miss) => ({ runbook: miss.runbook.runbook.name, reason: miss.reason }));
+  const rejected = result.rejected.map((miss) => ({
+    runbook: miss.runbook.runbook.name,
+    reason: miss.reason,
+  }));
   if (!result.winner) {
     return { alert, runbook: null, reason: result.reason, target: null, notes: [], lost, rejected };
   }
   const { file } = result.winner.runbook;
   // A runbook without a guards block still has guard defaults (onResolved, group); let the
   // schema fill them rather than repeating them here.
-  const runbook = applyDefaults({ ...result.winner.runbook.runbook, guards: result.winner.runbook.runbook.guards ?? {} });
+  const runbook = applyDefaults({
+    ...result.winner.runbook.runbook,
+    guards: result.winner.runbook.runbook.guards ?? {},
+  });
   const target = targetReport(runbook, result.target);
   const guards = runbook.guards ?? {};
   return {

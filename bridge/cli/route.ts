@@ -5,10 +5,11 @@
  * No match is a result, not an error.
  */
 import { readFile } from "node:fs/promises";
+import { checkAlertmanagerWebhook } from "../alerts/validate.js";
 import { loadRunbookSet } from "../runbooks/runbook-set.js";
 import { parseAlertInput } from "./alert-input.js";
 import { parseCommandArgs } from "./args.js";
-import { CliError, type CliContext, UsageError } from "./context.js";
+import { type CliContext, CliError, UsageError } from "./context.js";
 import { routeAlert } from "./route-report.js";
 import { renderRoutes } from "./route-text.js";
 import { runbooksDir } from "./runbooks-dir.js";
@@ -52,17 +53,27 @@ export async function routeCommand(args: readonly string[], context: CliContext)
   const path = positionals[0];
   if (path === undefined) throw new UsageError("missing the alert file (or - for stdin)", routeUsage);
 
-  const input = parseAlertInput(await readInput(path, context), path === "-" ? "stdin" : path);
+  const source = path === "-" ? "stdin" : path;
+  const input = parseAlertInput(await readInput(path, context), source);
+  if (input.kind === "webhook") {
+    // Routing still works on a sketchy hand-written payload, but say what the bridge would answer.
+    const check = checkAlertmanagerWebhook(input.data);
+    if (!check.ok) context.stderr(`warning: the bridge would reject ${source} with 400: ${check.error}\n`);
+  }
   const dir = runbooksDir(values.runbooks, context);
   const { set, problems } = loadRunbookSet(dir);
   if (!set) {
     for (const problem of problems) context.stderr(`${problem.toString()}\n`);
-    throw new CliError(`the runbooks in ${dir} are invalid; run "runbridge validate ${dir}" and fix them first.`);
+    throw new CliError(
+      `the runbooks in ${dir} are invalid; run "runbridge validate ${dir}" and fix them first.`,
+    );
   }
 
   const routes = input.alerts.map((alert) => routeAlert(set.index, alert));
   if (values.json) {
-    context.stdout(`${JSON.stringify({ runbooks: dir, groupKey: input.groupKey, alerts: routes }, null, 2)}\n`);
+    context.stdout(
+      `${JSON.stringify({ runbooks: dir, groupKey: input.groupKey, alerts: routes }, null, 2)}\n`,
+    );
   } else {
     context.stdout(renderRoutes(routes));
   }

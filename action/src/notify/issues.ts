@@ -1,0 +1,110 @@
+/**
+ * @module
+ * Incident issues: one open issue per runbook + target, found again by a hidden marker, so
+ * repeated runs comment on it instead of opening new ones; and a post-incident review
+ * checklist when a critical incident was remediated.
+ */
+import type { getOctokit } from "@actions/github";
+import type { Message } from "./message.js";
+import { oneLine } from "./message.js";
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+export interface IssueTarget {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+}
+
+export interface IncidentKey {
+  runbook: string;
+  target: string;
+}
+
+/** Every issue we open carries this label; it narrows the search for the open incident. */
+export const RUNBRIDGE_LABEL = "runbridge";
+
+export function incidentMarker(key: IncidentKey): string {
+  // encodeURIComponent: a target cannot end the HTML comment or forge another marker.
+  return `<!-- runbridge-incident runbook=${encodeURIComponent(key.runbook)} target=${encodeURIComponent(key.target)} -->`;
+}
+
+function body(message: Message): string {
+  const fence = "````";
+  return [
+    message.details.join("\n\n"),
+    `${fence}json\n${message.alertBlock.replaceAll(fence, "'''")}\n${fence}`,
+  ].join("\n\n");
+}
+
+/** The open incident issue for this runbook + target, if any. */
+export async function findOpenIncident(github: IssueTarget, key: IncidentKey): Promise<number | undefined> {
+  const marker = incidentMarker(key);
+  const issues = await github.octokit.paginate(github.octokit.rest.issues.listForRepo, {
+    owner: github.owner,
+    repo: github.repo,
+    state: "open",
+    labels: RUNBRIDGE_LABEL,
+    per_page: 100,
+  });
+  return issues.find((issue) => !issue.pull_request && issue.body?.includes(marker))?.number;
+}
+
+export async function commentOnIssue(github: IssueTarget, issue: number, message: Message): Promise<void> {
+  await github.octokit.rest.issues.createComment({
+    owner: github.owner,
+    repo: github.repo,
+    issue_number: issue,
+    body: `**${message.headline}**\n\n${body(message)}`,
+  });
+}
+
+export interface NewIssue {
+  labels: string[];
+  assignees: string[];
+}
+
+export async function openIncident(
+  github: IssueTarget,
+  key: IncidentKey,
+  message: Message,
+  alertName: string,
+  options: NewIssue,
+): Promise<number> {
+  const title = `Incident: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}${alertName ? ` (${oneLine(alertName, 80)})` : ""}`;
+  const created = await github.octokit.rest.issues.create({
+    owner: github.owner,
+    repo: github.repo,
+    title,
+    body: `${incidentMarker(key)}\n**${message.headline}**\n\n${body(message)}`,
+    labels: [...new Set([...options.labels, RUNBRIDGE_LABEL])],
+    assignees: options.assignees,
+  });
+  return created.data.number;
+}
+
+export async function openReview(
+  github: IssueTarget,
+  key: IncidentKey,
+  message: Message,
+  incident: number | undefined,
+  options: NewIssue,
+): Promise<number> {
+  const checklist = [
+    "- [ ] Timeline: alert fired, run started, remediated, verified",
+    "- [ ] Root cause: why did the alert's condition occur?",
+    "- [ ] Was the automatic remediation right, and fast enough?",
+    "- [ ] Follow-ups filed (fix the cause, tune the alert, improve the runbook)",
+    "- [ ] Runbook and alert changes merged by pull request",
+  ].join("\n");
+  const link = incident ? `Incident: #${incident}\n\n` : "";
+  const created = await github.octokit.rest.issues.create({
+    owner: github.owner,
+    repo: github.repo,
+    title: `Post-incident review: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}`,
+    body: `${link}**${message.headline}**\n\n${body(message)}\n\n### Checklist\n\n${checklist}`,
+    labels: [...new Set([...options.labels, RUNBRIDGE_LABEL, "post-incident-review"])],
+    assignees: options.assignees,
+  });
+  return created.data.number;
+}

@@ -1,0 +1,36 @@
+/**
+ * @module
+ * Runs the real `runbridge` command (`node bin/runbridge.js ...`) the way a user or CI does,
+ * and returns its exit code and both output streams.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const bin = fileURLToPath(new URL("../../bin/runbridge.js", import.meta.url));
+export const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  input?: string;
+  env?: Record<string, string>;
+}
+
+export function runbridge(args: readonly string[], options: CliOptions = {}): CliRun {
+  const { RUNBRIDGE_RUNBOOKS: _ignored, ...inherited } = process.env;
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input ?? "",
+    env: { ...inherited, ...options.env },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -41,6 +41,12 @@ export interface Config {
   storm: { max: number; windowMs: number; openForMs: number };
   staleAfterMs: number;
   dispatch: { concurrency: number; timeoutMs: number; maxAttempts: number; lookupGraceMs: number };
+  /** Where runbooks come from: the local directory, or the repository through the GitHub API. */
+  runbooksSource: { kind: "local" } | { kind: "github"; ref: string; path: string };
+  githubWebhookSecret?: string;
+  reconcile: { intervalMs: number; quietForMs: number };
+  /** Alertmanager API v2 base URL, for silences from the console. */
+  alertmanagerUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -190,7 +196,30 @@ export function loadConfig(env: Env): Config {
       maxAttempts: read.integer("RUNBRIDGE_DISPATCH_MAX_ATTEMPTS", 12, 1, 1_000),
       lookupGraceMs: read.duration("RUNBRIDGE_DISPATCH_LOOKUP_GRACE", "10s"),
     },
+    runbooksSource: { kind: "local" },
+    githubWebhookSecret: read.string("GITHUB_WEBHOOK_SECRET"),
+    reconcile: {
+      intervalMs: read.duration("RUNBRIDGE_RECONCILE_INTERVAL", "1m"),
+      quietForMs: read.duration("RUNBRIDGE_RECONCILE_QUIET_FOR", "2m"),
+    },
   };
+  const source = read.string("RUNBRIDGE_RUNBOOKS_SOURCE") ?? "local";
+  if (source === "github") {
+    config.runbooksSource = {
+      kind: "github",
+      ref: read.string("RUNBRIDGE_RUNBOOKS_REF") ?? "main",
+      path: (read.string("RUNBRIDGE_RUNBOOKS_PATH") ?? "runbooks").replace(/^\/+|\/+$/g, ""),
+    };
+    if (!github)
+      read.problems.push("RUNBRIDGE_RUNBOOKS_SOURCE=github needs GitHub credentials and GITHUB_REPOSITORY");
+  } else if (source !== "local") {
+    read.problems.push(`RUNBRIDGE_RUNBOOKS_SOURCE=${JSON.stringify(source)} must be local or github`);
+  }
+  const alertmanagerUrl = read.string("ALERTMANAGER_URL");
+  if (alertmanagerUrl && !/^https?:\/\//.test(alertmanagerUrl)) {
+    read.problems.push(`ALERTMANAGER_URL=${JSON.stringify(alertmanagerUrl)} must be an http(s) URL`);
+  }
+  config.alertmanagerUrl = alertmanagerUrl?.replace(/\/+$/, "");
   if (explicitDryRun === false && !github) {
     read.problems.push(
       "RUNBRIDGE_DRY_RUN=false needs GitHub credentials (GITHUB_TOKEN or a GitHub App) and GITHUB_REPOSITORY",

@@ -8,11 +8,16 @@ import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { createAuditBus } from "./audit-bus.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
-import { createGitHubClient } from "./dispatch/github-client.js";
+import { createGitHubClient, type GitHubClient } from "./dispatch/github-client.js";
 import { createDispatcher, type Dispatcher } from "./dispatch/github-dispatcher.js";
 import { createOutboxWorker, type OutboxWorker } from "./dispatch/outbox-worker.js";
+import { createGitHubApi, type GitHubApi } from "./github/github-api.js";
+import { createReconciler, type Reconciler } from "./github/reconciler.js";
+import { createGitHubWebhookReceiver } from "./github/webhook-receiver.js";
 import { createApp } from "./http/app.js";
+import { githubRoutes } from "./http/github.js";
 import { createLogger, type Logger } from "./logger.js";
+import { loadRunbooksFromGitHub } from "./runbooks/github-source.js";
 import { createRunbookHolder } from "./runbooks/runbook-holder.js";
 import { loadRunbookSet } from "./runbooks/runbook-set.js";
 import { watchRunbookDir } from "./runbooks/watch-dir.js";
@@ -26,7 +31,8 @@ export interface RunningBridge {
   config: Config;
   log: Logger;
   worker?: OutboxWorker;
-  reloadRunbooks(): void;
+  reconciler?: Reconciler;
+  reloadRunbooks(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +40,8 @@ export interface StartOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Replace the GitHub dispatcher (tests). */
   dispatcher?: Dispatcher;
+  /** Replace the Octokit client (tests). */
+  octokit?: GitHubClient;
   clock?: () => number;
   logDestination?: Parameters<typeof createLogger>[1];
   /** Install SIGTERM/SIGINT/SIGHUP handlers (the CLI does; tests don't). */
@@ -62,17 +70,37 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
     bus.publish([event]);
   }
 
-  const { holder } = createRunbookHolder(() => loadRunbookSet(config.runbooksDir));
-  const reloadRunbooks = () => {
-    const outcome = holder.reload();
+  const octokit = options.octokit ?? (config.github ? createGitHubClient(config.github, log) : undefined);
+  const repository = config.github;
+  const source = config.runbooksSource;
+  const from =
+    source.kind === "github"
+      ? `${config.repository?.owner}/${config.repository?.repo}/${source.path}@${source.ref}`
+      : config.runbooksDir;
+  const { holder, reloadAsync } = createRunbookHolder((sha?: string) =>
+    source.kind === "github" && octokit && repository
+      ? loadRunbooksFromGitHub(
+          octokit,
+          { owner: repository.owner, repo: repository.repo, ref: source.ref, path: source.path },
+          sha,
+        )
+      : loadRunbookSet(config.runbooksDir),
+  );
+  const reloadRunbooks = async (sha?: string) => {
+    const outcome = await reloadAsync(sha);
+    const commit = outcome.set?.commitSha ? ` at ${outcome.set.commitSha.slice(0, 12)}` : "";
     if (!outcome.ok) {
       log.error(
         { problems: outcome.problems },
-        `runbooks in ${config.runbooksDir} rejected; ${outcome.set ? "the last good set stays active" : "no set is active"}`,
+        `runbooks from ${from}${sha ? ` at ${sha.slice(0, 12)}` : ""} rejected; ${outcome.set ? "the last good set stays active" : "no set is active"}`,
       );
     } else if (outcome.changed) {
       log.info(
-        { runbooks: outcome.set?.runbooks.length, sourceHash: outcome.set?.sourceHash },
+        {
+          runbooks: outcome.set?.runbooks.length,
+          sourceHash: outcome.set?.sourceHash,
+          commit: outcome.set?.commitSha,
+        },
         "runbooks loaded",
       );
     }
@@ -80,19 +108,19 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
       at: now(),
       kind: outcome.ok ? "runbooks.loaded" : "runbooks.rejected",
       message: outcome.ok
-        ? `${outcome.set?.runbooks.length} runbooks loaded from ${config.runbooksDir} (${outcome.set?.sourceHash.slice(0, 12)})`
-        : `runbooks rejected (${outcome.problems.length} problems): ${outcome.problems.slice(0, 5).join("; ")}`,
+        ? `${outcome.set?.runbooks.length} runbooks loaded from ${from}${commit} (${outcome.set?.sourceHash.slice(0, 12)})`
+        : `runbooks from ${from}${sha ? ` at ${sha.slice(0, 12)}` : ""} rejected (${outcome.problems.length} problems): ${outcome.problems.slice(0, 5).join("; ")}`,
+      data: { problems: outcome.problems.slice(0, 50), commitSha: outcome.set?.commitSha ?? sha ?? null },
     });
     bus.publish([event]);
   };
-  reloadRunbooks();
+  await reloadRunbooks();
 
   let worker: OutboxWorker | undefined;
   const dispatcher =
     options.dispatcher ??
-    (config.github && !config.dryRun
-      ? createDispatcher(createGitHubClient(config.github, log), config.github)
-      : undefined);
+    (octokit && repository && !config.dryRun ? createDispatcher(octokit, repository) : undefined);
+  const api: GitHubApi | undefined = octokit && repository ? createGitHubApi(octokit, repository) : undefined;
   if (dispatcher && !config.dryRun) {
     worker = createOutboxWorker({
       db: database.db,
@@ -110,7 +138,38 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
     worker.start();
   }
 
-  const app = createApp({
+  // Secrets named by runbooks (e.g. a Slack webhook for escalations) come from the bridge's environment.
+  const environment = options.env ?? process.env;
+  const secret = (name: string) => environment[name];
+  let reconciler: Reconciler | undefined;
+  if (api) {
+    reconciler = createReconciler({
+      db: database.db,
+      api,
+      dispatcher,
+      runbooks: holder.current,
+      bus,
+      log,
+      secret,
+      now,
+      ...config.reconcile,
+    });
+    reconciler.start();
+  }
+  const receiver = config.githubWebhookSecret
+    ? createGitHubWebhookReceiver(config.githubWebhookSecret, {
+        db: database.db,
+        runbooks: holder.current,
+        bus,
+        log,
+        api,
+        now,
+        runbooksFromGit:
+          source.kind === "github" ? { ref: source.ref, reloadAt: (sha) => reloadRunbooks(sha) } : undefined,
+      })
+    : undefined;
+
+  const deps = {
     db: database.db,
     config,
     log,
@@ -118,8 +177,10 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
     runbooks: holder.current,
     runbookProblems: holder.problems,
     worker,
+    onCancelRequested: () => reconciler?.kick(),
     now,
-  });
+  };
+  const app = createApp(deps, [githubRoutes(deps, receiver)]);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
       resolve(started),
@@ -127,7 +188,10 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  const watcher = watchRunbookDir(config.runbooksDir, reloadRunbooks);
+  const watcher =
+    source.kind === "local"
+      ? watchRunbookDir(config.runbooksDir, () => void reloadRunbooks())
+      : { close() {} };
   log.info(
     {
       url,
@@ -146,6 +210,7 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
       watcher.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.stop();
+      await reconciler?.stop();
       await checkpointer.stop();
       database.close();
       log.info("stopped");
@@ -156,7 +221,7 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
   if (options.handleSignals) {
     process.on("SIGHUP", () => {
       log.info("SIGHUP: reloading runbooks");
-      reloadRunbooks();
+      void reloadRunbooks();
     });
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       process.once(signal, () => {
@@ -170,7 +235,7 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
       });
     }
   }
-  return { url, config, log, worker, reloadRunbooks, close };
+  return { url, config, log, worker, reconciler, reloadRunbooks: () => reloadRunbooks(), close };
 }
 
 /** `npm start` / `runbridge serve`. */

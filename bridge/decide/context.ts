@@ -15,6 +15,8 @@ export interface DecisionContext {
   now: number;
   /** Audit events written in this transaction, published to listeners after commit. */
   written: AuditEvent[];
+  /** A resolved alert asked for a run on GitHub to be cancelled (done after commit). */
+  cancelRequested?: boolean;
 }
 
 export function audit(context: DecisionContext, event: Omit<NewAuditEvent, "at">): void {

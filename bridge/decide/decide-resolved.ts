@@ -7,7 +7,10 @@
 import type { NormalizedAlert } from "../alerts/types.js";
 import { executionsForAlert, updateExecution } from "../store/executions.js";
 import { cancelPendingDispatch } from "../store/outbox.js";
+import type { ExecutionState } from "../store/schema.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
+
+const CANCELLABLE_ON_GITHUB: readonly ExecutionState[] = ["dispatched", "queued", "awaiting_approval"];
 
 export function decideResolved(context: DecisionContext, alert: NormalizedAlert): DecisionOutcome[] {
   const resolvedAt = alert.endsAt ?? new Date(context.now).toISOString();
@@ -57,8 +60,20 @@ export function decideResolved(context: DecisionContext, alert: NormalizedAlert)
       audit(context, { kind: "execution.cancelled", ...base, message: reason });
       return { id: execution.id, runbook: execution.runbook, state: "cancelled", reason };
     }
-    updateExecution(context.db, execution.id, { alertResolvedAt: context.now, updatedAt: context.now });
-    const note = wantsCancel ? `; ${execution.state} executions are not cut off here` : "";
+    // On GitHub, only a run not yet remediating is cancelled (by the reconciler, after commit);
+    // a running remediation is never cut off, only recorded.
+    const cancelOnGitHub = wantsCancel && CANCELLABLE_ON_GITHUB.includes(execution.state);
+    updateExecution(context.db, execution.id, {
+      alertResolvedAt: context.now,
+      updatedAt: context.now,
+      ...(cancelOnGitHub ? { cancelRequestedAt: context.now } : {}),
+    });
+    if (cancelOnGitHub) context.cancelRequested = true;
+    const note = cancelOnGitHub
+      ? "; its run will be cancelled on GitHub (onResolved: cancel)"
+      : wantsCancel
+        ? `; a ${execution.state} execution is not cut off`
+        : "";
     const reason = `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
     audit(context, { kind: "alert.resolved", ...base, message: reason });
     return { id: execution.id, runbook: execution.runbook, state: execution.state, reason };

@@ -27,6 +27,8 @@ export interface WebhookDecision {
   executions: DecisionOutcome[];
   /** Audit events written, for listeners, valid once the transaction committed. */
   events: AuditEvent[];
+  /** Runs on GitHub are to be cancelled: wake the reconciler. */
+  cancelRequested: boolean;
 }
 
 /** Earliest startsAt among this delivery's firing alerts routed to a runbook: a group occurrence's start. */
@@ -55,6 +57,6 @@ export function decideWebhook(options: DecideOptions, alerts: NormalizedAlert[])
       if (alert.status === "resolved") executions.push(...decideResolved(context, alert));
       else executions.push(decideFiring(context, alert, groupStart));
     }
-    return { executions, events: context.written };
+    return { executions, events: context.written, cancelRequested: context.cancelRequested ?? false };
   });
 }

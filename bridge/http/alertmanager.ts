@@ -61,6 +61,7 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
       }
       deps.bus.publish(decision.events);
       deps.worker?.wake();
+      if (decision.cancelRequested) deps.onCancelRequested?.();
       deps.log.debug(
         { alerts: alerts.length, executions: decision.executions.map((e) => `${e.id ?? "-"}:${e.state}`) },
         "alertmanager delivery decided",

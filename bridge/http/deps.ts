@@ -16,5 +16,7 @@ export interface HttpDeps {
   /** Problems of the last rejected reload, shown on /readyz and /api/status. */
   runbookProblems: () => string[];
   worker?: Pick<OutboxWorker, "wake">;
+  /** A resolved alert asked for runs on GitHub to be cancelled (wakes the reconciler). */
+  onCancelRequested?: () => void;
   now: () => number;
 }

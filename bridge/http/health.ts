@@ -13,11 +13,19 @@ export function healthRoutes(deps: HttpDeps): Hono {
   app.get("/readyz", (c) => {
     const problems: string[] = [];
     try {
-      // BEGIN IMMEDIATE takes the write lock: proves the file is writable, then rolls back.
+      // BEGIN IMMEDIATE takes the write lock, but succeeds on a read-only connection too
+      // (a write-protected file is opened read-only without an error): only a write
+      // statement proves the file takes writes. It changes no row and is rolled back.
       deps.db.run(sql`BEGIN IMMEDIATE`);
-      deps.db.run(sql`ROLLBACK`);
+      try {
+        deps.db.run(sql`DELETE FROM settings WHERE 0`);
+      } finally {
+        deps.db.run(sql`ROLLBACK`);
+      }
     } catch (error) {
-      problems.push(`database not writable: ${(error as Error).message}`);
+      // drizzle wraps driver errors ("Failed to run the query …"); SQLite's own message says why.
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      problems.push(`database not writable: ${(cause as Error).message}`);
     }
     const runbooks = deps.runbooks();
     if (!runbooks) {

@@ -20,9 +20,12 @@ export interface RunbookHolder {
   reload(): ReloadOutcome;
 }
 
-export function createRunbookHolder(load: () => RunbookSetResult | Promise<RunbookSetResult>): {
+/**
+ * @param load reads the set; `sha` asks a Git source for one commit (a push), else its ref's head
+ */
+export function createRunbookHolder(load: (sha?: string) => RunbookSetResult | Promise<RunbookSetResult>): {
   holder: RunbookHolder;
-  reloadAsync(): Promise<ReloadOutcome>;
+  reloadAsync(sha?: string): Promise<ReloadOutcome>;
 } {
   let active: RunbookSet | undefined;
   let lastProblems: string[] = [];
@@ -49,5 +52,5 @@ export function createRunbookHolder(load: () => RunbookSetResult | Promise<Runbo
       return apply(result);
     },
   };
-  return { holder, reloadAsync: async () => apply(await load()) };
+  return { holder, reloadAsync: async (sha?: string) => apply(await load(sha)) };
 }

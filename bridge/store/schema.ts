@@ -78,6 +78,11 @@ export const executions = sqliteTable(
     dispatchedAt: integer("dispatched_at"),
     finishedAt: integer("finished_at"),
     alertResolvedAt: integer("alert_resolved_at"),
+    /** When the remediate job started waiting for reviewers (for escalation). */
+    awaitingSince: integer("awaiting_since"),
+    approvalEscalatedAt: integer("approval_escalated_at"),
+    /** The alert resolved and the runbook cancels: the run on GitHub is to be cancelled. */
+    cancelRequestedAt: integer("cancel_requested_at"),
   },
   (table) => [
     uniqueIndex("executions_occurrence").on(table.occurrenceKey),
@@ -173,3 +178,19 @@ export const settings = sqliteTable("settings", {
   value: text("value").notNull(),
   updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
 });
+
+/** Jobs of each execution's workflow run, as GitHub's workflow_job webhooks report them. */
+export const runJobs = sqliteTable(
+  "run_jobs",
+  {
+    jobId: integer("job_id").primaryKey(),
+    executionId: text("execution_id").notNull(),
+    runId: integer("run_id").notNull(),
+    name: text("name").notNull(),
+    /** queued < waiting < in_progress < completed; never moves backwards. */
+    status: text("status").notNull(),
+    conclusion: text("conclusion"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("run_jobs_execution").on(table.executionId)],
+);

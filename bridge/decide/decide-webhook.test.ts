@@ -1,0 +1,436 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { firingAlert, fixture, type WebhookBody, webhook } from "../../test/fixtures/alertmanager/index.js";
+import { fixtureRunbooks, type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
+import { normalizeWebhook } from "../alerts/normalize.js";
+import { checkAlertmanagerWebhook } from "../alerts/validate.js";
+import type { StormLimit } from "../guards/types.js";
+import { loadRunbookSet, type RunbookSet } from "../runbooks/runbook-set.js";
+import { recordBreakerFailure } from "../store/breakers.js";
+import { findExecution, updateExecution } from "../store/executions.js";
+import { setEnabled } from "../store/settings.js";
+import { decideWebhook } from "./decide-webhook.js";
+
+const T0 = Date.parse("2025-06-02T12:00:00Z");
+const MINUTE = 60_000;
+
+let db: TempDatabase;
+let runbooks: RunbookSet;
+let storm: StormLimit;
+let dryRun: boolean;
+
+beforeEach(() => {
+  db = tempDatabase();
+  runbooks = fixtureRunbooks();
+  storm = { max: 30, windowMs: 5 * MINUTE, openForMs: 15 * MINUTE };
+  dryRun = false;
+});
+afterEach(() => db.remove());
+
+function deliver(body: WebhookBody | unknown, now = T0) {
+  const check = checkAlertmanagerWebhook(body);
+  if (!check.ok) throw new Error(check.error);
+  return decideWebhook(
+    { db: db.db, runbooks, dryRun, storm, staleAfterMs: 6 * 60 * MINUTE, now },
+    normalizeWebhook(check.webhook),
+  );
+}
+
+/** One firing NginxDown (web-restart) occurrence on `instance`, starting at `startsAt`. */
+const nginx = (instance: string, startsAt = "2025-06-02T11:59:00Z", status: "firing" | "resolved" = "firing") =>
+  webhook([firingAlert({ instance: `${instance}:9113` }, { startsAt, status })]);
+
+const disk = (instance: string, startsAt: string) =>
+  webhook([firingAlert({ alertname: "DiskFull", instance, severity: "warning" }, { startsAt })]);
+
+function outboxState(id: string | null): string | undefined {
+  const row = db.sqlite.prepare("select state from outbox where execution_id = ?").get(id) as
+    | { state: string }
+    | undefined;
+  return row?.state;
+}
+
+describe("decideWebhook", () => {
+  describe("a dispatch", () => {
+    it("records the alert, a pending execution, its audit event and its outbox row, and answers with them", () => {
+      const { executions, events } = deliver(fixture("firing"));
+      expect(executions).toEqual([
+        {
+          id: expect.stringMatching(/^ex_[0-9a-z]{18}$/),
+          runbook: "web-restart",
+          state: "pending",
+          reason: "dispatching web-restart on web-1 via remediate.yml@main",
+        },
+      ]);
+      const id = executions[0]?.id as string;
+      expect(findExecution(db.db, id)).toMatchObject({
+        runbook: "web-restart",
+        target: "web-1",
+        mode: "auto",
+        severity: "critical",
+        fingerprint: "5c2bd3a8e1f04a77",
+        startsAt: "2025-06-02T12:00:00.123Z",
+        occurrenceKey: "5c2bd3a8e1f04a77@2025-06-02T12:00:00.123Z",
+        committedAt: T0,
+        runbookHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        alert: expect.objectContaining({ labels: expect.objectContaining({ instance: "web-1:9113" }) }),
+      });
+      expect(db.sqlite.prepare("select * from outbox").all()).toMatchObject([
+        { execution_id: id, state: "pending", priority: 0, attempts: 0, next_attempt_at: T0, uncertain_since: null },
+      ]);
+      expect(events).toMatchObject([{ kind: "decision.pending", executionId: id, runbook: "web-restart" }]);
+      expect(db.count("alerts")).toBe(1);
+      expect(db.count("audit_events")).toBe(1);
+    });
+  });
+
+  describe("identity: one execution per alert occurrence", () => {
+    it("decides an occurrence delivered three times (HA peers, retries) once and answers duplicate after", () => {
+      const first = deliver(fixture("firing"), T0).executions[0];
+      const second = deliver(fixture("firing"), T0 + 1_000).executions[0];
+      const third = deliver(fixture("firing"), T0 + 60_000).executions[0];
+      expect(first?.state).toBe("pending");
+      for (const again of [second, third]) {
+        expect(again).toEqual({
+          id: first?.id,
+          runbook: "web-restart",
+          state: "duplicate",
+          reason: `duplicate: this occurrence was already decided as pending (${first?.id})`,
+        });
+      }
+      expect(db.count("executions")).toBe(1);
+      expect(db.count("outbox")).toBe(1);
+      expect(db.sqlite.prepare("select deliveries from alerts").get()).toEqual({ deliveries: 3 });
+      expect(db.count("audit_events", "kind = 'duplicate'")).toBe(2);
+    });
+
+    it("treats a suppressed occurrence delivered again as a duplicate too, not as a new decision", () => {
+      const body = nginx("db-1");
+      const first = deliver(body).executions[0];
+      expect(first?.state).toBe("suppressed");
+      expect(deliver(body, T0 + 1_000).executions[0]?.state).toBe("duplicate");
+      expect(db.count("executions")).toBe(1);
+    });
+
+    it("decides a new startsAt as a new occurrence (here suppressed by the cooldown)", () => {
+      const first = deliver(nginx("web-1", "2025-06-02T11:59:00Z"), T0).executions[0];
+      const later = deliver(nginx("web-1", "2025-06-02T12:02:30Z"), T0 + 3 * MINUTE).executions[0];
+      expect(later?.id).not.toBe(first?.id);
+      expect(later).toEqual({
+        id: expect.any(String),
+        runbook: "web-restart",
+        state: "suppressed",
+        reason: `cooldown: web-restart on web-1 last dispatched 3m ago (${first?.id}); next allowed 12:10:00Z`,
+      });
+      expect(db.count("executions")).toBe(2);
+      expect(db.count("outbox")).toBe(1);
+      expect(findExecution(db.db, later?.id as string)).toMatchObject({ guard: "cooldown", committedAt: null });
+    });
+  });
+
+  describe("guards against the store", () => {
+    it("applies the cooldown per target: another host dispatches", () => {
+      deliver(nginx("web-1"));
+      expect(deliver(nginx("web-2"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+    });
+
+    it("dispatches again once the cooldown has passed and the earlier run finished", () => {
+      const first = deliver(nginx("web-1", "2025-06-02T11:59:00Z")).executions[0];
+      updateExecution(db.db, first?.id as string, { state: "succeeded", updatedAt: T0 + 5 * MINUTE });
+      expect(deliver(nginx("web-1", "2025-06-02T12:10:00Z"), T0 + 10 * MINUTE).executions[0]?.state).toBe("pending");
+    });
+
+    it("limits a runbook to maxPerHour dispatches in a sliding hour, saying when the next slot opens", () => {
+      deliver(nginx("web-1"), T0);
+      deliver(nginx("web-2"), T0 + 10 * MINUTE);
+      const third = deliver(nginx("web-3"), T0 + 20 * MINUTE).executions[0];
+      expect(third).toMatchObject({
+        state: "suppressed",
+        reason: "maxPerHour: web-restart dispatched 2 times in the last hour (limit 2); next slot 13:00:00Z",
+      });
+      expect(deliver(nginx("web-4", "2025-06-02T12:59:00Z"), T0 + 60 * MINUTE).executions[0]?.state).toBe(
+        "pending",
+      );
+    });
+
+    it("allows one active execution per runbook + target", () => {
+      const first = deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0).executions[0];
+      const second = deliver(disk("fs-1", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE).executions[0];
+      expect(second).toMatchObject({
+        state: "suppressed",
+        reason: `active execution: disk-cleanup on fs-1 already has ${first?.id} (pending since 2m ago)`,
+      });
+      expect(deliver(disk("fs-2", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE).executions[0]?.state).toBe("pending");
+      updateExecution(db.db, first?.id as string, { state: "failed", updatedAt: T0 + 3 * MINUTE });
+      expect(deliver(disk("fs-1", "2025-06-02T11:45:00Z"), T0 + 4 * MINUTE).executions[0]?.state).toBe("pending");
+    });
+
+    it("no longer blocks on an active execution not heard of for staleAfter", () => {
+      deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0);
+      expect(deliver(disk("fs-1", "2025-06-02T18:00:00Z"), T0 + 6 * 60 * MINUTE + 1).executions[0]?.state).toBe(
+        "pending",
+      );
+    });
+
+    it("opens the global breaker when the storm limit is passed; later decisions say global breaker", () => {
+      storm = { max: 2, windowMs: 5 * MINUTE, openForMs: 15 * MINUTE };
+      deliver(nginx("web-1"), T0);
+      deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0 + 1_000);
+      const third = deliver(disk("fs-2", "2025-06-02T11:00:00Z"), T0 + 2_000).executions[0];
+      expect(third).toMatchObject({
+        state: "suppressed",
+        reason:
+          "storm limit: 2 dispatches across all runbooks in the last 5m (limit 2); global breaker opened until 12:15:02Z",
+      });
+      expect(db.sqlite.prepare("select key, state, closes_automatically from breakers").all()).toEqual([
+        { key: "global", state: "open", closes_automatically: 1 },
+      ]);
+      expect(db.count("audit_events", "kind = 'breaker.opened'")).toBe(1);
+
+      const fourth = deliver(nginx("web-5"), T0 + 3_000).executions[0];
+      expect(fourth?.state).toBe("suppressed");
+      expect(fourth?.reason).toMatch(/^circuit breaker: global breaker is open \(storm limit: 2 dispatches/);
+      expect(fourth?.reason).toContain("half-open at 12:15:02Z");
+
+      // After openFor the storm breaker closes by itself (the window has emptied too).
+      expect(deliver(nginx("web-6"), T0 + 16 * MINUTE).executions[0]?.state).toBe("pending");
+    });
+
+    it("says breaker open once a target's breaker opened, then lets exactly one probe through when half-open", () => {
+      const breaker = runbooks.index.byName.get("web-restart")?.runbook.guards?.breaker;
+      for (const id of ["ex_f1", "ex_f2"]) {
+        recordBreakerFailure(db.db, { runbook: "web-restart", target: "web-1", executionId: id, config: breaker, now: T0, why: "verify failed" });
+      }
+      const refused = deliver(nginx("web-1"), T0 + MINUTE).executions[0];
+      expect(refused?.reason).toMatch(
+        /^circuit breaker: breaker target:web-restart:web-1 is open \(2 failures within 1h .*\); half-open at 12:30:00Z$/,
+      );
+      expect(deliver(nginx("web-2"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+
+      const probe = deliver(nginx("web-1", "2025-06-02T12:30:00Z"), T0 + 31 * MINUTE).executions[0];
+      expect(probe?.state).toBe("pending");
+      updateExecution(db.db, probe?.id as string, { state: "succeeded", updatedAt: T0 + 32 * MINUTE });
+      expect(findExecution(db.db, probe?.id as string)?.state).toBe("succeeded");
+    });
+
+    it("refuses a second execution while the half-open probe runs", () => {
+      const breaker = runbooks.index.byName.get("api-approval")?.runbook.guards?.breaker;
+      recordBreakerFailure(db.db, { runbook: "api-approval", target: "api", executionId: "ex_f1", config: breaker, now: T0, why: "rollback failed" });
+      const api = (service: string, startsAt: string) =>
+        webhook([firingAlert({ alertname: "ApiErrors", service }, { startsAt })]);
+      const probe = deliver(api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE).executions[0];
+      expect(probe?.state).toBe("pending");
+      const other = deliver(api("checkout", "2025-06-02T12:11:00Z"), T0 + 12 * MINUTE).executions[0];
+      expect(other).toMatchObject({
+        state: "suppressed",
+        reason: `circuit breaker: breaker runbook:api-approval is half-open and its probe ${probe?.id} has not finished`,
+      });
+    });
+
+    it("records but does not dispatch while the kill switch is off", () => {
+      setEnabled(db.db, false, T0);
+      expect(deliver(nginx("web-1")).executions[0]).toMatchObject({
+        runbook: "web-restart",
+        state: "suppressed",
+        reason: "kill switch: automation is switched off (POST /api/kill-switch or RUNBRIDGE_ENABLED=false)",
+      });
+      expect(db.count("outbox")).toBe(0);
+      expect(db.count("alerts")).toBe(1);
+    });
+
+    it("records an alert no runbook matches", () => {
+      const result = deliver(webhook([firingAlert({ alertname: "SomethingElse" })])).executions[0];
+      expect(result).toEqual({
+        id: expect.any(String),
+        runbook: null,
+        state: "suppressed",
+        reason: "no runbook: no runbook matches this alert (alertname SomethingElse)",
+      });
+      expect(findExecution(db.db, result?.id as string)).toMatchObject({ guard: "no_runbook", runbook: null });
+      expect(db.count("outbox")).toBe(0);
+    });
+
+    it("refuses a target outside the runbook's allow-list", () => {
+      expect(deliver(nginx("db-1")).executions[0]).toMatchObject({
+        state: "suppressed",
+        reason: "target not allowed: db-1 is not in web-restart's allow-list (web-*)",
+      });
+    });
+  });
+
+  describe("mode", () => {
+    it("records a notify runbook as notified without dispatching", () => {
+      const result = deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate" })])).executions[0];
+      expect(result).toMatchObject({
+        runbook: "security-notify",
+        state: "notified",
+        reason: "notify only: security-notify records and notifies, never remediates",
+      });
+      expect(db.count("outbox")).toBe(0);
+    });
+
+    it("records a dry-run runbook as dry_run", () => {
+      const result = deliver(webhook([firingAlert({ alertname: "CanaryDown", instance: "canary-1" })])).executions[0];
+      expect(result).toMatchObject({
+        state: "dry_run",
+        reason: "dry-run: canary-dry-run on canary-1 would be dispatched (runbook mode dry-run)",
+      });
+      expect(db.count("outbox")).toBe(0);
+    });
+
+    it("records everything as dry_run while the bridge is in dry-run, telling how to leave it", () => {
+      dryRun = true;
+      const result = deliver(nginx("web-1")).executions[0];
+      expect(result).toMatchObject({ state: "dry_run" });
+      expect(result?.reason).toBe(
+        "dry-run: web-restart on web-1 would be dispatched (bridge in dry-run; set GitHub credentials or RUNBRIDGE_DRY_RUN=false)",
+      );
+      expect(findExecution(db.db, result?.id as string)?.committedAt).toBeNull();
+      expect(db.count("outbox")).toBe(0);
+    });
+
+    it("does not count dry-runs for the cooldown", () => {
+      dryRun = true;
+      deliver(nginx("web-1", "2025-06-02T11:59:00Z"));
+      dryRun = false;
+      expect(deliver(nginx("web-1", "2025-06-02T12:01:00Z"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+    });
+
+    it("names the approval environment for an approval runbook", () => {
+      const result = deliver(webhook([firingAlert({ alertname: "ApiErrors", service: "api" })])).executions[0];
+      expect(result?.reason).toBe(
+        "dispatching api-approval on api via remediate.yml@main; remediate waits for approval in environment remediation-production",
+      );
+    });
+  });
+
+  describe("resolved alerts", () => {
+    it("cancels a dispatch still waiting in the outbox when the runbook says onResolved: cancel", () => {
+      const fired = deliver(fixture("firing")).executions[0];
+      const [resolved] = deliver(fixture("resolved"), T0 + 4 * MINUTE).executions;
+      expect(resolved).toEqual({
+        id: fired?.id,
+        runbook: "web-restart",
+        state: "cancelled",
+        reason: "cancelled: alert resolved at 2025-06-02T12:04:30.500Z before dispatch (onResolved: cancel)",
+      });
+      expect(outboxState(fired?.id ?? null)).toBe("cancelled");
+      expect(findExecution(db.db, fired?.id as string)).toMatchObject({
+        state: "cancelled",
+        finishedAt: T0 + 4 * MINUTE,
+        alertResolvedAt: T0 + 4 * MINUTE,
+      });
+      expect(db.sqlite.prepare("select status, resolved_at from alerts").get()).toEqual({
+        status: "resolved",
+        resolved_at: T0 + 4 * MINUTE,
+      });
+    });
+
+    it("does not cancel a dispatch that may already have reached GitHub (uncertain)", () => {
+      const fired = deliver(fixture("firing")).executions[0];
+      db.sqlite.prepare("update outbox set uncertain_since = ? where execution_id = ?").run(T0, fired?.id);
+      const [resolved] = deliver(fixture("resolved"), T0 + 4 * MINUTE).executions;
+      expect(resolved?.state).toBe("pending");
+      expect(resolved?.reason).toMatch(/^resolved at 2025-06-02T12:04:30.500Z; execution stays pending/);
+      expect(outboxState(fired?.id ?? null)).toBe("pending");
+    });
+
+    it("does not cancel a dispatch that is in flight", () => {
+      const fired = deliver(fixture("firing")).executions[0];
+      db.sqlite.prepare("update outbox set state = 'in_flight' where execution_id = ?").run(fired?.id);
+      expect(deliver(fixture("resolved"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+      expect(outboxState(fired?.id ?? null)).toBe("in_flight");
+    });
+
+    it("leaves the execution alone when the runbook does not ask to cancel", () => {
+      const fired = deliver(disk("fs-1", "2025-06-02T11:00:00Z")).executions[0];
+      const resolved = deliver(
+        webhook([firingAlert({ alertname: "DiskFull", instance: "fs-1", severity: "warning" }, { startsAt: "2025-06-02T11:00:00Z", status: "resolved", endsAt: "2025-06-02T12:05:00Z" })]),
+        T0 + 5 * MINUTE,
+      ).executions[0];
+      expect(resolved).toMatchObject({ id: fired?.id, state: "pending", reason: "resolved at 2025-06-02T12:05:00.000Z; execution stays pending" });
+      expect(outboxState(fired?.id ?? null)).toBe("pending");
+    });
+
+    it("records a resolved alert that never had an execution", () => {
+      const [resolved] = deliver(fixture("resolved")).executions;
+      expect(resolved).toEqual({
+        id: null,
+        runbook: null,
+        state: "resolved",
+        reason: "resolved: no execution for this occurrence (NginxDown since 2025-06-02T12:00:00.123Z)",
+      });
+      expect(db.count("executions")).toBe(0);
+      expect(db.count("alerts")).toBe(1);
+    });
+
+    it("records a repeated resolved delivery once", () => {
+      deliver(fixture("firing"));
+      deliver(fixture("resolved"), T0 + MINUTE);
+      expect(deliver(fixture("resolved"), T0 + 2 * MINUTE).executions[0]?.reason).toBe("resolved: already recorded");
+      expect(db.count("audit_events", "kind = 'execution.cancelled'")).toBe(1);
+    });
+  });
+
+  describe("group runbooks", () => {
+    it("decides a whole Alertmanager group once, and a later delivery of the group is a duplicate", () => {
+      const { executions } = deliver(fixture("grouped"));
+      const [first, second, resolved] = executions;
+      expect(first).toMatchObject({ runbook: "cpu-group", state: "pending" });
+      expect(second).toMatchObject({ id: first?.id, state: "duplicate" });
+      expect(resolved).toMatchObject({ state: "resolved", id: null });
+      expect(db.count("executions")).toBe(1);
+      expect(findExecution(db.db, first?.id as string)?.occurrenceKey).toBe(
+        'group:cpu-group:{}:{alertname="HostHighCpuLoad"}@2025-06-02T11:58:00.000Z',
+      );
+
+      // group_interval later: the same group with one more host; still the same occurrence.
+      const again = fixture("grouped");
+      again.alerts.push({ ...(again.alerts[1] as (typeof again.alerts)[number]), fingerprint: "3d4e5f6071829304", labels: { alertname: "HostHighCpuLoad", instance: "web-4:9100", job: "node", severity: "warning" } });
+      const later = deliver(again, T0 + 5 * MINUTE).executions;
+      expect(later.filter((e) => e.state === "duplicate")).toHaveLength(3);
+      expect(db.count("executions")).toBe(1);
+      expect(db.count("outbox")).toBe(1);
+    });
+  });
+
+  describe("one transaction per webhook", () => {
+    it("writes nothing when one alert of a delivery fails mid-way", () => {
+      db.sqlite.exec(`create trigger fail_second before insert on executions
+        when new.alertname = 'DiskFull' begin select raise(abort, 'simulated failure'); end`);
+      const body = webhook([
+        firingAlert({ instance: "web-1:9113" }),
+        firingAlert({ alertname: "DiskFull", instance: "fs-1" }),
+      ]);
+      expect(() => deliver(body)).toThrow(/simulated failure/);
+      for (const table of ["alerts", "executions", "outbox", "audit_events"] as const) {
+        expect(db.count(table)).toBe(0);
+      }
+      db.sqlite.exec("drop trigger fail_second");
+      expect(deliver(body).executions.map((e) => e.state)).toEqual(["pending", "pending"]);
+    });
+
+    it("throws (so the caller answers 503) when the database is closed", () => {
+      db.close();
+      expect(() => deliver(nginx("web-1"))).toThrow(/not open/);
+    });
+  });
+
+  describe("with the example runbooks in runbooks/", () => {
+    it("routes the examples' alerts and dispatches, notifies or refuses as each runbook says", () => {
+      const { set } = loadRunbookSet("runbooks");
+      runbooks = set as RunbookSet;
+      const { executions } = deliver(
+        webhook([
+          firingAlert({ alertname: "NginxDown", instance: "web-1:9113", job: "nginx" }),
+          firingAlert({ alertname: "HighAuthenticationFailureRate", service: "sso" }),
+          firingAlert({ alertname: "Nonexistent" }),
+        ]),
+      );
+      expect(executions.map((e) => [e.runbook, e.state])).toEqual([
+        ["nginx-down", "pending"],
+        ["auth-failure-spike", "notified"],
+        [null, "suppressed"],
+      ]);
+    });
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * @module
+ * The approval-time safety gate, judged when a remediate job asks to deploy to its
+ * environment: the world may have changed since the alert was dispatched. Pure: the
+ * caller reads the facts; this decides and explains.
+ */
+import { activeWindow } from "../guards/blackout.js";
+import { clock } from "../guards/format.js";
+import type { Runbook } from "../runbooks/runbook.types.js";
+
+export interface GateFacts {
+  executionId?: string;
+  runbook?: Runbook;
+  /** When the alert resolved, if it did. */
+  alertResolvedAt?: number;
+  enabled: boolean;
+  /** Open breakers that cover this execution (its scope, or global), with their reasons. */
+  openBreakers: { key: string; reason: string }[];
+  now: number;
+}
+
+export interface GateVerdict {
+  state: "approved" | "rejected";
+  comment: string;
+}
+
+export function judgeGate(facts: GateFacts): GateVerdict {
+  const reject = (comment: string): GateVerdict => ({ state: "rejected", comment: `Runbridge: ${comment}` });
+  if (!facts.enabled) return reject("automation is switched off (kill switch); nothing may remediate now");
+  if (facts.alertResolvedAt !== undefined) {
+    return reject(
+      `alert resolved at ${new Date(facts.alertResolvedAt).toISOString()}; nothing left to remediate`,
+    );
+  }
+  const breaker = facts.openBreakers[0];
+  if (breaker) return reject(`circuit breaker ${breaker.key} is open (${breaker.reason})`);
+  for (const window of facts.runbook?.guards?.blackout ?? []) {
+    const active = activeWindow(window, facts.now);
+    if (active) {
+      return reject(
+        `blackout window "${window.cron}" ${window.timezone ?? "UTC"} is active (${clock(active.start)}–${clock(active.end)})${window.reason ? `: ${window.reason}` : ""}`,
+      );
+    }
+  }
+  const who = facts.executionId ? `execution ${facts.executionId}` : "this run";
+  return {
+    state: "approved",
+    comment: `Runbridge: ${who} checked at ${new Date(facts.now).toISOString()}: alert still firing, automation on, no breaker open, no blackout`,
+  };
+}

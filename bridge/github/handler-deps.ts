@@ -1,0 +1,18 @@
+import type { AuditBus } from "../audit-bus.js";
+import type { Logger } from "../logger.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import type { Db } from "../store/database.js";
+import type { GitHubApi } from "./github-api.js";
+
+/** What GitHub webhook handlers need; the composition root passes it in. */
+export interface GitHubHandlerDeps {
+  db: Db;
+  runbooks: () => RunbookSet | undefined;
+  bus: AuditBus;
+  log: Logger;
+  /** Absent in dry-run without credentials: state is still tracked, nothing is called back. */
+  api?: GitHubApi;
+  now: () => number;
+  /** Runbooks served from Git: reload at this commit when the watched ref is pushed. */
+  runbooksFromGit?: { ref: string; reloadAt(sha: string): Promise<void> };
+}

@@ -1,0 +1,216 @@
+/**
+ * @module
+ * The slow loop that heals what webhooks missed: asks GitHub about executions stuck in a
+ * non-final state, cancels runs whose alert resolved (onResolved: cancel), and escalates
+ * approvals that waited longer than the runbook's approvalTimeout — once.
+ */
+import { and, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import type { AuditBus } from "../audit-bus.js";
+import type { Dispatcher } from "../dispatch/github-dispatcher.js";
+import type { Logger } from "../logger.js";
+import { escalateApproval } from "../notify/escalate-approval.js";
+import { parseDuration } from "../runbooks/duration.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import { appendAudit, type NewAuditEvent } from "../store/audit.js";
+import type { Db } from "../store/database.js";
+import { type Execution, updateExecution } from "../store/executions.js";
+import { executions } from "../store/schema.js";
+import type { GitHubApi } from "./github-api.js";
+import { observeJob, observeRun } from "./track-run.js";
+
+export interface ReconcilerOptions {
+  db: Db;
+  api: GitHubApi;
+  dispatcher?: Dispatcher;
+  runbooks: () => RunbookSet | undefined;
+  bus: AuditBus;
+  log: Logger;
+  secret: (name: string) => string | undefined;
+  intervalMs: number;
+  /** An execution not heard of for this long is looked up. */
+  quietForMs: number;
+  now?: () => number;
+}
+
+export interface Reconciler {
+  start(): void;
+  /** Run a pass soon (e.g. a resolved alert asked for a cancel). */
+  kick(): void;
+  /** One pass, awaited (tests). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const IN_FLIGHT = ["dispatched", "queued", "awaiting_approval", "running"] as const;
+
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const now = options.now ?? Date.now;
+  const { db, api, log } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  function audit(execution: Execution, kind: string, message: string): void {
+    const event: NewAuditEvent = {
+      at: now(),
+      kind,
+      executionId: execution.id,
+      alertname: execution.alertname,
+      runbook: execution.runbook,
+      target: execution.target,
+      message,
+    };
+    options.bus.publish([appendAudit(db, event)]);
+  }
+
+  async function refresh(execution: Execution): Promise<void> {
+    const deps = { db, runbooks: options.runbooks, now: now() };
+    let runId = execution.runId;
+    if (runId === null) {
+      const loaded = execution.runbook ? options.runbooks()?.index.byName.get(execution.runbook) : undefined;
+      if (!options.dispatcher || !loaded) return;
+      const found = await options.dispatcher.findRun(
+        execution,
+        loaded.runbook,
+        execution.dispatchedAt ?? execution.createdAt,
+        AbortSignal.timeout(15_000),
+      );
+      if (!found?.runId) return;
+      runId = found.runId;
+    }
+    const run = await api.getRun(runId);
+    if (run.status !== "completed") {
+      for (const job of await api.listJobs(runId)) {
+        options.bus.publish(
+          observeJob(deps, {
+            runId,
+            jobId: job.id,
+            name: job.name,
+            status: job.status,
+            conclusion: job.conclusion,
+          }).events,
+        );
+      }
+    }
+    const observed = observeRun(
+      { ...deps, now: now() },
+      {
+        runId,
+        runUrl: run.htmlUrl,
+        status: run.status,
+        conclusion: run.conclusion,
+        displayTitle: run.displayTitle,
+      },
+    );
+    options.bus.publish(observed.events);
+  }
+
+  async function cancel(execution: Execution): Promise<void> {
+    if (execution.runId === null) return;
+    try {
+      await api.cancelRun(execution.runId);
+      audit(
+        execution,
+        "run.cancel_requested",
+        `asked GitHub to cancel run ${execution.runId}: the alert resolved (onResolved: cancel)`,
+      );
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // 409: the run already completed; nothing to cancel.
+      if (status !== 409) throw error;
+      audit(
+        execution,
+        "run.cancel_skipped",
+        `run ${execution.runId} had already completed; nothing to cancel`,
+      );
+    }
+    updateExecution(db, execution.id, { cancelRequestedAt: null, updatedAt: now() });
+  }
+
+  async function escalate(execution: Execution): Promise<void> {
+    const runbook = execution.runbook
+      ? options.runbooks()?.index.byName.get(execution.runbook)?.runbook
+      : undefined;
+    if (!runbook || execution.awaitingSince === null) return;
+    const waited = now() - execution.awaitingSince;
+    if (waited < parseDuration(runbook.approvalTimeout ?? "30m")) return;
+    // Mark first: a failing channel must not turn into a notification every pass.
+    updateExecution(db, execution.id, { approvalEscalatedAt: now() });
+    const result = await escalateApproval({ api, secret: options.secret }, execution, runbook, waited);
+    audit(
+      execution,
+      "approval.escalated",
+      `waited ${Math.round(waited / 60_000)}m for approval; notified ${result.sent.join(", ") || "nobody"}${result.failed.length ? `; failed: ${result.failed.join("; ")}` : ""}`,
+    );
+  }
+
+  async function pass(): Promise<void> {
+    const current = now();
+    const toCancel = db
+      .select()
+      .from(executions)
+      .where(
+        and(
+          isNotNull(executions.cancelRequestedAt),
+          inArray(executions.state, ["dispatched", "queued", "awaiting_approval"]),
+        ),
+      )
+      .all();
+    const quiet = db
+      .select()
+      .from(executions)
+      .where(
+        and(
+          inArray(executions.state, [...IN_FLIGHT]),
+          lt(executions.updatedAt, current - options.quietForMs),
+        ),
+      )
+      .limit(50)
+      .all();
+    const waiting = db
+      .select()
+      .from(executions)
+      .where(and(inArray(executions.state, ["awaiting_approval"]), isNull(executions.approvalEscalatedAt)))
+      .all();
+    for (const [list, work, what] of [
+      [toCancel, cancel, "cancel"],
+      [quiet, refresh, "look-up"],
+      [waiting, escalate, "escalation"],
+    ] as const) {
+      for (const execution of list) {
+        if (stopped) return;
+        try {
+          await work(execution);
+        } catch (error) {
+          log.warn(
+            { err: error, executionId: execution.id },
+            `reconciler: ${what} failed; will retry next pass`,
+          );
+        }
+      }
+    }
+  }
+
+  function runOnce(): Promise<void> {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  return {
+    start() {
+      timer = setInterval(() => void runOnce(), options.intervalMs);
+      timer.unref();
+    },
+    kick() {
+      setImmediate(() => void runOnce());
+    },
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * @module
+ * Applies what GitHub says about a run to its execution, in one transaction: the new
+ * state (never backwards), an audit event, and the circuit breaker's bookkeeping
+ * (failures count, a successful half-open probe closes it).
+ */
+import { eq } from "drizzle-orm";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import { type AuditEvent, appendAudit } from "../store/audit.js";
+import { recordBreakerFailure, recordBreakerSuccess } from "../store/breakers.js";
+import type { Db } from "../store/database.js";
+import { type Execution, updateExecution } from "../store/executions.js";
+import { type ExecutionState, executions, runJobs } from "../store/schema.js";
+import {
+  advance,
+  laterJobStatus,
+  stateFromConclusion,
+  stateFromJobs,
+  stateFromRunStatus,
+} from "./run-state.js";
+
+export interface RunObservation {
+  runId: number;
+  runUrl?: string;
+  status: string | null | undefined;
+  conclusion?: string | null;
+}
+
+export interface JobObservation {
+  runId: number;
+  jobId: number;
+  name: string;
+  status: string;
+  conclusion?: string | null;
+}
+
+export interface TrackDeps {
+  db: Db;
+  runbooks: () => RunbookSet | undefined;
+  now: number;
+}
+
+const EXECUTION_MARKER = /\[(ex_[0-9a-z]{18})\]/;
+
+/** The execution a run belongs to: by run id, else by the `[ex_…]` marker in its run name. */
+export function findExecutionForRun(
+  db: Db,
+  runId: number,
+  displayTitle?: string | null,
+): Execution | undefined {
+  const byRun = db.select().from(executions).where(eq(executions.runId, runId)).get();
+  if (byRun) return byRun;
+  const marker = displayTitle ? EXECUTION_MARKER.exec(displayTitle)?.[1] : undefined;
+  if (!marker) return undefined;
+  return db.select().from(executions).where(eq(executions.id, marker)).get();
+}
+
+function jobStatuses(db: Db, executionId: string): string[] {
+  return db
+    .select({ status: runJobs.status })
+    .from(runJobs)
+    .where(eq(runJobs.executionId, executionId))
+    .all()
+    .map((row) => row.status);
+}
+
+function transition(
+  deps: TrackDeps,
+  tx: Db,
+  execution: Execution,
+  observed: ExecutionState,
+  detail: string,
+  run: { runId: number; runUrl?: string },
+): AuditEvent[] {
+  const next = advance(execution.state, observed);
+  const written: AuditEvent[] = [];
+  const linkRun =
+    execution.runId === null ? { runId: run.runId, runUrl: run.runUrl ?? execution.runUrl } : {};
+  if (!next) {
+    if (execution.runId === null) updateExecution(tx, execution.id, { ...linkRun, updatedAt: deps.now });
+    return written;
+  }
+  const final = next === "succeeded" || next === "failed" || next === "cancelled";
+  updateExecution(tx, execution.id, {
+    ...linkRun,
+    state: next,
+    reason: `${next}: ${detail}`,
+    updatedAt: deps.now,
+    ...(final ? { finishedAt: deps.now } : {}),
+    ...(next === "awaiting_approval" && execution.awaitingSince === null ? { awaitingSince: deps.now } : {}),
+  });
+  const base = {
+    at: deps.now,
+    executionId: execution.id,
+    alertname: execution.alertname,
+    runbook: execution.runbook,
+    target: execution.target,
+  };
+  written.push(
+    appendAudit(tx, {
+      ...base,
+      kind: "execution.state",
+      message: `${execution.state} → ${next}: ${detail}`,
+      data: { from: execution.state, to: next, runId: run.runId },
+    }),
+  );
+
+  const runbook = execution.runbook
+    ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
+    : undefined;
+  const breakerInput = {
+    runbook: execution.runbook ?? "",
+    target: execution.target ?? undefined,
+    executionId: execution.id,
+    config: runbook?.guards?.breaker,
+    now: deps.now,
+  };
+  const change =
+    next === "failed"
+      ? recordBreakerFailure(tx, { ...breakerInput, why: detail })
+      : next === "succeeded"
+        ? recordBreakerSuccess(tx, breakerInput)
+        : undefined;
+  if (change) {
+    written.push(
+      appendAudit(tx, {
+        ...base,
+        kind: change.state === "open" ? "breaker.opened" : "breaker.closed",
+        message: `breaker ${change.key} ${change.state === "open" ? "opened" : "closed"}: ${change.reason}`,
+      }),
+    );
+  }
+  return written;
+}
+
+export function observeRun(
+  deps: TrackDeps,
+  run: RunObservation & { displayTitle?: string | null },
+): { execution?: Execution; events: AuditEvent[] } {
+  return deps.db.transaction((tx) => {
+    const execution = findExecutionForRun(tx, run.runId, run.displayTitle);
+    if (!execution) return { events: [] };
+    let observed: ExecutionState;
+    let detail: string;
+    if (run.status === "completed") {
+      observed = stateFromConclusion(run.conclusion);
+      detail = `run ${run.runId} completed with conclusion ${run.conclusion ?? "unknown"}`;
+    } else {
+      const fromJobs = stateFromJobs(jobStatuses(tx, execution.id));
+      observed = fromJobs === "awaiting_approval" ? fromJobs : stateFromRunStatus(run.status);
+      detail = `run ${run.runId} is ${run.status}`;
+    }
+    return { execution, events: transition(deps, tx, execution, observed, detail, run) };
+  });
+}
+
+export function observeJob(
+  deps: TrackDeps,
+  job: JobObservation,
+): { execution?: Execution; events: AuditEvent[] } {
+  return deps.db.transaction((tx) => {
+    const execution = tx.select().from(executions).where(eq(executions.runId, job.runId)).get();
+    if (!execution) return { events: [] };
+    const existing = tx.select().from(runJobs).where(eq(runJobs.jobId, job.jobId)).get();
+    const status = laterJobStatus(existing?.status, job.status);
+    const row = {
+      jobId: job.jobId,
+      executionId: execution.id,
+      runId: job.runId,
+      name: job.name,
+      status,
+      conclusion: job.conclusion ?? null,
+      updatedAt: deps.now,
+    };
+    tx.insert(runJobs).values(row).onConflictDoUpdate({ target: runJobs.jobId, set: row }).run();
+    const observed = stateFromJobs(jobStatuses(tx, execution.id));
+    if (!observed) return { execution, events: [] };
+    const detail =
+      status === "waiting"
+        ? `job "${job.name}" is waiting for approval`
+        : `job "${job.name}" is ${status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
+    return { execution, events: transition(deps, tx, execution, observed, detail, { runId: job.runId }) };
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * @module
+ * GET /: the operator console, a static page (HTML, one ES module, one stylesheet) that
+ * reads the API the way a script would: /api/status, /api/executions, /api/events. No
+ * framework and no build step; the files sit in `console/` next to this module (the
+ * Dockerfile copies non-TypeScript files next to the compiled code).
+ *
+ * The page is served with a strict Content-Security-Policy (own scripts and styles only,
+ * no inline code, no framing): alert content is untrusted, and the page renders it as
+ * text only.
+ *
+ * @example
+ *   createApp(deps, [consoleRoutes()]);
+ */
+import { readFileSync } from "node:fs";
+import { Hono } from "hono";
+
+const ASSETS = new URL("./console/", import.meta.url);
+
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const SECURITY_HEADERS = {
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  // Small files, read once: revalidate so an upgrade shows at once.
+  "cache-control": "no-cache",
+};
+
+interface Asset {
+  body: string;
+  type: string;
+}
+
+function load(file: string, type: string): Asset {
+  return { body: readFileSync(new URL(file, ASSETS), "utf8"), type };
+}
+
+export function consoleRoutes(): Hono {
+  const page = load("index.html", "text/html; charset=utf-8");
+  const assets = new Map<string, Asset>([
+    ["console.js", load("console.js", "text/javascript; charset=utf-8")],
+    ["console.css", load("console.css", "text/css; charset=utf-8")],
+  ]);
+  const app = new Hono();
+  app.get("/", function serveConsole(c) {
+    return c.body(page.body, 200, { ...SECURITY_HEADERS, "content-type": page.type });
+  });
+  app.get("/console/:file", function serveConsoleAsset(c) {
+    const asset = assets.get(c.req.param("file"));
+    if (!asset) return c.json({ error: `no console file ${c.req.param("file")}` }, 404);
+    return c.body(asset.body, 200, { ...SECURITY_HEADERS, "content-type": asset.type });
+  });
+  return app;
+}

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
+import { insertExecution } from "./executions.js";
+import {
+  cancelPendingDispatch,
+  claimNextDispatch,
+  enqueueDispatch,
+  finishDispatch,
+  nextReadyAt,
+  outboxDepth,
+  releaseInFlight,
+  retryDispatchLater,
+  severityPriority,
+} from "./outbox.js";
+
+const T0 = Date.parse("2025-06-02T12:00:00Z");
+let db: TempDatabase;
+
+beforeEach(() => {
+  db = tempDatabase();
+});
+afterEach(() => db.remove());
+
+function pending(id: string, severity: string, at = T0): void {
+  insertExecution(db.db, {
+    id,
+    occurrenceKey: `${id}@x`,
+    fingerprint: id,
+    startsAt: "2025-06-02T11:59:00.000Z",
+    alertname: "NginxDown",
+    severity,
+    runbook: "web-restart",
+    state: "pending",
+    reason: "dispatching",
+    alert: {},
+    createdAt: at,
+    updatedAt: at,
+    committedAt: at,
+  });
+  enqueueDispatch(db.db, id, severity, at);
+}
+
+describe("severityPriority", () => {
+  it.each([
+    ["critical", 0],
+    ["CRITICAL", 0],
+    ["page", 0],
+    ["error", 1],
+    ["warning", 2],
+    ["whatever", 3],
+    ["none", 3],
+    ["info", 4],
+  ])("ranks %s as %i", (severity, rank) => {
+    expect(severityPriority(severity)).toBe(rank);
+  });
+});
+
+describe("the outbox", () => {
+  it("claims critical before warning before info, then oldest first, counting each attempt", () => {
+    pending("ex_info", "info", T0);
+    pending("ex_warn_old", "warning", T0 + 1);
+    pending("ex_warn_new", "warning", T0 + 2);
+    pending("ex_crit", "critical", T0 + 3);
+    const order: string[] = [];
+    for (let row = claimNextDispatch(db.db, T0 + 10); row; row = claimNextDispatch(db.db, T0 + 10)) {
+      expect(row).toMatchObject({ state: "in_flight", attempts: 1 });
+      order.push(row.executionId);
+    }
+    expect(order).toEqual(["ex_crit", "ex_warn_old", "ex_warn_new", "ex_info"]);
+    expect(outboxDepth(db.db)).toBe(4);
+  });
+
+  it("does not claim a row before its next attempt time, and says when that is", () => {
+    pending("ex_1", "critical");
+    claimNextDispatch(db.db, T0);
+    retryDispatchLater(db.db, "ex_1", T0 + 5_000, T0, "GitHub 502", true);
+    expect(claimNextDispatch(db.db, T0 + 4_999)).toBeUndefined();
+    expect(nextReadyAt(db.db)).toBe(T0 + 5_000);
+    expect(claimNextDispatch(db.db, T0 + 5_000)).toMatchObject({
+      executionId: "ex_1",
+      attempts: 2,
+      uncertainSince: T0,
+      lastError: "GitHub 502",
+    });
+  });
+
+  it("releases rows a crashed process left in flight as uncertain, so they are looked up first", () => {
+    pending("ex_1", "critical");
+    pending("ex_2", "warning");
+    claimNextDispatch(db.db, T0 + 100);
+    const released = releaseInFlight(db.db, T0 + 60_000);
+    expect(released.map((row) => row.executionId)).toEqual(["ex_1"]);
+    expect(db.sqlite.prepare("select execution_id, state, uncertain_since, next_attempt_at from outbox order by execution_id").all()).toEqual([
+      { execution_id: "ex_1", state: "pending", uncertain_since: T0 + 100, next_attempt_at: T0 + 60_000 },
+      { execution_id: "ex_2", state: "pending", uncertain_since: null, next_attempt_at: T0 },
+    ]);
+  });
+
+  it("cancels only a row that is pending and certain not to have reached GitHub", () => {
+    pending("ex_pending", "critical");
+    pending("ex_uncertain", "critical");
+    pending("ex_flight", "critical");
+    pending("ex_done", "critical");
+    retryDispatchLater(db.db, "ex_uncertain", T0, T0, "timeout", true);
+    db.sqlite.prepare("update outbox set state = 'in_flight' where execution_id = 'ex_flight'").run();
+    finishDispatch(db.db, "ex_done", "done", T0);
+    expect(cancelPendingDispatch(db.db, "ex_pending", T0)).toBe(true);
+    expect(cancelPendingDispatch(db.db, "ex_uncertain", T0)).toBe(false);
+    expect(cancelPendingDispatch(db.db, "ex_flight", T0)).toBe(false);
+    expect(cancelPendingDispatch(db.db, "ex_done", T0)).toBe(false);
+    expect(cancelPendingDispatch(db.db, "ex_missing", T0)).toBe(false);
+  });
+
+  it("refuses an outbox row without its execution (foreign key)", () => {
+    expect(() => enqueueDispatch(db.db, "ex_nobody", "critical", T0)).toThrow(/FOREIGN KEY/);
+  });
+});

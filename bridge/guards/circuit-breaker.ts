@@ -8,7 +8,7 @@ import { clock } from "./format.js";
 import { ALLOW, type BreakerSnapshot, type Guard, type Verdict } from "./types.js";
 
 function judge(breaker: BreakerSnapshot | undefined, now: number): Verdict {
-  if (!breaker || breaker.state !== "open") return ALLOW;
+  if (breaker?.state !== "open") return ALLOW;
   const label = breaker.key === "global" ? "global breaker" : `breaker ${breaker.key}`;
   if (breaker.halfOpenAt === undefined || now < breaker.halfOpenAt) {
     const until =

@@ -46,7 +46,7 @@ export interface GuardStateQuery {
 
 function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | undefined {
   const row = db.select().from(breakers).where(eq(breakers.key, key)).get();
-  if (!row || row.state !== "open") return undefined;
+  if (row?.state !== "open") return undefined;
   const snapshot: BreakerSnapshot = {
     key: row.key,
     scope: row.scope,

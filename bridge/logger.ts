@@ -7,21 +7,24 @@ import { type Logger, pino } from "pino";
 
 export type { Logger };
 
-export const REDACT_PATHS = [
+// pino's paths are exact and case-sensitive and have no recursive wildcard, so each
+// secret name is listed up to three levels deep (`{ github: { auth: { privateKey } } }`,
+// `{ err: { request: { headers } } }`) and headers in both spellings (`Authorization`
+// is how fetch and most code write it).
+const SECRET_KEYS = [
   "token",
-  "*.token",
   "secret",
-  "*.secret",
   "privateKey",
-  "*.privateKey",
   "password",
-  "*.password",
+  "apiToken",
   "authorization",
-  "*.authorization",
-  "headers.authorization",
-  "*.headers.authorization",
-  "req.headers.authorization",
-  "request.headers.authorization",
+  "Authorization",
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+  "*.*.headers.authorization",
+  "*.*.headers.Authorization",
   "config.github.auth",
   "config.alertmanagerAuth",
   "config.apiToken",

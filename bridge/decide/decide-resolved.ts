@@ -10,7 +10,15 @@ import { cancelPendingDispatch } from "../store/outbox.js";
 import type { ExecutionState } from "../store/schema.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
 
-const CANCELLABLE_ON_GITHUB: readonly ExecutionState[] = ["dispatched", "queued", "awaiting_approval"];
+// Fix: "pending" too — a pending execution reaches this point only when its dispatch is already
+// in flight (cancelPendingDispatch failed), so its run is about to exist; the reconciler cancels
+// it once dispatched. Before, such a run was never cancelled.
+const CANCELLABLE_ON_GITHUB: readonly ExecutionState[] = [
+  "pending",
+  "dispatched",
+  "queued",
+  "awaiting_approval",
+];
 
 export function decideResolved(context: DecisionContext, alert: NormalizedAlert): DecisionOutcome[] {
   const resolvedAt = alert.endsAt ?? new Date(context.now).toISOString();

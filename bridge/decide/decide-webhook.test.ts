@@ -36,8 +36,11 @@ function deliver(body: WebhookBody | unknown, now = T0) {
 }
 
 /** One firing NginxDown (web-restart) occurrence on `instance`, starting at `startsAt`. */
-const nginx = (instance: string, startsAt = "2025-06-02T11:59:00Z", status: "firing" | "resolved" = "firing") =>
-  webhook([firingAlert({ instance: `${instance}:9113` }, { startsAt, status })]);
+const nginx = (
+  instance: string,
+  startsAt = "2025-06-02T11:59:00Z",
+  status: "firing" | "resolved" = "firing",
+) => webhook([firingAlert({ instance: `${instance}:9113` }, { startsAt, status })]);
 
 const disk = (instance: string, startsAt: string) =>
   webhook([firingAlert({ alertname: "DiskFull", instance, severity: "warning" }, { startsAt })]);
@@ -75,7 +78,14 @@ describe("decideWebhook", () => {
         alert: expect.objectContaining({ labels: expect.objectContaining({ instance: "web-1:9113" }) }),
       });
       expect(db.sqlite.prepare("select * from outbox").all()).toMatchObject([
-        { execution_id: id, state: "pending", priority: 0, attempts: 0, next_attempt_at: T0, uncertain_since: null },
+        {
+          execution_id: id,
+          state: "pending",
+          priority: 0,
+          attempts: 0,
+          next_attempt_at: T0,
+          uncertain_since: null,
+        },
       ]);
       expect(events).toMatchObject([{ kind: "decision.pending", executionId: id, runbook: "web-restart" }]);
       expect(db.count("alerts")).toBe(1);
@@ -123,7 +133,10 @@ describe("decideWebhook", () => {
       });
       expect(db.count("executions")).toBe(2);
       expect(db.count("outbox")).toBe(1);
-      expect(findExecution(db.db, later?.id as string)).toMatchObject({ guard: "cooldown", committedAt: null });
+      expect(findExecution(db.db, later?.id as string)).toMatchObject({
+        guard: "cooldown",
+        committedAt: null,
+      });
     });
   });
 
@@ -136,7 +149,9 @@ describe("decideWebhook", () => {
     it("dispatches again once the cooldown has passed and the earlier run finished", () => {
       const first = deliver(nginx("web-1", "2025-06-02T11:59:00Z")).executions[0];
       updateExecution(db.db, first?.id as string, { state: "succeeded", updatedAt: T0 + 5 * MINUTE });
-      expect(deliver(nginx("web-1", "2025-06-02T12:10:00Z"), T0 + 10 * MINUTE).executions[0]?.state).toBe("pending");
+      expect(deliver(nginx("web-1", "2025-06-02T12:10:00Z"), T0 + 10 * MINUTE).executions[0]?.state).toBe(
+        "pending",
+      );
     });
 
     it("limits a runbook to maxPerHour dispatches in a sliding hour, saying when the next slot opens", () => {
@@ -159,16 +174,20 @@ describe("decideWebhook", () => {
         state: "suppressed",
         reason: `active execution: disk-cleanup on fs-1 already has ${first?.id} (pending since 2m ago)`,
       });
-      expect(deliver(disk("fs-2", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE).executions[0]?.state).toBe("pending");
+      expect(deliver(disk("fs-2", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE).executions[0]?.state).toBe(
+        "pending",
+      );
       updateExecution(db.db, first?.id as string, { state: "failed", updatedAt: T0 + 3 * MINUTE });
-      expect(deliver(disk("fs-1", "2025-06-02T11:45:00Z"), T0 + 4 * MINUTE).executions[0]?.state).toBe("pending");
+      expect(deliver(disk("fs-1", "2025-06-02T11:45:00Z"), T0 + 4 * MINUTE).executions[0]?.state).toBe(
+        "pending",
+      );
     });
 
     it("no longer blocks on an active execution not heard of for staleAfter", () => {
       deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0);
-      expect(deliver(disk("fs-1", "2025-06-02T18:00:00Z"), T0 + 6 * 60 * MINUTE + 1).executions[0]?.state).toBe(
-        "pending",
-      );
+      expect(
+        deliver(disk("fs-1", "2025-06-02T18:00:00Z"), T0 + 6 * 60 * MINUTE + 1).executions[0]?.state,
+      ).toBe("pending");
     });
 
     it("opens the global breaker when the storm limit is passed; later decisions say global breaker", () => {
@@ -198,7 +217,14 @@ describe("decideWebhook", () => {
     it("says breaker open once a target's breaker opened, then lets exactly one probe through when half-open", () => {
       const breaker = runbooks.index.byName.get("web-restart")?.runbook.guards?.breaker;
       for (const id of ["ex_f1", "ex_f2"]) {
-        recordBreakerFailure(db.db, { runbook: "web-restart", target: "web-1", executionId: id, config: breaker, now: T0, why: "verify failed" });
+        recordBreakerFailure(db.db, {
+          runbook: "web-restart",
+          target: "web-1",
+          executionId: id,
+          config: breaker,
+          now: T0,
+          why: "verify failed",
+        });
       }
       const refused = deliver(nginx("web-1"), T0 + MINUTE).executions[0];
       expect(refused?.reason).toMatch(
@@ -214,7 +240,14 @@ describe("decideWebhook", () => {
 
     it("refuses a second execution while the half-open probe runs", () => {
       const breaker = runbooks.index.byName.get("api-approval")?.runbook.guards?.breaker;
-      recordBreakerFailure(db.db, { runbook: "api-approval", target: "api", executionId: "ex_f1", config: breaker, now: T0, why: "rollback failed" });
+      recordBreakerFailure(db.db, {
+        runbook: "api-approval",
+        target: "api",
+        executionId: "ex_f1",
+        config: breaker,
+        now: T0,
+        why: "rollback failed",
+      });
       const api = (service: string, startsAt: string) =>
         webhook([firingAlert({ alertname: "ApiErrors", service }, { startsAt })]);
       const probe = deliver(api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE).executions[0];
@@ -245,7 +278,10 @@ describe("decideWebhook", () => {
         state: "suppressed",
         reason: "no runbook: no runbook matches this alert (alertname SomethingElse)",
       });
-      expect(findExecution(db.db, result?.id as string)).toMatchObject({ guard: "no_runbook", runbook: null });
+      expect(findExecution(db.db, result?.id as string)).toMatchObject({
+        guard: "no_runbook",
+        runbook: null,
+      });
       expect(db.count("outbox")).toBe(0);
     });
 
@@ -259,7 +295,8 @@ describe("decideWebhook", () => {
 
   describe("mode", () => {
     it("records a notify runbook as notified without dispatching", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate" })])).executions[0];
+      const result = deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate" })]))
+        .executions[0];
       expect(result).toMatchObject({
         runbook: "security-notify",
         state: "notified",
@@ -269,7 +306,8 @@ describe("decideWebhook", () => {
     });
 
     it("records a dry-run runbook as dry_run", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "CanaryDown", instance: "canary-1" })])).executions[0];
+      const result = deliver(webhook([firingAlert({ alertname: "CanaryDown", instance: "canary-1" })]))
+        .executions[0];
       expect(result).toMatchObject({
         state: "dry_run",
         reason: "dry-run: canary-dry-run on canary-1 would be dispatched (runbook mode dry-run)",
@@ -292,11 +330,14 @@ describe("decideWebhook", () => {
       dryRun = true;
       deliver(nginx("web-1", "2025-06-02T11:59:00Z"));
       dryRun = false;
-      expect(deliver(nginx("web-1", "2025-06-02T12:01:00Z"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+      expect(deliver(nginx("web-1", "2025-06-02T12:01:00Z"), T0 + MINUTE).executions[0]?.state).toBe(
+        "pending",
+      );
     });
 
     it("names the approval environment for an approval runbook", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "ApiErrors", service: "api" })])).executions[0];
+      const result = deliver(webhook([firingAlert({ alertname: "ApiErrors", service: "api" })]))
+        .executions[0];
       expect(result?.reason).toBe(
         "dispatching api-approval on api via remediate.yml@main; remediate waits for approval in environment remediation-production",
       );
@@ -344,10 +385,19 @@ describe("decideWebhook", () => {
     it("leaves the execution alone when the runbook does not ask to cancel", () => {
       const fired = deliver(disk("fs-1", "2025-06-02T11:00:00Z")).executions[0];
       const resolved = deliver(
-        webhook([firingAlert({ alertname: "DiskFull", instance: "fs-1", severity: "warning" }, { startsAt: "2025-06-02T11:00:00Z", status: "resolved", endsAt: "2025-06-02T12:05:00Z" })]),
+        webhook([
+          firingAlert(
+            { alertname: "DiskFull", instance: "fs-1", severity: "warning" },
+            { startsAt: "2025-06-02T11:00:00Z", status: "resolved", endsAt: "2025-06-02T12:05:00Z" },
+          ),
+        ]),
         T0 + 5 * MINUTE,
       ).executions[0];
-      expect(resolved).toMatchObject({ id: fired?.id, state: "pending", reason: "resolved at 2025-06-02T12:05:00.000Z; execution stays pending" });
+      expect(resolved).toMatchObject({
+        id: fired?.id,
+        state: "pending",
+        reason: "resolved at 2025-06-02T12:05:00.000Z; execution stays pending",
+      });
       expect(outboxState(fired?.id ?? null)).toBe("pending");
     });
 
@@ -366,7 +416,9 @@ describe("decideWebhook", () => {
     it("records a repeated resolved delivery once", () => {
       deliver(fixture("firing"));
       deliver(fixture("resolved"), T0 + MINUTE);
-      expect(deliver(fixture("resolved"), T0 + 2 * MINUTE).executions[0]?.reason).toBe("resolved: already recorded");
+      expect(deliver(fixture("resolved"), T0 + 2 * MINUTE).executions[0]?.reason).toBe(
+        "resolved: already recorded",
+      );
       expect(db.count("audit_events", "kind = 'execution.cancelled'")).toBe(1);
     });
   });
@@ -385,11 +437,29 @@ describe("decideWebhook", () => {
 
       // group_interval later: the same group with one more host; still the same occurrence.
       const again = fixture("grouped");
-      again.alerts.push({ ...(again.alerts[1] as (typeof again.alerts)[number]), fingerprint: "3d4e5f6071829304", labels: { alertname: "HostHighCpuLoad", instance: "web-4:9100", job: "node", severity: "warning" } });
+      again.alerts.push({
+        ...(again.alerts[1] as (typeof again.alerts)[number]),
+        fingerprint: "3d4e5f6071829304",
+        labels: { alertname: "HostHighCpuLoad", instance: "web-4:9100", job: "node", severity: "warning" },
+      });
       const later = deliver(again, T0 + 5 * MINUTE).executions;
       expect(later.filter((e) => e.state === "duplicate")).toHaveLength(3);
       expect(db.count("executions")).toBe(1);
       expect(db.count("outbox")).toBe(1);
+    });
+
+    // KNOWN GAP (reported, not fixed here): a group occurrence is keyed by the earliest
+    // firing startsAt of the delivery, so when that alert resolves and Alertmanager re-sends
+    // the group, the remaining alerts become a second execution of the same episode (today
+    // suppressed by the active-execution guard; dispatched once the first has finished).
+    it.fails("keeps one execution for the group when its earliest alert resolves first", () => {
+      deliver(fixture("grouped"));
+      const later = fixture("grouped");
+      const [earliest] = later.alerts;
+      if (earliest) Object.assign(earliest, { status: "resolved", endsAt: "2025-06-02T12:03:00Z" });
+      const decided = deliver(later, T0 + 5 * MINUTE).executions;
+      expect(decided[1]?.state).toBe("duplicate");
+      expect(db.count("executions")).toBe(1);
     });
   });
 

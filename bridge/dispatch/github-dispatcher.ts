@@ -62,6 +62,9 @@ export function createDispatcher(
       const marker = `[${execution.id}]`;
       const created = `>=${new Date(since - 60_000).toISOString()}`;
       const repositoryDispatch = (runbook.dispatch ?? "workflow") === "repository";
+      // retries: 0 here too — the retry plugin would retry a look-up that timed out with the
+      // same, already aborted signal (1 s + 4 s + 9 s of waiting, each attempt failing at
+      // once), holding a worker slot well past timeoutMs; the outbox reschedules the look-up.
       const response = repositoryDispatch
         ? await octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
             owner,
@@ -69,7 +72,7 @@ export function createDispatcher(
             event: "repository_dispatch",
             created,
             per_page: 100,
-            request: { signal },
+            request: { signal, retries: 0 },
           })
         : await octokit.request("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
             owner,
@@ -78,7 +81,7 @@ export function createDispatcher(
             event: "workflow_dispatch",
             created,
             per_page: 100,
-            request: { signal },
+            request: { signal, retries: 0 },
           });
       // GitHub shows the workflow's run-name as display_title; `name` is the workflow's name.
       const run = response.data.workflow_runs.find((candidate) =>

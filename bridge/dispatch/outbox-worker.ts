@@ -17,6 +17,7 @@ import {
   finishDispatch,
   nextReadyAt,
   type OutboxRow,
+  postponeClaim,
   releaseInFlight,
   retryDispatchLater,
 } from "../store/outbox.js";
@@ -171,14 +172,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (row.uncertainSince !== null) {
       const lookAfter = row.uncertainSince + options.lookupGraceMs;
       if (now() < lookAfter) {
-        retryDispatchLater(
-          db,
-          row.executionId,
-          lookAfter,
-          now(),
-          row.lastError ?? "waiting to look for an earlier run",
-          false,
-        );
+        // Too early to look: hand the row back without counting this claim as an attempt
+        // (it sent nothing), or every uncertain failure would use up two of maxAttempts.
+        postponeClaim(db, row.executionId, lookAfter, now());
         return;
       }
       try {

@@ -11,6 +11,9 @@ import type { Execution } from "../store/executions.js";
 /** Bound for the `alert` input; the whole inputs object must stay under GitHub's 65,535 characters. */
 export const MAX_ALERT_JSON = 16_000;
 
+/** Severity comes straight from an alert label: untrusted, so bounded too (real ones are a word). */
+export const MAX_SEVERITY_CHARS = 64;
+
 export interface DispatchInputs {
   execution_id: string;
   runbook: string;
@@ -45,7 +48,7 @@ export function dispatchInputs(execution: Execution): DispatchInputs {
     runbook: execution.runbook ?? "",
     runbook_sha: runbookVersion(execution),
     target: execution.target ?? "",
-    severity: execution.severity,
+    severity: execution.severity.slice(0, MAX_SEVERITY_CHARS),
     alert: boundedAlertJson(execution.alert),
   };
 }

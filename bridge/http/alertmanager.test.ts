@@ -32,7 +32,9 @@ describe("POST /webhook/alertmanager", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="runbridge"');
       const body = (await response.json()) as { error: string };
-      expect(body.error).toMatch(new RegExp(`^${error}: send Authorization: Bearer <RUNBRIDGE_ALERTMANAGER_TOKEN>`));
+      expect(body.error).toMatch(
+        new RegExp(`^${error}: send Authorization: Bearer <RUNBRIDGE_ALERTMANAGER_TOKEN>`),
+      );
       expectNothingWritten();
     });
 
@@ -46,7 +48,9 @@ describe("POST /webhook/alertmanager", () => {
   describe("with basic auth (user:password)", () => {
     it("accepts Alertmanager's basic_auth", async () => {
       t = testApp({ RUNBRIDGE_ALERTMANAGER_TOKEN: "alertmanager:pa55" });
-      expect((await t.post(fixture("firing"), { authorization: basic("alertmanager:pa55") })).status).toBe(200);
+      expect((await t.post(fixture("firing"), { authorization: basic("alertmanager:pa55") })).status).toBe(
+        200,
+      );
     });
 
     it.each([
@@ -65,7 +69,9 @@ describe("POST /webhook/alertmanager", () => {
   describe("bad input", () => {
     it("answers 413 to a body over the limit and writes nothing", async () => {
       t = testApp({ RUNBRIDGE_BODY_LIMIT: "2048" });
-      const body = webhook([firingAlert({ instance: "web-1" }, { annotations: { description: "x".repeat(4_000) } })]);
+      const body = webhook([
+        firingAlert({ instance: "web-1" }, { annotations: { description: "x".repeat(4_000) } }),
+      ]);
       const response = await t.post(body);
       expect(response.status).toBe(413);
       expect(await response.json()).toEqual({ error: "body larger than 2048 bytes (RUNBRIDGE_BODY_LIMIT)" });
@@ -107,7 +113,11 @@ describe("POST /webhook/alertmanager", () => {
 
     it.each<[string, unknown, string]>([
       ["version 3", { ...fixture("firing"), version: "3" }, "not an Alertmanager webhook: version must be"],
-      ["no alerts", { version: "4", status: "firing" }, 'not an Alertmanager webhook: (body) missing "alerts"'],
+      [
+        "no alerts",
+        { version: "4", status: "firing" },
+        'not an Alertmanager webhook: (body) missing "alerts"',
+      ],
       [
         "an alert without alertname",
         webhook([{ ...firingAlert({}), labels: { instance: "web-1" } }]),

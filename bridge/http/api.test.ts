@@ -51,13 +51,56 @@ describe("read API", () => {
     });
 
     it.each<[string, string, [string, string | null][]]>([
-      ["state", "state=suppressed", [["Unrouted", null], ["NginxDown", "db-1"]]],
-      ["several states", "state=pending,dry_run&runbook=disk-cleanup", [["DiskFull", "fs-2"], ["DiskFull", "fs-1"]]],
-      ["runbook", "runbook=web-restart", [["NginxDown", "db-1"], ["NginxDown", "web-2"], ["NginxDown", "web-1"]]],
-      ["alertname", "alertname=DiskFull", [["DiskFull", "fs-2"], ["DiskFull", "fs-1"]]],
+      [
+        "state",
+        "state=suppressed",
+        [
+          ["Unrouted", null],
+          ["NginxDown", "db-1"],
+        ],
+      ],
+      [
+        "several states",
+        "state=pending,dry_run&runbook=disk-cleanup",
+        [
+          ["DiskFull", "fs-2"],
+          ["DiskFull", "fs-1"],
+        ],
+      ],
+      [
+        "runbook",
+        "runbook=web-restart",
+        [
+          ["NginxDown", "db-1"],
+          ["NginxDown", "web-2"],
+          ["NginxDown", "web-1"],
+        ],
+      ],
+      [
+        "alertname",
+        "alertname=DiskFull",
+        [
+          ["DiskFull", "fs-2"],
+          ["DiskFull", "fs-1"],
+        ],
+      ],
       ["target", "target=web-2", [["NginxDown", "web-2"]]],
-      ["since as a duration back from now", "since=90s", [["Unrouted", null], ["DiskFull", "fs-2"]]],
-      ["since as an ISO time", "since=2025-06-02T12:04:00Z", [["Unrouted", null], ["DiskFull", "fs-2"]]],
+      [
+        "since as a duration back from now",
+        "since=90s",
+        [
+          ["Unrouted", null],
+          ["DiskFull", "fs-2"],
+        ],
+      ],
+      [
+        "since as an ISO time",
+        "since=2025-06-02T12:04:00Z",
+        [
+          ["Unrouted", null],
+          ["DiskFull", "fs-2"],
+        ],
+      ],
       ["since as epoch milliseconds", `since=${T0 + 5 * MINUTE}`, [["Unrouted", null]]],
     ])("filters by %s", async (_case, query, expected) => {
       t = testApp();
@@ -85,7 +128,11 @@ describe("read API", () => {
       ["an unknown state", "state=done", /^unknown state done; use suppressed, dry_run/],
       ["a limit of 0", "limit=0", /^limit must be a whole number from 1 to 500$/],
       ["a limit that is not a number", "limit=ten", /^limit must be a whole number/],
-      ["a since that is no time", "since=yesterday", /^since must be an ISO time, epoch milliseconds or a duration/],
+      [
+        "a since that is no time",
+        "since=yesterday",
+        /^since must be an ISO time, epoch milliseconds or a duration/,
+      ],
     ])("answers 400 naming the parameter for %s", async (_case, query, error) => {
       t = testApp();
       const response = await t.get(`/api/executions?${query}`);
@@ -99,12 +146,29 @@ describe("read API", () => {
       t = testApp();
       await seed();
       const [id] = idsOf(await json(t.get("/api/executions?target=web-1")));
-      appendAudit(t.db.db, { at: T0 + 10 * MINUTE, kind: "dispatch.attempt", executionId: id, message: "attempt 1" });
-      appendAudit(t.db.db, { at: T0 + 10 * MINUTE, kind: "dispatch.accepted", executionId: id, message: "GitHub started run 9000000001" });
+      appendAudit(t.db.db, {
+        at: T0 + 10 * MINUTE,
+        kind: "dispatch.attempt",
+        executionId: id,
+        message: "attempt 1",
+      });
+      appendAudit(t.db.db, {
+        at: T0 + 10 * MINUTE,
+        kind: "dispatch.accepted",
+        executionId: id,
+        message: "GitHub started run 9000000001",
+      });
       const body = await json(t.get(`/api/executions/${id}`));
       expect(body.execution).toMatchObject({ id, runbook: "web-restart", target: "web-1", state: "pending" });
-      expect((body.events as Json[]).map((e) => e.kind)).toEqual(["decision.pending", "dispatch.attempt", "dispatch.accepted"]);
-      expect((body.dispatchAttempts as Json[]).map((e) => e.message)).toEqual(["attempt 1", "GitHub started run 9000000001"]);
+      expect((body.events as Json[]).map((e) => e.kind)).toEqual([
+        "decision.pending",
+        "dispatch.attempt",
+        "dispatch.accepted",
+      ]);
+      expect((body.dispatchAttempts as Json[]).map((e) => e.message)).toEqual([
+        "attempt 1",
+        "GitHub started run 9000000001",
+      ]);
     });
 
     it("answers 404 for an unknown id", async () => {
@@ -117,17 +181,36 @@ describe("read API", () => {
 
   describe("GET /api/audit", () => {
     it.each<[string, string, string[]]>([
-      ["n", "n=2", ["no runbook: no runbook matches this alert (alertname Unrouted)", "dispatching disk-cleanup on fs-2 via cleanup.yml@stable"]],
-      ["kind", "kind=decision.suppressed", [
-        "no runbook: no runbook matches this alert (alertname Unrouted)",
-        "target not allowed: db-1 is not in web-restart's allow-list (web-*)",
-      ]],
-      ["alertname", "alertname=NginxDown&kind=decision.pending", [
-        "dispatching web-restart on web-2 via remediate.yml@main",
-        "dispatching web-restart on web-1 via remediate.yml@main",
-      ]],
+      [
+        "n",
+        "n=2",
+        [
+          "no runbook: no runbook matches this alert (alertname Unrouted)",
+          "dispatching disk-cleanup on fs-2 via cleanup.yml@stable",
+        ],
+      ],
+      [
+        "kind",
+        "kind=decision.suppressed",
+        [
+          "no runbook: no runbook matches this alert (alertname Unrouted)",
+          "target not allowed: db-1 is not in web-restart's allow-list (web-*)",
+        ],
+      ],
+      [
+        "alertname",
+        "alertname=NginxDown&kind=decision.pending",
+        [
+          "dispatching web-restart on web-2 via remediate.yml@main",
+          "dispatching web-restart on web-1 via remediate.yml@main",
+        ],
+      ],
       ["since", "since=30s", ["no runbook: no runbook matches this alert (alertname Unrouted)"]],
-      ["contains", "contains=ALLOW-LIST", ["target not allowed: db-1 is not in web-restart's allow-list (web-*)"]],
+      [
+        "contains",
+        "contains=ALLOW-LIST",
+        ["target not allowed: db-1 is not in web-restart's allow-list (web-*)"],
+      ],
       ["contains with _ taken literally", "contains=web_1", ["audit test: web_1 at 50%"]],
       ["contains with % taken literally", "contains=50%25", ["audit test: web_1 at 50%"]],
       ["contains with a % that is not there", "contains=web%25restart", []],
@@ -165,7 +248,9 @@ describe("read API", () => {
           names: expect.arrayContaining(["web-restart", "disk-cleanup"]),
         },
         runbookProblems: [],
-        openBreakers: [expect.objectContaining({ key: "global", state: "open", reason: "storm limit: test" })],
+        openBreakers: [
+          expect.objectContaining({ key: "global", state: "open", reason: "storm limit: test" }),
+        ],
         outboxDepth: 4,
         executionsByState: { pending: 4, suppressed: 2 },
       });
@@ -189,7 +274,9 @@ describe("operator writes", () => {
       headers: bearer("anything"),
     });
     expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: string }).error).toContain("set RUNBRIDGE_API_TOKEN on the bridge");
+    expect(((await response.json()) as { error: string }).error).toContain(
+      "set RUNBRIDGE_API_TOKEN on the bridge",
+    );
     expect((await json(t.get("/api/status"))).enabled).toBe(true);
     expect(t.db.count("audit_events")).toBe(0);
   });
@@ -219,7 +306,9 @@ describe("operator writes", () => {
     expect(off.status).toBe(200);
     expect(await off.json()).toEqual({ enabled: false });
     const decided = await json(t.post(webhook([firingAlert({ instance: "web-1" })])));
-    expect(decided.executions).toMatchObject([{ state: "suppressed", reason: expect.stringMatching(/^kill switch/) }]);
+    expect(decided.executions).toMatchObject([
+      { state: "suppressed", reason: expect.stringMatching(/^kill switch/) },
+    ]);
     const audit = await json(t.get("/api/audit?kind=kill_switch", bearer("op-token")));
     expect((audit.events as Json[]).map((e) => e.message)).toEqual([
       "automation switched off through the API: incident 42: hands off",
@@ -249,11 +338,17 @@ describe("operator writes", () => {
     openGlobalBreaker(t.db.db, T0, 15 * MINUTE, "storm");
     const forbidden = await t.app.request("/api/breakers/global/reset", { method: "POST" });
     expect(forbidden.status).toBe(401);
-    const reset = await t.app.request("/api/breakers/global/reset", { method: "POST", headers: bearer("op-token") });
+    const reset = await t.app.request("/api/breakers/global/reset", {
+      method: "POST",
+      headers: bearer("op-token"),
+    });
     expect(reset.status).toBe(200);
     expect(await reset.json()).toEqual({ key: "global", state: "closed" });
     expect(t.db.count("audit_events", "kind = 'breaker.reset'")).toBe(1);
-    const again = await t.app.request("/api/breakers/global/reset", { method: "POST", headers: bearer("op-token") });
+    const again = await t.app.request("/api/breakers/global/reset", {
+      method: "POST",
+      headers: bearer("op-token"),
+    });
     expect(again.status).toBe(404);
   });
 

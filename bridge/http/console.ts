@@ -51,6 +51,7 @@ export function consoleRoutes(): Hono {
   const assets = new Map<string, Asset>([
     ["console.js", load("console.js", "text/javascript; charset=utf-8")],
     ["console.css", load("console.css", "text/css; charset=utf-8")],
+    ["favicon.svg", load("favicon.svg", "image/svg+xml")],
   ]);
   const app = new Hono();
   app.get("/", function serveConsole(c) {

@@ -256,6 +256,9 @@ export function createEventStream(
         "cache-control": "no-cache, no-transform",
         // nginx and similar proxies buffer responses unless told otherwise.
         "x-accel-buffering": "no",
+        // A stream's socket is never reused: closing it with the stream lets a shutting-down
+        // server finish at once instead of waiting out the keep-alive timeout.
+        connection: "close",
       },
     });
   });

@@ -19,7 +19,8 @@ beforeEach(() => {
 });
 afterEach(() => db.remove());
 
-const messagesOf = (query: Parameters<typeof queryAudit>[1]) => queryAudit(db.db, query).map((e) => e.message);
+const messagesOf = (query: Parameters<typeof queryAudit>[1]) =>
+  queryAudit(db.db, query).map((e) => e.message);
 
 describe("queryAudit", () => {
   it("lists newest first", () => {
@@ -28,15 +29,31 @@ describe("queryAudit", () => {
   });
 
   it.each<[string, Parameters<typeof queryAudit>[1], string[]]>([
-    ["filters by kind", { kind: "decision.suppressed" }, ["target webX1 is not allowed", "cooldown: 100% sure"]],
-    ["filters by alertname", { alertname: "NginxDown" }, ["cooldown: 100% sure", "dispatching web-restart on web_1"]],
+    [
+      "filters by kind",
+      { kind: "decision.suppressed" },
+      ["target webX1 is not allowed", "cooldown: 100% sure"],
+    ],
+    [
+      "filters by alertname",
+      { alertname: "NginxDown" },
+      ["cooldown: 100% sure", "dispatching web-restart on web_1"],
+    ],
     ["filters by since", { since: T0 + 2_000 }, ["path C:\\temp\\x", "target webX1 is not allowed"]],
     ["matches contains case-insensitively", { contains: "COOLDOWN" }, ["cooldown: 100% sure"]],
-    ["takes _ in contains literally, not as any character", { contains: "web_1" }, ["dispatching web-restart on web_1"]],
+    [
+      "takes _ in contains literally, not as any character",
+      { contains: "web_1" },
+      ["dispatching web-restart on web_1"],
+    ],
     ["takes % in contains literally, not as anything", { contains: "100%" }, ["cooldown: 100% sure"]],
     ["finds nothing for a % that is not there", { contains: "web%1" }, []],
     ["takes a backslash literally", { contains: "C:\\temp" }, ["path C:\\temp\\x"]],
-    ["combines filters", { kind: "decision.suppressed", contains: "allowed" }, ["target webX1 is not allowed"]],
+    [
+      "combines filters",
+      { kind: "decision.suppressed", contains: "allowed" },
+      ["target webX1 is not allowed"],
+    ],
   ])("%s", (_case, query, expected) => {
     expect(messagesOf(query)).toEqual(expected);
   });

@@ -8,6 +8,7 @@ import {
   finishDispatch,
   nextReadyAt,
   outboxDepth,
+  postponeClaim,
   releaseInFlight,
   retryDispatchLater,
   severityPriority,
@@ -90,10 +91,27 @@ describe("the outbox", () => {
     claimNextDispatch(db.db, T0 + 100);
     const released = releaseInFlight(db.db, T0 + 60_000);
     expect(released.map((row) => row.executionId)).toEqual(["ex_1"]);
-    expect(db.sqlite.prepare("select execution_id, state, uncertain_since, next_attempt_at from outbox order by execution_id").all()).toEqual([
+    expect(
+      db.sqlite
+        .prepare(
+          "select execution_id, state, uncertain_since, next_attempt_at from outbox order by execution_id",
+        )
+        .all(),
+    ).toEqual([
       { execution_id: "ex_1", state: "pending", uncertain_since: T0 + 100, next_attempt_at: T0 + 60_000 },
       { execution_id: "ex_2", state: "pending", uncertain_since: null, next_attempt_at: T0 },
     ]);
+  });
+
+  it("hands a claimed row back unsent without counting the claim as an attempt", () => {
+    pending("ex_1", "critical");
+    claimNextDispatch(db.db, T0);
+    postponeClaim(db.db, "ex_1", T0 + 10_000, T0 + 1);
+    expect(db.sqlite.prepare("select state, attempts, next_attempt_at from outbox").get()).toEqual({
+      state: "pending",
+      attempts: 0,
+      next_attempt_at: T0 + 10_000,
+    });
   });
 
   it("cancels only a row that is pending and certain not to have reached GitHub", () => {

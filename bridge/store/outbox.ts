@@ -4,7 +4,7 @@
  * so an acknowledged alert is never lost; the worker claims rows in priority order
  * (critical first) and records every attempt before it talks to GitHub.
  */
-import { and, asc, count, eq, inArray, isNull, lte } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { outbox } from "./schema.js";
 
@@ -108,6 +108,14 @@ export function retryDispatchLater(
       ...(uncertain ? { uncertainSince: now } : {}),
     })
     .where(eq(outbox.executionId, executionId))
+    .run();
+}
+
+/** Hands a claimed row back unsent: pending again at `at`, the claim's attempt not counted. */
+export function postponeClaim(db: Db, executionId: string, at: number, now: number): void {
+  db.update(outbox)
+    .set({ state: "pending", nextAttemptAt: at, updatedAt: now, attempts: sql`${outbox.attempts} - 1` })
+    .where(and(eq(outbox.executionId, executionId), eq(outbox.state, "in_flight")))
     .run();
 }
 

@@ -91,7 +91,7 @@ function renderStatus(status) {
       const reset = el("button", { type: "button", text: "Reset", disabled: !state.token });
       reset.addEventListener("click", () => resetBreaker(breaker.key));
       return el("tr", { "data-key": breaker.key }, [
-        el("td", { className: "mono", text: breaker.key }),
+        el("td", { className: "mono nowrap", text: breaker.key }),
         el("td", { text: breaker.scope }),
         el("td", { text: time(breaker.openedAt) }),
         el("td", { text: time(breaker.halfOpenAt) }),
@@ -154,13 +154,13 @@ function executionRow(execution) {
   silence.title = state.token ? "silence this alert in Alertmanager" : "enter the API token to silence";
   silence.addEventListener("click", () => openSilence(execution));
   return el("tr", { "data-id": execution.id, "data-state": execution.state }, [
-    el("td", { text: time(execution.createdAt) }),
-    el("td", { text: execution.alertname }),
-    el("td", { text: execution.runbook ?? "—" }),
-    el("td", { className: "mono", text: execution.target ?? "" }),
+    el("td", { className: "nowrap", text: time(execution.createdAt) }),
+    el("td", { className: "wrap", text: execution.alertname }),
+    el("td", { className: "nowrap", text: execution.runbook ?? "—" }),
+    el("td", { className: "mono nowrap", text: execution.target ?? "" }),
     el("td", {}, [el("span", { className: `state state-${execution.state}`, text: execution.state })]),
     el("td", { className: "reason", text: execution.reason }),
-    el("td", {}, [run]),
+    el("td", { className: "nowrap" }, [run]),
     el("td", {}, [silence]),
   ]);
 }

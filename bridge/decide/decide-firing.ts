@@ -10,7 +10,12 @@ import type { Verdict } from "../guards/types.js";
 import type { LoadedRunbook } from "../runbooks/loaded-runbook.js";
 import type { RouteResult } from "../runbooks/match-index.js";
 import { openGlobalBreaker } from "../store/breakers.js";
-import { type Execution, findExecutionByOccurrence, insertExecution } from "../store/executions.js";
+import {
+  type Execution,
+  findExecutionByOccurrence,
+  findOpenGroupExecution,
+  insertExecution,
+} from "../store/executions.js";
 import { loadGuardState } from "../store/guard-state.js";
 import { newExecutionId } from "../store/ids.js";
 import { enqueueDispatch } from "../store/outbox.js";
@@ -100,7 +105,12 @@ export function decideFiring(
 ): DecisionOutcome {
   const route = context.runbooks.index.route(alert);
   const occurrenceKey = occurrenceKeyFor(alert, route, groupStart);
-  const existing = findExecutionByOccurrence(context.db, occurrenceKey);
+  const groupRunbook = route.winner?.runbook.runbook;
+  // A group's episode lasts until the whole group resolves, whichever of its alerts come and go.
+  const existing =
+    groupRunbook?.guards?.group === "group" && alert.groupKey
+      ? findOpenGroupExecution(context.db, groupRunbook.name, alert.groupKey)
+      : findExecutionByOccurrence(context.db, occurrenceKey);
   if (existing) return duplicateOutcome(context, alert, existing);
 
   const winner = route.winner?.runbook;

@@ -452,7 +452,7 @@ describe("decideWebhook", () => {
     // firing startsAt of the delivery, so when that alert resolves and Alertmanager re-sends
     // the group, the remaining alerts become a second execution of the same episode (today
     // suppressed by the active-execution guard; dispatched once the first has finished).
-    it.fails("keeps one execution for the group when its earliest alert resolves first", () => {
+    it("keeps one execution for the group when its earliest alert resolves first", () => {
       deliver(fixture("grouped"));
       const later = fixture("grouped");
       const [earliest] = later.alerts;

@@ -12,7 +12,7 @@ import type { AuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import type { DecisionContext, DecisionOutcome } from "./context.js";
 import { decideFiring } from "./decide-firing.js";
-import { decideResolved } from "./decide-resolved.js";
+import { decideGroupResolved, decideResolved } from "./decide-resolved.js";
 
 export interface DecideOptions {
   db: Db;
@@ -44,7 +44,15 @@ function groupStarts(alerts: NormalizedAlert[], runbooks: RunbookSet): (runbook:
   return (runbook) => starts.get(runbook) ?? "";
 }
 
-export function decideWebhook(options: DecideOptions, alerts: NormalizedAlert[]): WebhookDecision {
+/**
+ * @param groupResolved Alertmanager marked the whole delivery resolved: every alert of the
+ *   group cleared, which ends the episode of a `group` runbook
+ */
+export function decideWebhook(
+  options: DecideOptions,
+  alerts: NormalizedAlert[],
+  groupResolved = false,
+): WebhookDecision {
   return options.db.transaction((tx) => {
     const context: DecisionContext = { ...options, db: tx, written: [] };
     const hasGroupRunbooks = options.runbooks.runbooks.some(
@@ -56,6 +64,9 @@ export function decideWebhook(options: DecideOptions, alerts: NormalizedAlert[])
       recordAlertDelivery(tx, alert, options.now);
       if (alert.status === "resolved") executions.push(...decideResolved(context, alert));
       else executions.push(decideFiring(context, alert, groupStart));
+    }
+    if (groupResolved && hasGroupRunbooks) {
+      executions.push(...decideGroupResolved(context, alerts[0]?.groupKey ?? ""));
     }
     return { executions, events: context.written, cancelRequested: context.cancelRequested ?? false };
   });

@@ -50,6 +50,7 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
             now: deps.now(),
           },
           alerts,
+          check.webhook.status === "resolved",
         );
       } catch (error) {
         deps.log.error(

@@ -3,7 +3,7 @@
  * Execution rows: created once per alert occurrence, then moved forward by the outbox
  * worker and (later) GitHub's webhooks. Queries are named by intent.
  */
-import { and, count, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { type ExecutionState, executions } from "./schema.js";
 
@@ -24,6 +24,42 @@ export function executionsForAlert(db: Db, fingerprint: string, startsAt: string
     .select()
     .from(executions)
     .where(and(eq(executions.fingerprint, fingerprint), eq(executions.startsAt, startsAt)))
+    .all();
+}
+
+/**
+ * The execution of a group runbook's current episode: the latest for this runbook and
+ * Alertmanager group whose group has not fully resolved since.
+ */
+export function findOpenGroupExecution(db: Db, runbook: string, groupKey: string): Execution | undefined {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        eq(executions.groupKey, groupKey),
+        eq(executions.runbook, runbook),
+        sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
+        isNull(executions.alertResolvedAt),
+      ),
+    )
+    .orderBy(desc(executions.createdAt))
+    .limit(1)
+    .get();
+}
+
+/** Group executions of an Alertmanager group still open (the whole group just resolved). */
+export function openGroupExecutions(db: Db, groupKey: string): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        eq(executions.groupKey, groupKey),
+        sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
+        isNull(executions.alertResolvedAt),
+      ),
+    )
     .all();
 }
 

@@ -93,6 +93,7 @@ export const executions = sqliteTable(
     index("executions_created").on(table.createdAt),
     index("executions_fingerprint").on(table.fingerprint, table.startsAt),
     index("executions_run").on(table.runId),
+    index("executions_group").on(table.groupKey, table.runbook),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `executions_group` ON `executions` (`group_key`,`runbook`);

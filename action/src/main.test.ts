@@ -78,7 +78,12 @@ describe("the Action process", () => {
   });
 
   it("plans: target from the alert by the runbook's pattern, environment, phases", async () => {
-    const run = await action({ phase: "plan", runbook: "nginx-down", alert, "runbook-sha": "abc1230000000000000000000000000000000123" });
+    const run = await action({
+      phase: "plan",
+      runbook: "nginx-down",
+      alert,
+      "runbook-sha": "abc1230000000000000000000000000000000123",
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs).toMatchObject({
       target: "web-1",

@@ -45,8 +45,10 @@ export interface Config {
   runbooksSource: { kind: "local" } | { kind: "github"; ref: string; path: string };
   githubWebhookSecret?: string;
   reconcile: { intervalMs: number; quietForMs: number };
-  /** Alertmanager API v2 base URL, for silences from the console. */
-  alertmanagerUrl?: string;
+  /** Alertmanager API v2 base URLs (an HA pair: comma-separated), for silences from the console. */
+  alertmanagerUrls: string[];
+  /** Bearer token the Prometheus scraper must send to /metrics; unset = open. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +199,7 @@ export function loadConfig(env: Env): Config {
       lookupGraceMs: read.duration("RUNBRIDGE_DISPATCH_LOOKUP_GRACE", "10s"),
     },
     runbooksSource: { kind: "local" },
+    alertmanagerUrls: [],
     githubWebhookSecret: read.string("GITHUB_WEBHOOK_SECRET"),
     reconcile: {
       intervalMs: read.duration("RUNBRIDGE_RECONCILE_INTERVAL", "1m"),
@@ -215,11 +218,17 @@ export function loadConfig(env: Env): Config {
   } else if (source !== "local") {
     read.problems.push(`RUNBRIDGE_RUNBOOKS_SOURCE=${JSON.stringify(source)} must be local or github`);
   }
-  const alertmanagerUrl = read.string("ALERTMANAGER_URL");
-  if (alertmanagerUrl && !/^https?:\/\//.test(alertmanagerUrl)) {
-    read.problems.push(`ALERTMANAGER_URL=${JSON.stringify(alertmanagerUrl)} must be an http(s) URL`);
+  const alertmanagerUrls = (read.string("ALERTMANAGER_URL") ?? "")
+    .split(",")
+    .map((url) => url.trim().replace(/\/+$/, ""))
+    .filter((url) => url !== "");
+  for (const url of alertmanagerUrls) {
+    if (!/^https?:\/\//.test(url)) {
+      read.problems.push(`ALERTMANAGER_URL has ${JSON.stringify(url)}: each entry must be an http(s) URL`);
+    }
   }
-  config.alertmanagerUrl = alertmanagerUrl?.replace(/\/+$/, "");
+  config.alertmanagerUrls = alertmanagerUrls;
+  config.metricsToken = read.string("RUNBRIDGE_METRICS_TOKEN");
   if (explicitDryRun === false && !github) {
     read.problems.push(
       "RUNBRIDGE_DRY_RUN=false needs GitHub credentials (GITHUB_TOKEN or a GitHub App) and GITHUB_REPOSITORY",

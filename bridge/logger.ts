@@ -28,6 +28,7 @@ export const REDACT_PATHS = [
   "config.github.auth",
   "config.alertmanagerAuth",
   "config.apiToken",
+  "config.metricsToken",
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -6,7 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import { createAuditBus } from "./audit-bus.js";
+import { type AuditBus, createAuditBus } from "./audit-bus.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createGitHubClient, type GitHubClient } from "./dispatch/github-client.js";
 import { createDispatcher, type Dispatcher } from "./dispatch/github-dispatcher.js";
@@ -15,16 +15,22 @@ import { createGitHubApi, type GitHubApi } from "./github/github-api.js";
 import { createReconciler, type Reconciler } from "./github/reconciler.js";
 import { createGitHubWebhookReceiver } from "./github/webhook-receiver.js";
 import { createApp } from "./http/app.js";
+import { consoleRoutes } from "./http/console.js";
+import { createEventStream, type EventStream } from "./http/events.js";
 import { githubRoutes } from "./http/github.js";
+import { metricsRoutes } from "./http/metrics.js";
+import { silenceRoutes } from "./http/silences.js";
 import { createLogger, type Logger } from "./logger.js";
+import { type BridgeMetrics, createBridgeMetrics } from "./metrics/bridge-metrics.js";
 import { loadRunbooksFromGitHub } from "./runbooks/github-source.js";
 import { createRunbookHolder } from "./runbooks/runbook-holder.js";
 import { loadRunbookSet } from "./runbooks/runbook-set.js";
 import { watchRunbookDir } from "./runbooks/watch-dir.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
-import { openDatabase } from "./store/database.js";
+import { type Db, openDatabase } from "./store/database.js";
 import { setEnabled } from "./store/settings.js";
+import { inTransaction } from "./store/transaction.js";
 
 export interface RunningBridge {
   url: string;
@@ -32,6 +38,10 @@ export interface RunningBridge {
   log: Logger;
   worker?: OutboxWorker;
   reconciler?: Reconciler;
+  db: Db;
+  bus: AuditBus;
+  metrics: BridgeMetrics;
+  events: EventStream;
   reloadRunbooks(): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,6 +54,8 @@ export interface StartOptions {
   octokit?: GitHubClient;
   clock?: () => number;
   logDestination?: Parameters<typeof createLogger>[1];
+  /** Heartbeat interval of the live event stream (tests shorten it). */
+  heartbeatMs?: number;
   /** Install SIGTERM/SIGINT/SIGHUP handlers (the CLI does; tests don't). */
   handleSignals?: boolean;
 }
@@ -59,7 +71,7 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));
 
   if (config.enabled !== undefined) {
-    const event = database.db.transaction((tx) => {
+    const event = inTransaction(database.db, (tx) => {
       setEnabled(tx, config.enabled as boolean, now());
       return appendAudit(tx, {
         at: now(),
@@ -110,10 +122,24 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
       message: outcome.ok
         ? `${outcome.set?.runbooks.length} runbooks loaded from ${from}${commit} (${outcome.set?.sourceHash.slice(0, 12)})`
         : `runbooks from ${from}${sha ? ` at ${sha.slice(0, 12)}` : ""} rejected (${outcome.problems.length} problems): ${outcome.problems.slice(0, 5).join("; ")}`,
-      data: { problems: outcome.problems.slice(0, 50), commitSha: outcome.set?.commitSha ?? sha ?? null },
+      // Fix: a rejected push recorded the last good set's commit as if it were the rejected one.
+      data: {
+        problems: outcome.problems.slice(0, 50),
+        commitSha: (outcome.ok ? outcome.set?.commitSha : sha) ?? null,
+        activeCommitSha: outcome.set?.commitSha ?? null,
+      },
     });
     bus.publish([event]);
   };
+  const metrics = createBridgeMetrics({
+    db: database.db,
+    bus,
+    runbooks: holder.current,
+    runbookProblems: holder.problems,
+    dryRun: config.dryRun,
+    now,
+  });
+  if (octokit) metrics.observeGitHub(octokit);
   await reloadRunbooks();
 
   let worker: OutboxWorker | undefined;
@@ -180,7 +206,14 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
     onCancelRequested: () => reconciler?.kick(),
     now,
   };
-  const app = createApp(deps, [githubRoutes(deps, receiver)]);
+  const events = createEventStream(deps, { heartbeatMs: options.heartbeatMs });
+  const app = createApp(deps, [
+    githubRoutes(deps, receiver),
+    metricsRoutes(metrics, { token: config.metricsToken }),
+    events.routes,
+    silenceRoutes(deps, { alertmanagerUrls: config.alertmanagerUrls }),
+    consoleRoutes(),
+  ]);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
       resolve(started),
@@ -208,9 +241,12 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
     closing ??= (async () => {
       log.info("shutting down: no new requests, finishing in-flight work");
       watcher.close();
+      // Open event streams would otherwise keep server.close() waiting forever.
+      events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.stop();
       await reconciler?.stop();
+      metrics.close();
       await checkpointer.stop();
       database.close();
       log.info("stopped");
@@ -235,7 +271,19 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
       });
     }
   }
-  return { url, config, log, worker, reconciler, reloadRunbooks: () => reloadRunbooks(), close };
+  return {
+    url,
+    config,
+    log,
+    worker,
+    reconciler,
+    db: database.db,
+    bus,
+    metrics,
+    events,
+    reloadRunbooks: () => reloadRunbooks(),
+    close,
+  };
 }
 
 /** `npm start` / `runbridge serve`. */

@@ -10,6 +10,7 @@ import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { recordAlertDelivery } from "../store/alerts.js";
 import type { AuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
+import { inTransaction } from "../store/transaction.js";
 import type { DecisionContext, DecisionOutcome } from "./context.js";
 import { decideFiring } from "./decide-firing.js";
 import { decideGroupResolved, decideResolved } from "./decide-resolved.js";
@@ -53,7 +54,7 @@ export function decideWebhook(
   alerts: NormalizedAlert[],
   groupResolved = false,
 ): WebhookDecision {
-  return options.db.transaction((tx) => {
+  return inTransaction(options.db, (tx) => {
     const context: DecisionContext = { ...options, db: tx, written: [] };
     const hasGroupRunbooks = options.runbooks.runbooks.some(
       (loaded) => loaded.runbook.guards?.group === "group",

@@ -15,16 +15,7 @@ import type { Logger } from "../logger.js";
 export const GitHubOctokit = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
 
-export interface GitHubClientHooks {
-  /** GitHub's rate-limit headers after every answer (for the rate-limit gauge). */
-  onRateLimit?: (remaining: number, resource: string) => void;
-}
-
-export function createGitHubClient(
-  config: GitHubConfig,
-  log: Logger,
-  hooks: GitHubClientHooks = {},
-): GitHubClient {
+export function createGitHubClient(config: GitHubConfig, log: Logger): GitHubClient {
   const auth =
     config.auth.kind === "token"
       ? { auth: config.auth.token }
@@ -37,7 +28,7 @@ export function createGitHubClient(
           },
         };
   const quiet = log.child({ component: "octokit" });
-  const octokit = new GitHubOctokit({
+  return new GitHubOctokit({
     ...auth,
     baseUrl: config.apiUrl,
     userAgent: "runbridge",
@@ -64,15 +55,4 @@ export function createGitHubClient(
     },
     retry: { retries: 3 },
   });
-  const report = (headers: Record<string, string | number | undefined> | undefined) => {
-    const remaining = Number(headers?.["x-ratelimit-remaining"]);
-    if (Number.isFinite(remaining))
-      hooks.onRateLimit?.(remaining, String(headers?.["x-ratelimit-resource"] ?? "core"));
-  };
-  octokit.hook.after("request", (response) => report(response.headers));
-  octokit.hook.error("request", (error) => {
-    report((error as { response?: { headers?: Record<string, string> } }).response?.headers);
-    throw error;
-  });
-  return octokit;
 }

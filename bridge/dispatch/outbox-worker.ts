@@ -21,6 +21,7 @@ import {
   releaseInFlight,
   retryDispatchLater,
 } from "../store/outbox.js";
+import { inTransaction } from "../store/transaction.js";
 import type { DispatchedRun, Dispatcher } from "./github-dispatcher.js";
 import { backoffMs, classifyGitHubError } from "./github-errors.js";
 
@@ -60,7 +61,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   function record(events: NewAuditEvent[]): void {
     const written: AuditEvent[] = [];
-    db.transaction((tx) => {
+    inTransaction(db, (tx) => {
       for (const event of events) written.push(appendAudit(tx, event));
     });
     options.bus.publish(written);
@@ -93,7 +94,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   ): void {
     const at = now();
     const written: AuditEvent[] = [];
-    db.transaction((tx) => {
+    inTransaction(db, (tx) => {
       finishDispatch(tx, execution.id, "done", at);
       updateExecution(tx, execution.id, {
         state: "dispatched",
@@ -116,7 +117,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   function markFailed(execution: Execution, row: OutboxRow, message: string): void {
     const at = now();
     const written: AuditEvent[] = [];
-    db.transaction((tx) => {
+    inTransaction(db, (tx) => {
       finishDispatch(tx, execution.id, "failed", at, message);
       const reason = `dispatch failed: ${message}`;
       updateExecution(tx, execution.id, {

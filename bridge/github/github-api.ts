@@ -65,6 +65,9 @@ export function createGitHubApi(
         owner,
         repo,
         run_id: runId,
+        // Fix: the retry plugin retried GitHub's definitive 409 (run already completed) three
+        // times; the reconciler's next pass is the retry.
+        request: { retries: 0 },
       });
     },
     async reviewDeploymentGate(runId, environment, state, comment) {
@@ -84,6 +87,8 @@ export function createGitHubApi(
         title,
         body,
         labels,
+        // Fix: a retried POST after a lost answer (502) opened a second, duplicate issue.
+        request: { retries: 0 },
       });
       return { number: data.number, url: data.html_url };
     },

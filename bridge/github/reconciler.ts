@@ -13,10 +13,10 @@ import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { appendAudit, type NewAuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
-import { type Execution, updateExecution } from "../store/executions.js";
+import { type Execution, findExecution, updateExecution } from "../store/executions.js";
 import { executions } from "../store/schema.js";
 import type { GitHubApi } from "./github-api.js";
-import { observeJob, observeRun } from "./track-run.js";
+import { observeJobs, observeRun } from "./track-run.js";
 
 export interface ReconcilerOptions {
   db: Db;
@@ -42,6 +42,7 @@ export interface Reconciler {
 }
 
 const IN_FLIGHT = ["dispatched", "queued", "awaiting_approval", "running"] as const;
+const CANCELLABLE: readonly string[] = ["dispatched", "queued", "awaiting_approval"];
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const now = options.now ?? Date.now;
@@ -77,20 +78,21 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       );
       if (!found?.runId) return;
       runId = found.runId;
+      // Fix: link the run before its jobs are observed; jobs are found by run id only, so
+      // they were dropped for an execution whose dispatch answer had been lost.
+      updateExecution(db, execution.id, { runId, runUrl: found.runUrl ?? execution.runUrl });
     }
     const run = await api.getRun(runId);
     if (run.status !== "completed") {
-      for (const job of await api.listJobs(runId)) {
-        options.bus.publish(
-          observeJob(deps, {
-            runId,
-            jobId: job.id,
-            name: job.name,
-            status: job.status,
-            conclusion: job.conclusion,
-          }).events,
-        );
-      }
+      const jobs = (await api.listJobs(runId)).map((job) => ({
+        runId: runId as number,
+        jobId: job.id,
+        name: job.name,
+        status: job.status,
+        conclusion: job.conclusion,
+      }));
+      // All jobs at once: one by one, a finished early job would record a `running` that never held.
+      options.bus.publish(observeJobs(deps, runId, jobs).events);
     }
     const observed = observeRun(
       { ...deps, now: now() },
@@ -105,8 +107,11 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     options.bus.publish(observed.events);
   }
 
-  async function cancel(execution: Execution): Promise<void> {
-    if (execution.runId === null) return;
+  async function cancel(listed: Execution): Promise<void> {
+    // Fix: re-read before cancelling; a webhook handled earlier in this pass may have moved
+    // the execution to running (approved), and a running remediation is never cut off.
+    const execution = findExecution(db, listed.id);
+    if (!execution || execution.runId === null || !CANCELLABLE.includes(execution.state)) return;
     try {
       await api.cancelRun(execution.runId);
       audit(
@@ -131,7 +136,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const runbook = execution.runbook
       ? options.runbooks()?.index.byName.get(execution.runbook)?.runbook
       : undefined;
-    if (!runbook || execution.awaitingSince === null) return;
+    // Fix: an alert that already resolved is not escalated — the approval gate rejects any
+    // approval of it ("alert resolved at …"), so asking people to approve was noise.
+    if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
     if (waited < parseDuration(runbook.approvalTimeout ?? "30m")) return;
     // Mark first: a failing channel must not turn into a notification every pass.

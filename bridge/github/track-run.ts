@@ -11,6 +11,7 @@ import { recordBreakerFailure, recordBreakerSuccess } from "../store/breakers.js
 import type { Db } from "../store/database.js";
 import { type Execution, updateExecution } from "../store/executions.js";
 import { type ExecutionState, executions, runJobs } from "../store/schema.js";
+import { inTransaction } from "../store/transaction.js";
 import {
   advance,
   laterJobStatus,
@@ -137,7 +138,7 @@ export function observeRun(
   deps: TrackDeps,
   run: RunObservation & { displayTitle?: string | null },
 ): { execution?: Execution; events: AuditEvent[] } {
-  return deps.db.transaction((tx) => {
+  return inTransaction(deps.db, (tx) => {
     const execution = findExecutionForRun(tx, run.runId, run.displayTitle);
     if (!execution) return { events: [] };
     let observed: ExecutionState;
@@ -147,7 +148,15 @@ export function observeRun(
       detail = `run ${run.runId} completed with conclusion ${run.conclusion ?? "unknown"}`;
     } else {
       const fromJobs = stateFromJobs(jobStatuses(tx, execution.id));
-      observed = fromJobs === "awaiting_approval" ? fromJobs : stateFromRunStatus(run.status);
+      const fromRun = stateFromRunStatus(run.status);
+      // Fix: awaiting_approval and running share a rank, so a stale run status (a redelivered
+      // `waiting` after the job was approved) flipped a running execution back to
+      // awaiting_approval — where a resolved alert would then cancel a running remediation.
+      // Job statuses only move forward, so once jobs are known they decide between the two.
+      observed =
+        fromJobs === "awaiting_approval" || (fromJobs === "running" && fromRun === "awaiting_approval")
+          ? fromJobs
+          : fromRun;
       detail = `run ${run.runId} is ${run.status}`;
     }
     return { execution, events: transition(deps, tx, execution, observed, detail, run) };
@@ -158,27 +167,49 @@ export function observeJob(
   deps: TrackDeps,
   job: JobObservation,
 ): { execution?: Execution; events: AuditEvent[] } {
-  return deps.db.transaction((tx) => {
-    const execution = tx.select().from(executions).where(eq(executions.runId, job.runId)).get();
-    if (!execution) return { events: [] };
-    const existing = tx.select().from(runJobs).where(eq(runJobs.jobId, job.jobId)).get();
-    const status = laterJobStatus(existing?.status, job.status);
-    const row = {
-      jobId: job.jobId,
-      executionId: execution.id,
-      runId: job.runId,
-      name: job.name,
-      status,
-      conclusion: job.conclusion ?? null,
-      updatedAt: deps.now,
-    };
-    tx.insert(runJobs).values(row).onConflictDoUpdate({ target: runJobs.jobId, set: row }).run();
+  return observeJobs(deps, job.runId, [job]);
+}
+
+/**
+ * Several jobs of one run at once (the reconciler's look-up). Fix: observing them one by one
+ * wrote states that never held — a completed health-check job made the execution `running`
+ * for a moment before the waiting remediate job made it `awaiting_approval`.
+ */
+export function observeJobs(
+  deps: TrackDeps,
+  runId: number,
+  jobs: readonly JobObservation[],
+): { execution?: Execution; events: AuditEvent[] } {
+  return inTransaction(deps.db, (tx) => {
+    const execution = tx.select().from(executions).where(eq(executions.runId, runId)).get();
+    if (!execution || jobs.length === 0) return { events: [] };
+    const seen: { name: string; status: string; conclusion?: string | null }[] = [];
+    for (const job of jobs) {
+      const existing = tx.select().from(runJobs).where(eq(runJobs.jobId, job.jobId)).get();
+      const status = laterJobStatus(existing?.status, job.status);
+      const row = {
+        jobId: job.jobId,
+        executionId: execution.id,
+        runId: job.runId,
+        name: job.name,
+        status,
+        conclusion: job.conclusion ?? null,
+        updatedAt: deps.now,
+      };
+      tx.insert(runJobs).values(row).onConflictDoUpdate({ target: runJobs.jobId, set: row }).run();
+      seen.push({ name: job.name, status, conclusion: job.conclusion });
+    }
     const observed = stateFromJobs(jobStatuses(tx, execution.id));
     if (!observed) return { execution, events: [] };
+    // The job that explains the state: the one waiting, else one that started, else any.
+    const job =
+      seen.find((candidate) => candidate.status === "waiting" && observed === "awaiting_approval") ??
+      seen.find((candidate) => candidate.status === "in_progress" || candidate.status === "completed") ??
+      (seen[0] as (typeof seen)[number]);
     const detail =
-      status === "waiting"
+      job.status === "waiting"
         ? `job "${job.name}" is waiting for approval`
-        : `job "${job.name}" is ${status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
-    return { execution, events: transition(deps, tx, execution, observed, detail, { runId: job.runId }) };
+        : `job "${job.name}" is ${job.status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
+    return { execution, events: transition(deps, tx, execution, observed, detail, { runId }) };
   });
 }

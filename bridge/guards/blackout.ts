@@ -9,9 +9,17 @@ import type { Blackout } from "../runbooks/runbook.types.js";
 import { clock } from "./format.js";
 import { ALLOW, type Guard } from "./types.js";
 
-const compiled = new WeakMap<Blackout, { cron: Cron; durationMs: number }>();
+interface CompiledWindow {
+  cron: Cron;
+  durationMs: number;
+  /** Last answer: the first start strictly after `from`. */
+  from?: number;
+  start?: number | null;
+}
 
-function compile(window: Blackout) {
+const compiled = new WeakMap<Blackout, CompiledWindow>();
+
+function compile(window: Blackout): CompiledWindow {
   let entry = compiled.get(window);
   if (!entry) {
     entry = {
@@ -23,13 +31,34 @@ function compile(window: Blackout) {
   return entry;
 }
 
+/**
+ * The first window start strictly after `from`. Evaluating a cron expression in a time zone
+ * is the costliest step of a decision, and its answer stays the same until `from` passes
+ * that start, so it is remembered until then.
+ */
+function firstStartAfter(entry: CompiledWindow, from: number): number | null {
+  const known = entry.start;
+  if (
+    entry.from !== undefined &&
+    known !== undefined &&
+    from >= entry.from &&
+    (known === null || from < known)
+  ) {
+    return known;
+  }
+  const start = entry.cron.nextRun(new Date(from))?.getTime() ?? null;
+  entry.from = from;
+  entry.start = start;
+  return start;
+}
+
 /** The window containing `now`, as [start, end), or undefined. */
 export function activeWindow(window: Blackout, now: number): { start: number; end: number } | undefined {
-  const { cron, durationMs } = compile(window);
+  const entry = compile(window);
   // The first start strictly after (now - duration) is the only one whose window can contain now.
-  const start = cron.nextRun(new Date(now - durationMs))?.getTime();
-  if (start === undefined || start > now) return undefined;
-  return { start, end: start + durationMs };
+  const start = firstStartAfter(entry, now - entry.durationMs);
+  if (start === null || start > now) return undefined;
+  return { start, end: start + entry.durationMs };
 }
 
 export const blackout: Guard = ({ runbook, now }) => {

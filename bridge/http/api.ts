@@ -11,6 +11,7 @@ import { countExecutionsByState, findExecution, listExecutions } from "../store/
 import { outboxDepth } from "../store/outbox.js";
 import { type ExecutionState, executionStates } from "../store/schema.js";
 import { isEnabled, setEnabled } from "../store/settings.js";
+import { inTransaction } from "../store/transaction.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 import { optionalInt, optionalSince } from "./query-params.js";
@@ -102,7 +103,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     }
     const now = deps.now();
     const reason = typeof body.reason === "string" ? body.reason.slice(0, 500) : "";
-    const event = deps.db.transaction((tx) => {
+    const event = inTransaction(deps.db, (tx) => {
       setEnabled(tx, body.enabled as boolean, now);
       return appendAudit(tx, {
         at: now,
@@ -117,7 +118,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
   app.post("/api/breakers/:key/reset", write, (c) => {
     const key = c.req.param("key");
     const now = deps.now();
-    const event = deps.db.transaction((tx) => {
+    const event = inTransaction(deps.db, (tx) => {
       if (!closeBreaker(tx, key, now, "reset by an operator")) return undefined;
       return appendAudit(tx, {
         at: now,

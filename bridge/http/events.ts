@@ -181,7 +181,13 @@ export function createEventStream(
         let allowance = maxQueued;
         const send = (text: string): void => {
           if (ended) return;
-          controller.enqueue(encoder.encode(text));
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            // The client went away between two frames; cancel() follows, finish() now.
+            finish();
+            return;
+          }
           // desiredSize goes negative as frames pile up unread; past the bound the client is
           // cut off, reconnects with Last-Event-ID and catches up from the database instead.
           if ((controller.desiredSize ?? 0) < -allowance) {

@@ -56,7 +56,10 @@ export async function escalateApproval(
         result.failed.push(`slack: ${(error as Error).message}`);
       }
     }
-    if (channel.issue) {
+    // Fix: an issue channel limited to some severities (`severities: [critical]`) opened
+    // escalation issues for every severity.
+    const severities = channel.issue?.severities;
+    if (channel.issue && (!severities?.length || severities.includes(execution.severity))) {
       if (!deps.api) {
         result.failed.push("issue: no GitHub credentials");
         continue;

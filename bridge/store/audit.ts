@@ -4,6 +4,7 @@
  */
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { hot } from "./hot-path.js";
 import { auditEvents } from "./schema.js";
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
@@ -13,7 +14,21 @@ export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, "id">;
 export type AuditListener = (event: AuditEvent) => void;
 
 export function appendAudit(db: Db, event: NewAuditEvent): AuditEvent {
-  return db.insert(auditEvents).values(event).returning().get();
+  const row: Omit<AuditEvent, "id"> = {
+    at: event.at,
+    kind: event.kind,
+    executionId: event.executionId ?? null,
+    alertname: event.alertname ?? null,
+    runbook: event.runbook ?? null,
+    target: event.target ?? null,
+    message: event.message,
+    data: event.data ?? null,
+  };
+  const { lastInsertRowid } = hot(db).insertAudit.run({
+    ...row,
+    data: row.data === null ? null : JSON.stringify(row.data),
+  });
+  return { id: Number(lastInsertRowid), ...row };
 }
 
 export interface AuditQuery {

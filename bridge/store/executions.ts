@@ -5,13 +5,14 @@
  */
 import { and, count, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { hot } from "./hot-path.js";
 import { type ExecutionState, executions } from "./schema.js";
 
 export type Execution = typeof executions.$inferSelect;
 export type NewExecution = typeof executions.$inferInsert;
 
 export function findExecutionByOccurrence(db: Db, occurrenceKey: string): Execution | undefined {
-  return db.select().from(executions).where(eq(executions.occurrenceKey, occurrenceKey)).get();
+  return hot(db).executionByOccurrence.get({ key: occurrenceKey });
 }
 
 export function findExecution(db: Db, id: string): Execution | undefined {
@@ -63,8 +64,38 @@ export function openGroupExecutions(db: Db, groupKey: string): Execution[] {
     .all();
 }
 
+/** Inserts a decided execution (the hot path: a prepared statement, no query building). */
 export function insertExecution(db: Db, row: NewExecution): void {
-  db.insert(executions).values(row).run();
+  hot(db).insertExecution.run({
+    id: row.id,
+    occurrenceKey: row.occurrenceKey,
+    fingerprint: row.fingerprint,
+    startsAt: row.startsAt,
+    groupKey: row.groupKey ?? "",
+    alertname: row.alertname,
+    severity: row.severity,
+    runbook: row.runbook ?? null,
+    runbookHash: row.runbookHash ?? null,
+    runbookSha: row.runbookSha ?? null,
+    target: row.target ?? null,
+    mode: row.mode ?? null,
+    state: row.state,
+    guard: row.guard ?? null,
+    reason: row.reason,
+    alert: JSON.stringify(row.alert),
+    runId: row.runId ?? null,
+    runUrl: row.runUrl ?? null,
+    dispatchAttempts: row.dispatchAttempts ?? 0,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    committedAt: row.committedAt ?? null,
+    dispatchedAt: row.dispatchedAt ?? null,
+    finishedAt: row.finishedAt ?? null,
+    alertResolvedAt: row.alertResolvedAt ?? null,
+    awaitingSince: row.awaitingSince ?? null,
+    approvalEscalatedAt: row.approvalEscalatedAt ?? null,
+    cancelRequestedAt: row.cancelRequestedAt ?? null,
+  });
 }
 
 export function updateExecution(db: Db, id: string, changes: Partial<NewExecution>): void {

@@ -3,36 +3,17 @@
  * Reads what the guards need for one decision. Cooldown, rate limits and the storm
  * limit are derived from `executions` (committed dispatches), never from counters.
  */
-import { and, count, desc, eq, gt, gte, inArray, isNotNull, isNull, ne, or, type SQL } from "drizzle-orm";
+import { and, eq, gte, inArray } from "drizzle-orm";
 import { breakerKey } from "../guards/circuit-breaker.js";
 import type { BreakerSnapshot, GuardState } from "../guards/types.js";
 import type { Db } from "./database.js";
-import { breakers, type ExecutionState, executions } from "./schema.js";
+import { ACTIVE_STATES, hot } from "./hot-path.js";
+import { executions } from "./schema.js";
 import { isEnabled } from "./settings.js";
 
 const HOUR = 3_600_000;
 
-/** States in which an execution may still act on its target. */
-export const ACTIVE_STATES: ExecutionState[] = [
-  "pending",
-  "dispatched",
-  "queued",
-  "awaiting_approval",
-  "running",
-];
-
-/** A committed dispatch that counts for cooldown and rate limits: it reached, or may reach, GitHub. */
-function countsAsDispatch(): SQL {
-  return and(
-    isNotNull(executions.committedAt),
-    ne(executions.state, "dispatch_failed"),
-    or(ne(executions.state, "cancelled"), isNotNull(executions.dispatchedAt)),
-  ) as SQL;
-}
-
-function sameTarget(target: string | undefined): SQL {
-  return target === undefined ? isNull(executions.target) : eq(executions.target, target);
-}
+export { ACTIVE_STATES };
 
 export interface GuardStateQuery {
   runbook: string;
@@ -45,7 +26,7 @@ export interface GuardStateQuery {
 }
 
 function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | undefined {
-  const row = db.select().from(breakers).where(eq(breakers.key, key)).get();
+  const row = hot(db).breaker.get({ key });
   if (row?.state !== "open") return undefined;
   const snapshot: BreakerSnapshot = {
     key: row.key,
@@ -82,38 +63,15 @@ function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | un
 
 export function loadGuardState(db: Db, query: GuardStateQuery): GuardState {
   const { runbook, target, now } = query;
-  const last = db
-    .select({ id: executions.id, at: executions.committedAt })
-    .from(executions)
-    .where(and(eq(executions.runbook, runbook), sameTarget(target), countsAsDispatch()))
-    .orderBy(desc(executions.committedAt))
-    .limit(1)
-    .get();
-  const lastHour = db
-    .select({ at: executions.committedAt })
-    .from(executions)
-    .where(and(eq(executions.runbook, runbook), gt(executions.committedAt, now - HOUR), countsAsDispatch()))
-    .orderBy(executions.committedAt)
-    .all();
-  const active = db
-    .select({ id: executions.id, state: executions.state, since: executions.updatedAt })
-    .from(executions)
-    .where(
-      and(
-        eq(executions.runbook, runbook),
-        sameTarget(target),
-        inArray(executions.state, ACTIVE_STATES),
-        gt(executions.updatedAt, now - query.staleAfterMs),
-      ),
-    )
-    .orderBy(desc(executions.createdAt))
-    .limit(1)
-    .get();
-  const recent = db
-    .select({ n: count() })
-    .from(executions)
-    .where(and(gt(executions.committedAt, now - query.stormWindowMs), countsAsDispatch()))
-    .get();
+  const statements = hot(db);
+  const last = statements.lastDispatch.get({ runbook, target: target ?? null });
+  const lastHour = statements.dispatchesSince.all({ runbook, since: now - HOUR });
+  const active = statements.activeExecution.get({
+    runbook,
+    target: target ?? null,
+    freshSince: now - query.staleAfterMs,
+  });
+  const recent = statements.dispatchesAllSince.get({ since: now - query.stormWindowMs });
 
   const scope = query.breakerScope;
   return {

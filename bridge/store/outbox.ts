@@ -6,7 +6,9 @@
  */
 import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { hot } from "./hot-path.js";
 import { outbox } from "./schema.js";
+import { inTransaction } from "./transaction.js";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
@@ -26,16 +28,7 @@ export function severityPriority(severity: string): number {
 }
 
 export function enqueueDispatch(db: Db, executionId: string, severity: string, now: number): void {
-  db.insert(outbox)
-    .values({
-      executionId,
-      priority: severityPriority(severity),
-      state: "pending",
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .run();
+  hot(db).insertOutbox.run(executionId, severityPriority(severity), now, now, now);
 }
 
 /**
@@ -44,7 +37,7 @@ export function enqueueDispatch(db: Db, executionId: string, severity: string, n
  * call may have reached GitHub.
  */
 export function claimNextDispatch(db: Db, now: number): OutboxRow | undefined {
-  return db.transaction((tx) => {
+  return inTransaction(db, (tx) => {
     const row = tx
       .select()
       .from(outbox)
@@ -61,7 +54,7 @@ export function claimNextDispatch(db: Db, now: number): OutboxRow | undefined {
 
 /** At start: rows a previous process left in flight may or may not have reached GitHub. */
 export function releaseInFlight(db: Db, now: number): OutboxRow[] {
-  return db.transaction((tx) => {
+  return inTransaction(db, (tx) => {
     const rows = tx.select().from(outbox).where(eq(outbox.state, "in_flight")).all();
     for (const row of rows) {
       tx.update(outbox)

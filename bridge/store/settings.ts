@@ -5,12 +5,13 @@
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { hot } from "./hot-path.js";
 import { settings } from "./schema.js";
 
 const ENABLED = "enabled";
 
 export function isEnabled(db: Db): boolean {
-  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, ENABLED)).get();
+  const row = hot(db).enabled.get();
   return row ? row.value === "true" : true;
 }
 

@@ -12,8 +12,10 @@ import { listOpenBreakers } from "../../store/breakers.js";
 import { type Execution, updateExecution } from "../../store/executions.js";
 import { alerts, executions } from "../../store/schema.js";
 import { isEnabled } from "../../store/settings.js";
+import { inTransaction } from "../../store/transaction.js";
 import { judgeGate } from "../approval-gate.js";
 import type { GitHubHandlerDeps } from "../handler-deps.js";
+import { findExecutionForRun } from "../track-run.js";
 
 const CALLBACK_RUN = /\/actions\/runs\/(\d+)\/deployment_protection_rule/;
 
@@ -25,6 +27,26 @@ function resolvedAt(deps: GitHubHandlerDeps, execution: Execution): number | und
     .where(and(eq(alerts.fingerprint, execution.fingerprint), eq(alerts.startsAt, execution.startsAt)))
     .get();
   return alert?.status === "resolved" ? (alert.resolvedAt ?? undefined) : undefined;
+}
+
+/**
+ * The execution a gated run belongs to. Fix: by run id only, a repository_dispatch run whose
+ * workflow_run delivery was missed (so not yet linked) was approved without any check; now
+ * the run's name is looked up for its `[ex_…]` marker.
+ */
+async function findExecution(deps: GitHubHandlerDeps, runId: number): Promise<Execution | undefined> {
+  const linked = deps.db.select().from(executions).where(eq(executions.runId, runId)).get();
+  if (linked || !deps.api) return linked;
+  try {
+    const run = await deps.api.getRun(runId);
+    return findExecutionForRun(deps.db, runId, run.displayTitle);
+  } catch (error) {
+    deps.log.warn(
+      { err: error, runId },
+      "cannot look up the gated run's name; judging without its execution",
+    );
+    return undefined;
+  }
 }
 
 export async function onDeploymentProtectionRule(
@@ -42,7 +64,7 @@ export async function onDeploymentProtectionRule(
     );
     return;
   }
-  const execution = deps.db.select().from(executions).where(eq(executions.runId, runId)).get();
+  const execution = await findExecution(deps, runId);
   const runbook = execution?.runbook
     ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
     : undefined;
@@ -75,7 +97,7 @@ export async function onDeploymentProtectionRule(
     failure = "no GitHub credentials configured; cannot answer the callback";
   }
   const message = `${verdict.state === "approved" ? "approved" : "rejected"} run ${runId} for environment ${environment}: ${verdict.comment}${delivered ? "" : ` (callback failed: ${failure})`}`;
-  const event_ = deps.db.transaction((tx) => {
+  const event_ = inTransaction(deps.db, (tx) => {
     if (execution && verdict.state === "rejected") {
       updateExecution(tx, execution.id, {
         reason: `approval gate rejected: ${verdict.comment}`,

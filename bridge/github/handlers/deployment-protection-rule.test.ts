@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deliver, deploymentProtectionRulePayload } from "../../../test/loop/github-webhooks.js";
+import { type LoopHarness, postResolved, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
+import type { Runbook } from "../../runbooks/runbook.types.js";
+import { queryAudit } from "../../store/audit.js";
+import { recordBreakerFailure } from "../../store/breakers.js";
+import { findExecution, updateExecution } from "../../store/executions.js";
+import { setEnabled } from "../../store/settings.js";
+
+const ENVIRONMENT = "remediation-production";
+// A Saturday, 02:30 UTC.
+const NOW = Date.parse("2025-06-07T02:30:00Z");
+
+let h: LoopHarness;
+
+beforeEach(async () => {
+  h = await startLoopHarness({ now: NOW });
+});
+afterEach(async () => {
+  expect(h.gh.violations).toEqual([]);
+  await h.close();
+});
+
+const runbook = () => h.runbooks.set?.index.byName.get("nginx-loop")?.runbook as Runbook;
+
+async function askGate(runId: number) {
+  const payload = deploymentProtectionRulePayload({ runId, environment: ENVIRONMENT, apiUrl: h.gh.url });
+  return deliver(h.url, "deployment_protection_rule", payload, SECRET);
+}
+
+describe("deployment_protection_rule: the approval-time safety gate", () => {
+  it("approves when the alert fires, automation is on, no breaker is open and no blackout is active", async () => {
+    const execution = await h.dispatched();
+    expect((await askGate(execution.runId)).status).toBe(200);
+    expect(h.gh.gateReviews()).toEqual([
+      {
+        runId: execution.runId,
+        environmentName: ENVIRONMENT,
+        state: "approved",
+        comment: expect.stringContaining(`Runbridge: execution ${execution.id} checked at`),
+        time: expect.any(Date),
+      },
+    ]);
+    expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
+      {
+        executionId: execution.id,
+        runbook: "nginx-loop",
+        message: expect.stringMatching(
+          new RegExp(`^approved run ${execution.runId} for environment ${ENVIRONMENT}`),
+        ),
+        data: { runId: execution.runId, environment: ENVIRONMENT, delivered: true },
+      },
+    ]);
+  });
+
+  it('rejects with "alert resolved at …" once the alert resolved', async () => {
+    const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: NOW });
+    h.clock.now = NOW + 60_000;
+    const resolved = await postResolved(h.url, execution, "2025-06-07T02:31:00Z");
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.executions[0]?.reason).toContain("its run will be cancelled on GitHub");
+    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBe(NOW + 60_000);
+
+    h.clock.now = NOW + 120_000;
+    expect((await askGate(execution.runId)).status).toBe(200);
+    const [review] = h.gh.gateReviews();
+    expect(review).toMatchObject({ runId: execution.runId, environmentName: ENVIRONMENT, state: "rejected" });
+    expect(review?.comment).toBe(
+      `Runbridge: alert resolved at ${new Date(NOW + 60_000).toISOString()}; nothing left to remediate`,
+    );
+    expect(queryAudit(h.db.db, { kind: "gate.rejected" })).toMatchObject([
+      { executionId: execution.id, message: expect.stringContaining("alert resolved at") },
+    ]);
+    expect(findExecution(h.db.db, execution.id)?.reason).toContain(
+      "approval gate rejected: Runbridge: alert resolved at",
+    );
+  });
+
+  it("finds an execution not yet linked to its run (repository_dispatch, workflow_run missed) by the run's name", async () => {
+    const execution = await h.dispatched();
+    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    await postResolved(h.url, execution, "2025-06-07T02:30:00Z");
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([
+      { state: "rejected", comment: expect.stringContaining("alert resolved at") },
+    ]);
+    expect(queryAudit(h.db.db, { kind: "gate.rejected" })).toMatchObject([{ executionId: execution.id }]);
+  });
+
+  it("approves a run the bridge does not know when nothing global forbids it", async () => {
+    const execution = await h.dispatched();
+    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    for (const run of h.gh.runs()) run.displayTitle = "Deploy docs";
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([
+      { state: "approved", comment: expect.stringContaining("this run") },
+    ]);
+    expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([{ executionId: null }]);
+  });
+
+  it("rejects with the kill switch off", async () => {
+    const execution = await h.dispatched();
+    setEnabled(h.db.db, false, NOW);
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([
+      { state: "rejected", comment: expect.stringContaining("automation is switched off (kill switch)") },
+    ]);
+    expect(queryAudit(h.db.db, { kind: "gate.rejected" })).toHaveLength(1);
+  });
+
+  it("rejects while the runbook's breaker is open", async () => {
+    const execution = await h.dispatched();
+    for (const id of ["ex_a", "ex_b", "ex_c"]) {
+      recordBreakerFailure(h.db.db, {
+        runbook: "nginx-loop",
+        target: "web-9",
+        executionId: id,
+        config: runbook().guards?.breaker,
+        now: NOW - 60_000,
+        why: "run failed",
+      });
+    }
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([
+      { state: "rejected", comment: expect.stringContaining("circuit breaker runbook:nginx-loop is open") },
+    ]);
+  });
+
+  it("ignores open breakers of other runbooks", async () => {
+    const execution = await h.dispatched();
+    recordBreakerFailure(h.db.db, {
+      runbook: "other",
+      target: undefined,
+      executionId: "ex_other",
+      config: { failures: 1, within: "1h", openFor: "1h" },
+      now: NOW - 60_000,
+      why: "run failed",
+    });
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([{ state: "approved" }]);
+  });
+
+  it("rejects inside a blackout window", async () => {
+    const execution = await h.dispatched();
+    const guards = runbook().guards ?? {};
+    runbook().guards = {
+      ...guards,
+      blackout: [{ cron: "0 2 * * 6", duration: "2h", reason: "maintenance" }],
+    };
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([
+      {
+        state: "rejected",
+        comment: expect.stringMatching(/blackout window "0 2 \* \* 6" UTC is active .*: maintenance$/),
+      },
+    ]);
+  });
+
+  it("answers 500 (GitHub may redeliver) when the callback fails, and audits the undelivered verdict", async () => {
+    const execution = await h.dispatched();
+    h.gh.faults.push({ operationId: "actions/review-custom-gates-for-run", times: 1, status: 422 });
+    const answer = await askGate(execution.runId);
+    expect(answer.status).toBe(500);
+    expect(answer.body.error).toContain("could not answer the deployment protection rule");
+    expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
+      { data: { delivered: false }, message: expect.stringContaining("(callback failed:") },
+    ]);
+    // The redelivery is answered.
+    expect((await askGate(execution.runId)).status).toBe(200);
+    expect(h.gh.gateReviews()).toMatchObject([{ state: "approved" }]);
+  });
+});

@@ -1,0 +1,264 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWebhookReceiver, type WebhookReceiver } from "../../test/harness/webhook-receiver.js";
+import { deliver, workflowRunPayload } from "../../test/loop/github-webhooks.js";
+import {
+  type LoopHarness,
+  postResolved,
+  REPOSITORY,
+  SECRET,
+  startLoopHarness,
+} from "../../test/loop/harness.js";
+import { seedExecution } from "../../test/loop/seed.js";
+import { createDispatcher } from "../dispatch/github-dispatcher.js";
+import { createLogger } from "../logger.js";
+import type { Runbook } from "../runbooks/runbook.types.js";
+import { queryAudit } from "../store/audit.js";
+import { type Execution, findExecution, updateExecution } from "../store/executions.js";
+import { claimNextDispatch, enqueueDispatch } from "../store/outbox.js";
+import { createReconciler, type Reconciler } from "./reconciler.js";
+
+const T0 = Date.parse("2025-06-02T12:00:00Z");
+const MINUTE = 60_000;
+
+let h: LoopHarness;
+let slack: WebhookReceiver;
+let reconciler: Reconciler;
+let secrets: Record<string, string>;
+
+beforeEach(async () => {
+  h = await startLoopHarness({ now: T0 });
+  slack = await startWebhookReceiver("/services/T000/B000/XXXX");
+  secrets = { LOOP_SLACK_WEBHOOK_URL: slack.url };
+  reconciler = createReconciler({
+    db: h.db.db,
+    api: h.api,
+    dispatcher: createDispatcher(h.octokit, REPOSITORY),
+    runbooks: () => h.runbooks.set,
+    bus: h.bus,
+    log: createLogger("silent"),
+    secret: (name) => secrets[name],
+    intervalMs: 60 * MINUTE,
+    quietForMs: 2 * MINUTE,
+    now: () => h.clock.now,
+  });
+});
+afterEach(async () => {
+  await reconciler.stop();
+  expect(h.gh.violations).toEqual([]);
+  await slack.close();
+  await h.close();
+});
+
+const state = (execution: Execution) => findExecution(h.db.db, execution.id)?.state;
+const requestsTo = (fragment: string) =>
+  h.gh.requests.filter((request) => `${request.method} ${request.path}`.includes(fragment));
+
+describe("look-ups of quiet executions", () => {
+  it("heals a quiet execution from the run's status and jobs, and leaves recent ones alone", async () => {
+    const quiet = await h.dispatched();
+    h.gh.state.setJobs(quiet.runId, [
+      { name: "health-check", status: "completed", conclusion: "success" },
+      { name: "remediate", status: "waiting" },
+    ]);
+    h.gh.setRunStatus(quiet.runId, "waiting");
+    h.clock.now = T0 + MINUTE;
+    const recent = await h.dispatched();
+
+    h.clock.now = T0 + 2 * MINUTE + 1;
+    await reconciler.runOnce();
+    expect(state(quiet)).toBe("awaiting_approval");
+    expect(findExecution(h.db.db, quiet.id)?.awaitingSince).toBe(h.clock.now);
+    expect(state(recent)).toBe("dispatched");
+    expect(requestsTo(`/actions/runs/${recent.runId}`)).toEqual([]);
+    expect(queryAudit(h.db.db, { executionId: quiet.id, kind: "execution.state" })).toMatchObject([
+      { message: expect.stringContaining("dispatched → awaiting_approval") },
+    ]);
+
+    // Approved (the same job moves on), then the run completes: healed again, with no webhook at all.
+    const jobs = h.gh.state.jobs.get(quiet.runId) ?? [];
+    for (const job of jobs) if (job.name === "remediate") job.status = "in_progress";
+    h.gh.setRunStatus(quiet.runId, "in_progress");
+    h.clock.now += 3 * MINUTE;
+    await reconciler.runOnce();
+    expect(state(quiet)).toBe("running");
+    h.gh.setRunStatus(quiet.runId, "completed", "failure");
+    h.clock.now += 3 * MINUTE;
+    await reconciler.runOnce();
+    expect(findExecution(h.db.db, quiet.id)).toMatchObject({ state: "failed", finishedAt: h.clock.now });
+    expect(h.db.count("breaker_failures", "key = 'runbook:nginx-loop'")).toBe(1);
+
+    // Final executions are never looked up again.
+    const before = h.gh.requests.length;
+    h.clock.now += 10 * MINUTE;
+    await reconciler.runOnce();
+    expect(h.gh.requests.slice(before).filter((r) => r.path.includes(String(quiet.runId)))).toEqual([]);
+  });
+
+  it("finds the run of an execution whose dispatch answer was lost (by the [ex_…] marker), jobs included", async () => {
+    const execution = await h.dispatched();
+    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    h.gh.state.setJobs(execution.runId, [{ name: "remediate", status: "waiting" }]);
+    h.gh.setRunStatus(execution.runId, "waiting");
+    h.clock.now = T0 + 3 * MINUTE;
+    await reconciler.runOnce();
+    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+      runId: execution.runId,
+      state: "awaiting_approval",
+    });
+    expect(h.db.count("run_jobs" as never)).toBe(1);
+  });
+});
+
+describe("cancels when the alert resolved (onResolved: cancel)", () => {
+  it.each(["queued", "awaiting_approval"] as const)("cancels the run while %s", async (current) => {
+    const execution = await h.dispatched({ state: current });
+    h.clock.now = T0 + MINUTE;
+    const resolved = await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
+    expect(resolved.status).toBe(200);
+    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBe(h.clock.now);
+
+    await reconciler.runOnce();
+    expect(requestsTo(`POST /repos/acme/infra/actions/runs/${execution.runId}/cancel`)).toHaveLength(1);
+    expect(h.gh.runs()[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect(queryAudit(h.db.db, { kind: "run.cancel_requested" })).toMatchObject([
+      {
+        executionId: execution.id,
+        message: expect.stringContaining("the alert resolved (onResolved: cancel)"),
+      },
+    ]);
+    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBeNull();
+
+    // GitHub then reports the cancelled run; a second pass asks nothing more.
+    const payload = workflowRunPayload({
+      runId: execution.runId,
+      status: "completed",
+      conclusion: "cancelled",
+    });
+    expect((await deliver(h.url, "workflow_run", payload, SECRET)).status).toBe(200);
+    expect(state(execution)).toBe("cancelled");
+    await reconciler.runOnce();
+    expect(requestsTo("/cancel")).toHaveLength(1);
+    expect(h.db.count("breaker_failures")).toBe(0);
+  });
+
+  it("cancels a run whose dispatch was in flight when the alert resolved, once it is dispatched", async () => {
+    const execution = seedExecution(h.db.db, T0, { state: "pending", dispatchedAt: null });
+    enqueueDispatch(h.db.db, execution.id, "critical", T0);
+    expect(claimNextDispatch(h.db.db, T0)?.executionId).toBe(execution.id);
+    const resolved = await postResolved(h.url, execution, new Date(T0).toISOString());
+    expect(resolved.body.executions[0]?.reason).toContain("its run will be cancelled on GitHub");
+    await reconciler.runOnce();
+    expect(requestsTo("/cancel")).toEqual([]);
+
+    // The in-flight dispatch lands.
+    const runbook = h.runbooks.set?.index.byName.get("nginx-loop")?.runbook as Runbook;
+    const run = await createDispatcher(h.octokit, REPOSITORY).dispatch(
+      execution,
+      runbook,
+      AbortSignal.timeout(5_000),
+    );
+    updateExecution(h.db.db, execution.id, { state: "dispatched", runId: run.runId, dispatchedAt: T0 });
+    await reconciler.runOnce();
+    expect(requestsTo(`/actions/runs/${run.runId}/cancel`)).toHaveLength(1);
+    expect(h.gh.runs()[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
+  });
+
+  it("never cancels a running remediation: the resolve is only recorded", async () => {
+    const execution = await h.dispatched({ state: "running" });
+    const resolved = await postResolved(h.url, execution, new Date(T0).toISOString());
+    expect(resolved.body.executions[0]?.reason).toContain("a running execution is not cut off");
+    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+      cancelRequestedAt: null,
+      alertResolvedAt: T0,
+    });
+    await reconciler.runOnce();
+    expect(requestsTo("/cancel")).toEqual([]);
+    expect(h.gh.runs()[0]?.status).toBe("queued");
+  });
+
+  it("does not cancel once the run started remediating after the resolve was recorded", async () => {
+    const execution = await h.dispatched({ state: "awaiting_approval" });
+    await postResolved(h.url, execution, new Date(T0).toISOString());
+    updateExecution(h.db.db, execution.id, { state: "running" });
+    await reconciler.runOnce();
+    expect(requestsTo("/cancel")).toEqual([]);
+  });
+
+  it("records a run that had already completed (409) and stops asking", async () => {
+    const execution = await h.dispatched({ state: "queued" });
+    await postResolved(h.url, execution, new Date(T0).toISOString());
+    h.gh.setRunStatus(execution.runId, "completed", "success");
+    await reconciler.runOnce();
+    expect(queryAudit(h.db.db, { kind: "run.cancel_skipped" })).toHaveLength(1);
+    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBeNull();
+    await reconciler.runOnce();
+    expect(requestsTo("/cancel")).toHaveLength(1);
+  });
+});
+
+describe("approval escalation", () => {
+  it("after approvalTimeout, exactly once: Slack (URL from the named secret) and a GitHub issue with the run link", async () => {
+    const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: T0 });
+    // Keep it from looking quiet: only escalation is under test here.
+    const touch = () => updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
+
+    h.clock.now = T0 + 29 * MINUTE;
+    touch();
+    await reconciler.runOnce();
+    expect(slack.received).toEqual([]);
+    expect(h.gh.state.issues).toEqual([]);
+
+    h.clock.now = T0 + 31 * MINUTE;
+    touch();
+    await reconciler.runOnce();
+    const runUrl = findExecution(h.db.db, execution.id)?.runUrl as string;
+    expect(runUrl).toMatch(/\/actions\/runs\/\d+$/);
+    expect(slack.received).toHaveLength(1);
+    expect(slack.received[0]?.path).toBe("/services/T000/B000/XXXX");
+    const text = (slack.received[0]?.body as unknown as { text: string } | undefined)?.text ?? "";
+    expect(text).toContain("nginx-loop on web-1");
+    expect(text).toContain("has waited 31m for approval in environment remediation-production");
+    expect(text).toContain(runUrl);
+    expect(h.gh.state.issues).toMatchObject([
+      { title: "Approval waiting: nginx-loop on web-1", labels: ["incident", "approval"], body: text },
+    ]);
+    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
+      { executionId: execution.id, message: "waited 31m for approval; notified slack, issue #1" },
+    ]);
+    expect(findExecution(h.db.db, execution.id)?.approvalEscalatedAt).toBe(T0 + 31 * MINUTE);
+
+    for (const later of [40, 90, 600]) {
+      h.clock.now = T0 + later * MINUTE;
+      touch();
+      await reconciler.runOnce();
+    }
+    expect(slack.received).toHaveLength(1);
+    expect(h.gh.state.issues).toHaveLength(1);
+    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toHaveLength(1);
+  });
+
+  it("does not ask people to approve a remediation whose alert already resolved", async () => {
+    const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: T0 });
+    h.clock.now = T0 + 40 * MINUTE;
+    updateExecution(h.db.db, execution.id, { alertResolvedAt: T0 + MINUTE, updatedAt: h.clock.now });
+    await reconciler.runOnce();
+    expect(slack.received).toEqual([]);
+    expect(h.gh.state.issues).toEqual([]);
+    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toEqual([]);
+  });
+
+  it("a channel that cannot be reached is reported in the audit, and still not retried every pass", async () => {
+    delete secrets.LOOP_SLACK_WEBHOOK_URL;
+    const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: T0 });
+    h.clock.now = T0 + 45 * MINUTE;
+    updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
+    await reconciler.runOnce();
+    await reconciler.runOnce();
+    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
+      {
+        message:
+          "waited 45m for approval; notified issue #1; failed: slack: set LOOP_SLACK_WEBHOOK_URL in the bridge's environment",
+      },
+    ]);
+  });
+});

@@ -1,0 +1,244 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
+import { loopRunbooks, runName, seedExecution } from "../../test/loop/seed.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import { queryAudit } from "../store/audit.js";
+import { type Execution, findExecution } from "../store/executions.js";
+import { findExecutionForRun, observeJob, observeRun, type TrackDeps } from "./track-run.js";
+
+const T0 = Date.parse("2025-06-02T12:00:00Z");
+const MINUTE = 60_000;
+
+let db: TempDatabase;
+let runbooks: RunbookSet;
+let now: number;
+
+beforeEach(() => {
+  db = tempDatabase();
+  runbooks = loopRunbooks();
+  now = T0;
+});
+afterEach(() => db.remove());
+
+const deps = (): TrackDeps => ({ db: db.db, runbooks: () => runbooks, now });
+const state = (execution: Execution) => findExecution(db.db, execution.id)?.state;
+const stateEvents = (execution: Execution) =>
+  queryAudit(db.db, { executionId: execution.id, kind: "execution.state" })
+    .reverse()
+    .map((event) => `${(event.data as { from: string }).from}→${(event.data as { to: string }).to}`);
+
+function run(runId: number, status: string, conclusion: string | null = null, displayTitle?: string) {
+  return observeRun(deps(), { runId, status, conclusion, displayTitle });
+}
+function job(
+  runId: number,
+  jobId: number,
+  status: string,
+  conclusion: string | null = null,
+  name = "remediate",
+) {
+  return observeJob(deps(), { runId, jobId, name, status, conclusion });
+}
+
+describe("correlation", () => {
+  it("finds the execution by the run id the dispatch returned", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001 });
+    expect(findExecutionForRun(db.db, 1001)?.id).toBe(execution.id);
+    const { events } = run(1001, "queued");
+    expect(state(execution)).toBe("queued");
+    expect(events).toMatchObject([
+      {
+        kind: "execution.state",
+        executionId: execution.id,
+        message: "dispatched → queued: run 1001 is queued",
+      },
+    ]);
+  });
+
+  it("links a repository_dispatch run (no run id yet) through the [ex_…] marker in its name", () => {
+    const execution = seedExecution(db.db, now);
+    observeRun(deps(), {
+      runId: 2002,
+      runUrl: "https://github.com/acme/infra/actions/runs/2002",
+      status: "queued",
+      displayTitle: runName(execution),
+    });
+    expect(findExecution(db.db, execution.id)).toMatchObject({
+      runId: 2002,
+      runUrl: "https://github.com/acme/infra/actions/runs/2002",
+      state: "queued",
+    });
+    // From now on jobs (which carry only the run id) find it too.
+    job(2002, 1, "waiting");
+    expect(state(execution)).toBe("awaiting_approval");
+  });
+
+  it("links the run even when the observation itself is old news", () => {
+    const execution = seedExecution(db.db, now, { state: "queued" });
+    const { events } = run(2003, "queued", null, runName(execution));
+    expect(events).toEqual([]);
+    expect(findExecution(db.db, execution.id)?.runId).toBe(2003);
+  });
+
+  it("ignores runs the bridge did not start", () => {
+    seedExecution(db.db, now, { runId: 1001 });
+    expect(run(9999, "completed", "success", "CI for main")).toEqual({ events: [] });
+    expect(job(9999, 5, "waiting")).toEqual({ events: [] });
+    expect(queryAudit(db.db, {})).toEqual([]);
+  });
+});
+
+describe("states never move backwards", () => {
+  it("completed, then a late in_progress: stays succeeded, nothing written", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001 });
+    run(1001, "completed", "success");
+    expect(state(execution)).toBe("succeeded");
+    expect(findExecution(db.db, execution.id)?.finishedAt).toBe(now);
+    expect(run(1001, "in_progress").events).toEqual([]);
+    expect(run(1001, "queued").events).toEqual([]);
+    expect(job(1001, 1, "waiting").events).toEqual([]);
+    expect(state(execution)).toBe("succeeded");
+    expect(stateEvents(execution)).toEqual(["dispatched→succeeded"]);
+  });
+
+  it("a redelivered event changes nothing the second time", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001 });
+    expect(run(1001, "in_progress").events).toHaveLength(1);
+    expect(run(1001, "in_progress").events).toEqual([]);
+    expect(job(1001, 7, "in_progress").events).toEqual([]);
+    expect(job(1001, 7, "in_progress").events).toEqual([]);
+    expect(stateEvents(execution)).toEqual(["dispatched→running"]);
+  });
+
+  it("queued → awaiting_approval (job waiting) → running (job approved) → succeeded, each an audit event", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001 });
+    run(1001, "queued");
+    job(1001, 1, "completed", "success", "health-check");
+    now += MINUTE;
+    job(1001, 2, "waiting");
+    expect(findExecution(db.db, execution.id)).toMatchObject({
+      state: "awaiting_approval",
+      awaitingSince: now,
+      reason: 'awaiting_approval: job "remediate" is waiting for approval',
+    });
+    now += MINUTE;
+    job(1001, 2, "in_progress");
+    expect(state(execution)).toBe("running");
+    run(1001, "completed", "success");
+    expect(stateEvents(execution)).toEqual([
+      "dispatched→queued",
+      "queued→running",
+      "running→awaiting_approval",
+      "awaiting_approval→running",
+      "running→succeeded",
+    ]);
+  });
+
+  it("a job's waiting delivered after its in_progress: stays running", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    job(1001, 2, "in_progress");
+    expect(state(execution)).toBe("running");
+    expect(job(1001, 2, "waiting").events).toEqual([]);
+    expect(job(1001, 2, "queued").events).toEqual([]);
+    expect(state(execution)).toBe("running");
+  });
+
+  it("a run's in_progress while its remediate job waits: stays awaiting_approval", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    job(1001, 2, "waiting");
+    expect(run(1001, "in_progress").events).toEqual([]);
+    expect(state(execution)).toBe("awaiting_approval");
+  });
+
+  it("a stale run status `waiting` after the job was approved: stays running", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    job(1001, 2, "waiting");
+    job(1001, 2, "in_progress");
+    expect(run(1001, "waiting").events).toEqual([]);
+    expect(state(execution)).toBe("running");
+  });
+
+  it("a run awaiting approval without job news still says so (run status waiting)", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    run(1001, "waiting");
+    expect(state(execution)).toBe("awaiting_approval");
+  });
+
+  it.each([
+    ["success", "succeeded"],
+    ["failure", "failed"],
+    ["cancelled", "cancelled"],
+    ["timed_out", "failed"],
+  ])("conclusion %s ends it as %s", (conclusion, final) => {
+    const execution = seedExecution(db.db, now, { runId: 1001, state: "running" });
+    run(1001, "completed", conclusion);
+    expect(findExecution(db.db, execution.id)).toMatchObject({ state: final, finishedAt: now });
+  });
+});
+
+describe("the circuit breaker at the runbook's scope", () => {
+  const breakerRow = () =>
+    db.sqlite.prepare("select key, state, half_open_at as halfOpenAt from breakers").all() as {
+      key: string;
+      state: string;
+      halfOpenAt: number | null;
+    }[];
+
+  function failOne(runId: number, target = `web-${runId}`) {
+    const execution = seedExecution(db.db, now, { runId, target, state: "running" });
+    return { execution, result: run(runId, "completed", "failure") };
+  }
+
+  it("three failures (any targets of the runbook) open it; each failure is counted once", () => {
+    const first = failOne(1);
+    now += MINUTE;
+    failOne(2);
+    // A redelivered failure counts nothing more.
+    expect(run(2, "completed", "failure").events).toEqual([]);
+    expect(db.count("breaker_failures", "key = 'runbook:nginx-loop'")).toBe(2);
+    expect(breakerRow()).toEqual([]);
+    expect(first.result.events.map((event) => event.kind)).toEqual(["execution.state"]);
+    now += MINUTE;
+    const third = failOne(3);
+    expect(third.result.events.map((event) => event.kind)).toEqual(["execution.state", "breaker.opened"]);
+    expect(third.result.events[1]?.message).toMatch(
+      /^breaker runbook:nginx-loop opened: 3 failures within 1h/,
+    );
+    expect(breakerRow()).toEqual([
+      { key: "runbook:nginx-loop", state: "open", halfOpenAt: now + 30 * MINUTE },
+    ]);
+  });
+
+  it("a cancelled run does not count", () => {
+    for (const runId of [1, 2, 3]) {
+      seedExecution(db.db, now, { runId, target: `web-${runId}`, state: "queued" });
+      run(runId, "completed", "cancelled");
+    }
+    expect(db.count("breaker_failures")).toBe(0);
+  });
+
+  it("the half-open probe's success closes it; a success while open (not yet half-open) does not", () => {
+    for (const runId of [1, 2, 3]) failOne(runId);
+    const openedAt = now;
+    now = openedAt + 10 * MINUTE;
+    const early = seedExecution(db.db, now, { runId: 10, state: "running" });
+    expect(run(10, "completed", "success").events.map((event) => event.kind)).toEqual(["execution.state"]);
+    expect(breakerRow()[0]?.state).toBe("open");
+    expect(state(early)).toBe("succeeded");
+
+    now = openedAt + 31 * MINUTE;
+    seedExecution(db.db, now, { runId: 11, state: "running" });
+    const { events } = run(11, "completed", "success");
+    expect(events.map((event) => event.kind)).toEqual(["execution.state", "breaker.closed"]);
+    expect(events[1]?.message).toContain("half-open probe");
+    expect(breakerRow()[0]?.state).toBe("closed");
+  });
+
+  it("the half-open probe's failure opens it again", () => {
+    for (const runId of [1, 2, 3]) failOne(runId);
+    now += 31 * MINUTE;
+    const { result } = failOne(12);
+    expect(result.events.map((event) => event.kind)).toEqual(["execution.state", "breaker.opened"]);
+    expect(result.events[1]?.message).toContain("half-open probe");
+  });
+});

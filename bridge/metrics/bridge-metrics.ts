@@ -1,0 +1,80 @@
+/**
+ * @module
+ * The bridge's Prometheus metrics: one prom-client registry holding the counters fed by
+ * the audit bus, the gauges read from the store on scrape, GitHub's rate limit, and the
+ * Node.js process metrics. Label values are bounded (see label-values.ts).
+ *
+ * @example
+ *   const metrics = createBridgeMetrics({ db, bus, runbooks: holder.current,
+ *     runbookProblems: holder.problems, dryRun: config.dryRun, now });
+ *   createApp(deps, [metricsRoutes(deps, metrics)]);
+ *   // on shutdown
+ *   metrics.close();
+ */
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { AuditBus } from "../audit-bus.js";
+import { queryAudit } from "../store/audit.js";
+import type { Db } from "../store/database.js";
+import { findExecution, listExecutions } from "../store/executions.js";
+import { createAuditMetrics } from "./audit-metrics.js";
+import { observeGitHubRateLimit, rateLimitGauges } from "./github-rate-limit.js";
+import { registerStoreGauges, type StoreGaugeSources } from "./store-gauges.js";
+
+export interface BridgeMetricsOptions extends StoreGaugeSources {
+  db: Db;
+  bus: AuditBus;
+  /** Node.js process metrics (process_*, nodejs_*); default true. */
+  processMetrics?: boolean;
+}
+
+export interface BridgeMetrics {
+  registry: Registry;
+  /** The text exposition for GET /metrics. */
+  render(): Promise<string>;
+  contentType: string;
+  /** Adds GitHub's rate limit (remaining, limit, reset) from this Octokit client's answers. */
+  observeGitHub(octokit: Parameters<typeof observeGitHubRateLimit>[0]): void;
+  /** The same from a caller that reads the headers itself (createGitHubClient's `onRateLimit` hook). */
+  recordGitHubRateLimit(remaining: number, resource: string): void;
+  /** Stops listening to the audit bus. */
+  close(): void;
+}
+
+/** Alert kinds: what Alertmanager's deliveries leave in the audit trail. */
+const ALERT_KINDS = ["duplicate", "alert.resolved", "execution.cancelled"];
+
+/** The last times recorded before this process started, so a restart does not reset "last seen". */
+function lastTimes(db: Db): { lastEventAt?: number; lastAlertAt?: number } {
+  const lastEventAt = queryAudit(db, { n: 1 })[0]?.at;
+  const candidates = [
+    listExecutions(db, { limit: 1 })[0]?.createdAt,
+    ...ALERT_KINDS.map((kind) => queryAudit(db, { kind, n: 1 })[0]?.at),
+  ].filter((at): at is number => at !== undefined);
+  return { lastEventAt, lastAlertAt: candidates.length ? Math.max(...candidates) : undefined };
+}
+
+export function createBridgeMetrics(options: BridgeMetricsOptions): BridgeMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const isRunbookLoaded = (name: string) => options.runbooks()?.index.byName.has(name) ?? false;
+  const observe = createAuditMetrics(
+    registry,
+    {
+      isRunbookLoaded,
+      executionCreatedAt: (id) => findExecution(options.db, id)?.createdAt,
+    },
+    lastTimes(options.db),
+  );
+  registerStoreGauges(registry, options);
+  const rateLimit = rateLimitGauges(registry);
+  const unsubscribe = options.bus.subscribe(observe);
+  return {
+    registry,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+    observeGitHub: (octokit) => observeGitHubRateLimit(octokit, registry),
+    recordGitHubRateLimit: (remaining, resource) =>
+      rateLimit.record({ "x-ratelimit-remaining": remaining, "x-ratelimit-resource": resource }),
+    close: unsubscribe,
+  };
+}

@@ -29,6 +29,7 @@ import { watchRunbookDir } from "./runbooks/watch-dir.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import { type Db, openDatabase } from "./store/database.js";
+import { createGroupCommit } from "./store/group-commit.js";
 import { setEnabled } from "./store/settings.js";
 import { inTransaction } from "./store/transaction.js";
 
@@ -203,6 +204,7 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
     runbooks: holder.current,
     runbookProblems: holder.problems,
     worker,
+    commits: createGroupCommit(database.db),
     onCancelRequested: () => reconciler?.kick(),
     now,
   };

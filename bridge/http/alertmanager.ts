@@ -39,8 +39,8 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
       }
       const alerts = normalizeWebhook(check.webhook);
       let decision: ReturnType<typeof decideWebhook>;
-      try {
-        decision = decideWebhook(
+      const decide = () =>
+        decideWebhook(
           {
             db: deps.db,
             runbooks,
@@ -52,6 +52,8 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
           alerts,
           check.webhook.status === "resolved",
         );
+      try {
+        decision = deps.commits ? await deps.commits.run(decide) : decide();
       } catch (error) {
         deps.log.error(
           { err: error, alerts: alerts.length },

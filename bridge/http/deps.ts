@@ -4,6 +4,7 @@ import type { OutboxWorker } from "../dispatch/outbox-worker.js";
 import type { Logger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
+import type { GroupCommit } from "../store/group-commit.js";
 
 /** What the HTTP routes need, passed in by the composition root (tests build their own). */
 export interface HttpDeps {
@@ -16,6 +17,8 @@ export interface HttpDeps {
   /** Problems of the last rejected reload, shown on /readyz and /api/status. */
   runbookProblems: () => string[];
   worker?: Pick<OutboxWorker, "wake">;
+  /** Batches concurrent deliveries into one commit (absent: each commits alone). */
+  commits?: GroupCommit;
   /** A resolved alert asked for runs on GitHub to be cancelled (wakes the reconciler). */
   onCancelRequested?: () => void;
   now: () => number;

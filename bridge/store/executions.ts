@@ -3,9 +3,10 @@
  * Execution rows: created once per alert occurrence, then moved forward by the outbox
  * worker and (later) GitHub's webhooks. Queries are named by intent.
  */
-import { and, count, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
+import { executionIdFloor } from "./ids.js";
 import { type ExecutionState, executions } from "./schema.js";
 
 export type Execution = typeof executions.$inferSelect;
@@ -39,6 +40,7 @@ export function findOpenGroupExecution(db: Db, runbook: string, groupKey: string
     .where(
       and(
         eq(executions.groupKey, groupKey),
+        ne(executions.groupKey, ""),
         eq(executions.runbook, runbook),
         sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
         isNull(executions.alertResolvedAt),
@@ -57,6 +59,7 @@ export function openGroupExecutions(db: Db, groupKey: string): Execution[] {
     .where(
       and(
         eq(executions.groupKey, groupKey),
+        ne(executions.groupKey, ""),
         sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
         isNull(executions.alertResolvedAt),
       ),
@@ -120,7 +123,8 @@ export function listExecutions(db: Db, query: ExecutionQuery): Execution[] {
   if (query.runbook) filters.push(eq(executions.runbook, query.runbook));
   if (query.alertname) filters.push(eq(executions.alertname, query.alertname));
   if (query.target) filters.push(eq(executions.target, query.target));
-  if (query.since !== undefined) filters.push(gte(executions.createdAt, query.since));
+  // Ids start with their creation time, so `since` is a primary-key range.
+  if (query.since !== undefined) filters.push(gte(executions.id, executionIdFloor(query.since)));
   if (query.before) filters.push(lt(executions.id, query.before));
   return db
     .select()

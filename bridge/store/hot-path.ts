@@ -65,6 +65,8 @@ function prepare(db: Db) {
         and(
           eq(executions.runbook, sql.placeholder("runbook")),
           sameTarget,
+          // Active executions were all committed to dispatch: lets SQLite use the partial index.
+          isNotNull(executions.committedAt),
           inArray(executions.state, ACTIVE_STATES),
           gt(executions.updatedAt, sql.placeholder("freshSince")),
         ),

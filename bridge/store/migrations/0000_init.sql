@@ -25,7 +25,6 @@ CREATE TABLE `audit_events` (
 	`data` text
 );
 --> statement-breakpoint
-CREATE INDEX `audit_at` ON `audit_events` (`at`);--> statement-breakpoint
 CREATE INDEX `audit_kind_at` ON `audit_events` (`kind`,`at`);--> statement-breakpoint
 CREATE INDEX `audit_execution` ON `audit_events` (`execution_id`);--> statement-breakpoint
 CREATE TABLE `breaker_failures` (
@@ -76,17 +75,20 @@ CREATE TABLE `executions` (
 	`committed_at` integer,
 	`dispatched_at` integer,
 	`finished_at` integer,
-	`alert_resolved_at` integer
+	`alert_resolved_at` integer,
+	`awaiting_since` integer,
+	`approval_escalated_at` integer,
+	`cancel_requested_at` integer
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `executions_occurrence` ON `executions` (`occurrence_key`);--> statement-breakpoint
-CREATE INDEX `executions_runbook_target` ON `executions` (`runbook`,`target`,`committed_at`);--> statement-breakpoint
-CREATE INDEX `executions_runbook_committed` ON `executions` (`runbook`,`committed_at`);--> statement-breakpoint
-CREATE INDEX `executions_committed` ON `executions` (`committed_at`);--> statement-breakpoint
+CREATE INDEX `executions_runbook_target` ON `executions` (`runbook`,`target`,`committed_at`) WHERE committed_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `executions_runbook_committed` ON `executions` (`runbook`,`committed_at`) WHERE committed_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `executions_committed` ON `executions` (`committed_at`) WHERE committed_at IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `executions_state` ON `executions` (`state`);--> statement-breakpoint
-CREATE INDEX `executions_created` ON `executions` (`created_at`);--> statement-breakpoint
 CREATE INDEX `executions_fingerprint` ON `executions` (`fingerprint`,`starts_at`);--> statement-breakpoint
-CREATE INDEX `executions_run` ON `executions` (`run_id`);--> statement-breakpoint
+CREATE INDEX `executions_run` ON `executions` (`run_id`) WHERE run_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `executions_group` ON `executions` (`group_key`,`runbook`) WHERE group_key <> '';--> statement-breakpoint
 CREATE TABLE `outbox` (
 	`execution_id` text PRIMARY KEY NOT NULL,
 	`priority` integer NOT NULL,
@@ -101,6 +103,17 @@ CREATE TABLE `outbox` (
 );
 --> statement-breakpoint
 CREATE INDEX `outbox_ready` ON `outbox` (`state`,`priority`,`next_attempt_at`);--> statement-breakpoint
+CREATE TABLE `run_jobs` (
+	`job_id` integer PRIMARY KEY NOT NULL,
+	`execution_id` text NOT NULL,
+	`run_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`status` text NOT NULL,
+	`conclusion` text,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `run_jobs_execution` ON `run_jobs` (`execution_id`);--> statement-breakpoint
 CREATE TABLE `settings` (
 	`key` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL,

@@ -1,0 +1,71 @@
+/**
+ * @module
+ * Group commit: decisions that arrive together (Alertmanager HA peers, a storm, many
+ * groups flushing at once) are written in one SQLite transaction, each inside its own
+ * savepoint. Every caller still gets its answer only after the commit that holds its
+ * writes, and one failing delivery rolls back alone; but the commit's cost — writing the
+ * touched pages to the WAL — is paid once per batch instead of once per request.
+ */
+import type { Db } from "./database.js";
+import { inTransaction } from "./transaction.js";
+
+export interface GroupCommit {
+  /** Runs `work` in the next batch; resolves after that batch committed. */
+  run<T>(work: () => T): Promise<T>;
+}
+
+interface Pending {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
+  const queue: Pending[] = [];
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    const batch = queue.splice(0, maxBatch);
+    if (queue.length > 0) schedule();
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      inTransaction(db, () => {
+        for (const item of batch) {
+          try {
+            // Nested: a savepoint, so one delivery's failure undoes only its own writes.
+            outcomes.push({ ok: true, value: inTransaction(db, item.work) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of this batch is durable.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    // setImmediate runs after the I/O callbacks of this loop turn: requests that arrived
+    // together are parsed and queued before the batch commits.
+    setImmediate(flush);
+  }
+
+  return {
+    run<T>(work: () => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
+      });
+    },
+  };
+}

@@ -1,1 +1,0 @@
-CREATE INDEX `executions_group` ON `executions` (`group_key`,`runbook`);

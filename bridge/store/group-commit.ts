@@ -10,7 +10,10 @@ import type { Db } from "./database.js";
 import { inTransaction } from "./transaction.js";
 
 export interface GroupCommit {
-  /** Runs `work` in the next batch; resolves after that batch committed. */
+  /**
+   * Runs `work` in the next batch; resolves after that batch committed. `work` must be
+   * atomic on its own (wrap it in `inTransaction`): inside the batch that is a savepoint.
+   */
   run<T>(work: () => T): Promise<T>;
 }
 
@@ -33,8 +36,9 @@ export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
       inTransaction(db, () => {
         for (const item of batch) {
           try {
-            // Nested: a savepoint, so one delivery's failure undoes only its own writes.
-            outcomes.push({ ok: true, value: inTransaction(db, item.work) });
+            // `work` opens its own transaction, which nests here as a savepoint: one
+            // delivery's failure undoes only its own writes.
+            outcomes.push({ ok: true, value: item.work() });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }

@@ -26,7 +26,7 @@ export interface GuardStateQuery {
 }
 
 function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | undefined {
-  const row = hot(db).breaker.get({ key });
+  const row = hot(db).breaker.get(key);
   if (row?.state !== "open") return undefined;
   const snapshot: BreakerSnapshot = {
     key: row.key,
@@ -35,9 +35,9 @@ function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | un
     openedAt: row.openedAt ?? undefined,
     halfOpenAt: row.halfOpenAt ?? undefined,
     reason: row.reason,
-    closesAutomatically: row.closesAutomatically,
+    closesAutomatically: row.closesAutomatically === 1,
   };
-  if (snapshot.halfOpenAt !== undefined && now >= snapshot.halfOpenAt && !row.closesAutomatically) {
+  if (snapshot.halfOpenAt !== undefined && now >= snapshot.halfOpenAt && !snapshot.closesAutomatically) {
     const scopeFilter =
       row.scope === "global"
         ? undefined
@@ -64,14 +64,10 @@ function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | un
 export function loadGuardState(db: Db, query: GuardStateQuery): GuardState {
   const { runbook, target, now } = query;
   const statements = hot(db);
-  const last = statements.lastDispatch.get({ runbook, target: target ?? null });
-  const lastHour = statements.dispatchesSince.all({ runbook, since: now - HOUR });
-  const active = statements.activeExecution.get({
-    runbook,
-    target: target ?? null,
-    freshSince: now - query.staleAfterMs,
-  });
-  const recent = statements.dispatchesAllSince.get({ since: now - query.stormWindowMs });
+  const last = statements.lastDispatch.get(runbook, target ?? null);
+  const lastHour = statements.dispatchesSince.all(runbook, now - HOUR);
+  const active = statements.activeExecution.get(runbook, target ?? null, now - query.staleAfterMs);
+  const recent = statements.dispatchesAllSince.get(now - query.stormWindowMs);
 
   const scope = query.breakerScope;
   return {

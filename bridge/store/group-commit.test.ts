@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
+import { appendAudit } from "./audit.js";
+import { createGroupCommit } from "./group-commit.js";
+import { inTransaction } from "./transaction.js";
+
+describe("group commit", () => {
+  let db: TempDatabase;
+  beforeEach(() => {
+    db = tempDatabase();
+  });
+  afterEach(() => db.remove());
+
+  const write = (message: string) => () =>
+    inTransaction(db.db, (tx) => appendAudit(tx, { at: 1, kind: "test", message }).id);
+
+  it("answers every delivery that arrived together once their batch committed", async () => {
+    const commits = createGroupCommit(db.db);
+    const answers = await Promise.all([
+      commits.run(write("a")),
+      commits.run(write("b")),
+      commits.run(write("c")),
+    ]);
+    expect(answers).toHaveLength(3);
+    expect(new Set(answers).size).toBe(3);
+    expect(db.count("audit_events")).toBe(3);
+  });
+
+  it("rolls back only the delivery that failed; the others commit", async () => {
+    const commits = createGroupCommit(db.db);
+    const failing = () =>
+      inTransaction(db.db, (tx) => {
+        appendAudit(tx, { at: 1, kind: "test", message: "half-written" });
+        throw new Error("this delivery is broken");
+      });
+    const results = await Promise.allSettled([
+      commits.run(write("a")),
+      commits.run(failing),
+      commits.run(write("c")),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(db.count("audit_events")).toBe(2);
+    expect(db.count("audit_events", "message = 'half-written'")).toBe(0);
+  });
+
+  it("rejects every delivery of the batch when the commit itself cannot happen", async () => {
+    const commits = createGroupCommit(db.db);
+    const pending = [commits.run(write("a")), commits.run(write("b"))];
+    db.close();
+    const results = await Promise.allSettled(pending);
+    expect(results.every((result) => result.status === "rejected")).toBe(true);
+  });
+
+  it("splits a burst larger than the batch size into several commits, all answered", async () => {
+    const commits = createGroupCommit(db.db, 4);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => commits.run(write(`m${index}`))),
+    );
+    expect(answers).toHaveLength(10);
+    expect(db.count("audit_events")).toBe(10);
+  });
+});

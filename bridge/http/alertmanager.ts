@@ -5,11 +5,11 @@
  * after that commit, and 503 when the database cannot be written, so Alertmanager retries.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { normalizeWebhook } from "../alerts/normalize.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
 import { decideWebhook } from "../decide/decide-webhook.js";
 import { alertmanagerAuth } from "./auth.js";
+import { limitBody } from "./body-limit.js";
 import type { HttpDeps } from "./deps.js";
 
 export function alertmanagerRoutes(deps: HttpDeps): Hono {
@@ -17,11 +17,9 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
   app.post(
     "/webhook/alertmanager",
     alertmanagerAuth(deps.config.alertmanagerAuth),
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: (c) =>
-        c.json({ error: `body larger than ${deps.config.bodyLimitBytes} bytes (RUNBRIDGE_BODY_LIMIT)` }, 413),
-    }),
+    limitBody(deps.config.bodyLimitBytes, (c) =>
+      c.json({ error: `body larger than ${deps.config.bodyLimitBytes} bytes (RUNBRIDGE_BODY_LIMIT)` }, 413),
+    ),
     async function receiveAlerts(c) {
       let body: unknown;
       try {

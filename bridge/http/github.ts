@@ -5,20 +5,19 @@
  * handler failure → 500 so GitHub shows the delivery as failed and it can be redelivered.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { GitHubWebhookReceiver } from "../github/webhook-receiver.js";
 import { appendAudit } from "../store/audit.js";
+import { limitBody } from "./body-limit.js";
 import type { HttpDeps } from "./deps.js";
 
 export function githubRoutes(deps: HttpDeps, receiver: GitHubWebhookReceiver | undefined): Hono {
   const app = new Hono();
   app.post(
     "/webhook/github",
-    bodyLimit({
-      // GitHub caps webhook payloads at 25 MB.
-      maxSize: 25 * 1_048_576,
-      onError: (c) => c.json({ error: "payload larger than GitHub's 25 MB webhook limit" }, 413),
-    }),
+    // GitHub caps webhook payloads at 25 MB.
+    limitBody(25 * 1_048_576, (c) =>
+      c.json({ error: "payload larger than GitHub's 25 MB webhook limit" }, 413),
+    ),
     async function receiveGitHubEvent(c) {
       if (!receiver) {
         return c.json(

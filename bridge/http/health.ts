@@ -3,8 +3,8 @@
  * GET /healthz: the process answers. GET /readyz: it can do its job — the database
  * takes writes and a valid runbook set is loaded; otherwise 503 with the reason.
  */
-import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { writableProblem } from "../store/database.js";
 import type { HttpDeps } from "./deps.js";
 
 export function healthRoutes(deps: HttpDeps): Hono {
@@ -12,21 +12,8 @@ export function healthRoutes(deps: HttpDeps): Hono {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
     const problems: string[] = [];
-    try {
-      // BEGIN IMMEDIATE takes the write lock, but succeeds on a read-only connection too
-      // (a write-protected file is opened read-only without an error): only a write
-      // statement proves the file takes writes. It changes no row and is rolled back.
-      deps.db.run(sql`BEGIN IMMEDIATE`);
-      try {
-        deps.db.run(sql`DELETE FROM settings WHERE 0`);
-      } finally {
-        deps.db.run(sql`ROLLBACK`);
-      }
-    } catch (error) {
-      // drizzle wraps driver errors ("Failed to run the query …"); SQLite's own message says why.
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      problems.push(`database not writable: ${(cause as Error).message}`);
-    }
+    const notWritable = writableProblem(deps.db);
+    if (notWritable) problems.push(`database not writable: ${notWritable}`);
     const runbooks = deps.runbooks();
     if (!runbooks) {
       const detail = deps.runbookProblems().slice(0, 20);

@@ -63,7 +63,7 @@ export function recordBreakerFailure(
   const openFor = parseDuration(config.openFor);
   const reason = halfOpenProbeFailed
     ? `half-open probe ${input.executionId} failed: ${input.why}`
-    : `${failures} failures within ${config.within} (last: ${input.executionId}: ${input.why})`;
+    : `${failures} failure${failures === 1 ? "" : "s"} within ${config.within} (last: ${input.executionId}: ${input.why})`;
   upsert(db, {
     key,
     scope,

@@ -123,7 +123,7 @@ export async function startBridge(options: StartOptions = {}): Promise<RunningBr
       message: outcome.ok
         ? `${outcome.set?.runbooks.length} runbooks loaded from ${from}${commit} (${outcome.set?.sourceHash.slice(0, 12)})`
         : `runbooks from ${from}${sha ? ` at ${sha.slice(0, 12)}` : ""} rejected (${outcome.problems.length} problems): ${outcome.problems.slice(0, 5).join("; ")}`,
-      // Fix: a rejected push recorded the last good set's commit as if it were the rejected one.
+      // a rejected push recorded the last good set's commit as if it were the rejected one.
       data: {
         problems: outcome.problems.slice(0, 50),
         commitSha: (outcome.ok ? outcome.set?.commitSha : sha) ?? null,

@@ -15,9 +15,9 @@ import { cancelPendingDispatch } from "../store/outbox.js";
 import type { ExecutionState } from "../store/schema.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
 
-// Fix: "pending" too — a pending execution reaches this point only when its dispatch is already
+// Runs that a resolved alert cancels on GitHub. "pending" too: a pending execution gets here only when its dispatch is already
 // in flight (cancelPendingDispatch failed), so its run is about to exist; the reconciler cancels
-// it once dispatched. Before, such a run was never cancelled.
+// it once dispatched.
 const CANCELLABLE_ON_GITHUB: readonly ExecutionState[] = [
   "pending",
   "dispatched",

@@ -65,8 +65,8 @@ export function createGitHubApi(
         owner,
         repo,
         run_id: runId,
-        // Fix: the retry plugin retried GitHub's definitive 409 (run already completed) three
-        // times; the reconciler's next pass is the retry.
+        // No plugin retries: GitHub's 409 (run already completed) is definitive, and
+        // the reconciler's next pass is the retry for anything else.
         request: { retries: 0 },
       });
     },
@@ -87,7 +87,7 @@ export function createGitHubApi(
         title,
         body,
         labels,
-        // Fix: a retried POST after a lost answer (502) opened a second, duplicate issue.
+        // a retried POST after a lost answer (502) opened a second, duplicate issue.
         request: { retries: 0 },
       });
       return { number: data.number, url: data.html_url };

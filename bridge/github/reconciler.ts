@@ -78,7 +78,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       );
       if (!found?.runId) return;
       runId = found.runId;
-      // Fix: link the run before its jobs are observed; jobs are found by run id only, so
+      // link the run before its jobs are observed; jobs are found by run id only, so
       // they were dropped for an execution whose dispatch answer had been lost.
       updateExecution(db, execution.id, { runId, runUrl: found.runUrl ?? execution.runUrl });
     }
@@ -108,7 +108,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function cancel(listed: Execution): Promise<void> {
-    // Fix: re-read before cancelling; a webhook handled earlier in this pass may have moved
+    // re-read before cancelling; a webhook handled earlier in this pass may have moved
     // the execution to running (approved), and a running remediation is never cut off.
     const execution = findExecution(db, listed.id);
     if (!execution || execution.runId === null || !CANCELLABLE.includes(execution.state)) return;
@@ -136,7 +136,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const runbook = execution.runbook
       ? options.runbooks()?.index.byName.get(execution.runbook)?.runbook
       : undefined;
-    // Fix: an alert that already resolved is not escalated — the approval gate rejects any
+    // an alert that already resolved is not escalated — the approval gate rejects any
     // approval of it ("alert resolved at …"), so asking people to approve was noise.
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;

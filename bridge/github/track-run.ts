@@ -149,7 +149,7 @@ export function observeRun(
     } else {
       const fromJobs = stateFromJobs(jobStatuses(tx, execution.id));
       const fromRun = stateFromRunStatus(run.status);
-      // Fix: awaiting_approval and running share a rank, so a stale run status (a redelivered
+      // awaiting_approval and running share a rank, so a stale run status (a redelivered
       // `waiting` after the job was approved) flipped a running execution back to
       // awaiting_approval — where a resolved alert would then cancel a running remediation.
       // Job statuses only move forward, so once jobs are known they decide between the two.
@@ -171,7 +171,7 @@ export function observeJob(
 }
 
 /**
- * Several jobs of one run at once (the reconciler's look-up). Fix: observing them one by one
+ * Several jobs of one run at once (the reconciler's look-up). Observing them one by one
  * wrote states that never held — a completed health-check job made the execution `running`
  * for a moment before the waiting remediate job made it `awaiting_approval`.
  */

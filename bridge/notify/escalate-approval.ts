@@ -56,7 +56,7 @@ export async function escalateApproval(
         result.failed.push(`slack: ${(error as Error).message}`);
       }
     }
-    // Fix: an issue channel limited to some severities (`severities: [critical]`) opened
+    // an issue channel limited to some severities (`severities: [critical]`) opened
     // escalation issues for every severity.
     const severities = channel.issue?.severities;
     if (channel.issue && (!severities?.length || severities.includes(execution.severity))) {

@@ -3,7 +3,6 @@
  * Operator switches kept in the database so they survive restarts. The kill switch is
  * read on every decision (one primary-key lookup) so a second replica would see it too.
  */
-import { eq } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { settings } from "./schema.js";

@@ -30,7 +30,7 @@ function resolvedAt(deps: GitHubHandlerDeps, execution: Execution): number | und
 }
 
 /**
- * The execution a gated run belongs to. Fix: by run id only, a repository_dispatch run whose
+ * The execution a gated run belongs to. By run id only, a repository_dispatch run whose
  * workflow_run delivery was missed (so not yet linked) was approved without any check; now
  * the run's name is looked up for its `[ex_…]` marker.
  */

@@ -8,7 +8,7 @@ import type { GitHubHandlerDeps } from "../handler-deps.js";
 
 type GitSource = NonNullable<GitHubHandlerDeps["runbooksFromGit"]>;
 
-// Fix: reloads ran concurrently, so a slow load of an earlier push could finish after a later
+// reloads ran concurrently, so a slow load of an earlier push could finish after a later
 // push's load and leave the older commit active. Reloads of one source now run one at a time,
 // in the order the pushes arrived.
 const reloading = new WeakMap<GitSource, Promise<void>>();

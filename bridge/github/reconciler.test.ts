@@ -107,6 +107,27 @@ describe("look-ups of quiet executions", () => {
     });
     expect(h.db.count("run_jobs" as never)).toBe(1);
   });
+
+  it("marks a run GitHub confirms unchanged as heard of, so the next passes look at the others", async () => {
+    const execution = await h.dispatched();
+    h.clock.now = T0 + 3 * MINUTE;
+    await reconciler.runOnce();
+    expect(state(execution)).toBe("queued");
+    const lookUps = () => requestsTo(`/actions/runs/${execution.runId}`).length;
+
+    h.clock.now += 3 * MINUTE;
+    await reconciler.runOnce();
+    expect(findExecution(h.db.db, execution.id)).toMatchObject({ state: "queued", updatedAt: h.clock.now });
+    const after = lookUps();
+
+    // Heard of just now: not quiet, not asked about again until it is.
+    h.clock.now += MINUTE;
+    await reconciler.runOnce();
+    expect(lookUps()).toBe(after);
+    h.clock.now += 2 * MINUTE;
+    await reconciler.runOnce();
+    expect(lookUps()).toBeGreaterThan(after);
+  });
 });
 
 describe("cancels when the alert resolved (onResolved: cancel)", () => {

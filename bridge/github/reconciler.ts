@@ -4,7 +4,7 @@
  * non-final state, cancels runs whose alert resolved (onResolved: cancel), and escalates
  * approvals that waited longer than the runbook's approvalTimeout — once.
  */
-import { and, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, asc, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import type { AuditBus } from "../audit-bus.js";
 import type { Dispatcher } from "../dispatch/github-dispatcher.js";
 import type { Logger } from "../logger.js";
@@ -76,6 +76,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         execution.dispatchedAt ?? execution.createdAt,
         AbortSignal.timeout(15_000),
       );
+      // Not on GitHub (yet). It is not marked as heard of: left quiet, it stops blocking its
+      // target after RUNBRIDGE_STALE_AFTER, as an execution nobody can account for should.
       if (!found?.runId) return;
       runId = found.runId;
       // link the run before its jobs are observed; jobs are found by run id only, so
@@ -105,6 +107,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       },
     );
     options.bus.publish(observed.events);
+    if (observed.events.length === 0) {
+      // GitHub confirmed the run is where we thought: heard of now, so the next pass looks at others.
+      updateExecution(db, execution.id, { updatedAt: now() });
+    }
   }
 
   async function cancel(listed: Execution): Promise<void> {
@@ -172,6 +178,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           lt(executions.updatedAt, current - options.quietForMs),
         ),
       )
+      // Longest-quiet first; each look-up marks the execution as heard of, so with more
+      // than a pass's worth in flight every one still gets its turn.
+      .orderBy(asc(executions.updatedAt))
       .limit(50)
       .all();
     const waiting = db

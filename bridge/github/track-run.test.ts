@@ -3,7 +3,7 @@ import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-
 import { loopRunbooks, runName, seedExecution } from "../../test/loop/seed.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { queryAudit } from "../store/audit.js";
-import { type Execution, findExecution } from "../store/executions.js";
+import { type Execution, findExecution, updateExecution } from "../store/executions.js";
 import { findExecutionForRun, observeJob, observeRun, type TrackDeps } from "./track-run.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
@@ -99,6 +99,22 @@ describe("states never move backwards", () => {
     expect(job(1001, 1, "waiting").events).toEqual([]);
     expect(state(execution)).toBe("succeeded");
     expect(stateEvents(execution)).toEqual(["dispatched→succeeded"]);
+  });
+
+  it("times a second wait for reviewers (rollback after remediate) afresh, to be escalated on its own", () => {
+    const execution = seedExecution(db.db, now, { runId: 1001 });
+    job(1001, 2, "waiting", undefined, "remediate");
+    updateExecution(db.db, execution.id, { approvalEscalatedAt: now });
+    now += 40 * MINUTE;
+    job(1001, 2, "in_progress", undefined, "remediate");
+    job(1001, 2, "completed", "failure", "remediate");
+    now += MINUTE;
+    job(1001, 3, "waiting", undefined, "rollback");
+    expect(findExecution(db.db, execution.id)).toMatchObject({
+      state: "awaiting_approval",
+      awaitingSince: now,
+      approvalEscalatedAt: null,
+    });
   });
 
   it("a redelivered event changes nothing the second time", () => {

@@ -88,7 +88,8 @@ function transition(
     reason: `${next}: ${detail}`,
     updatedAt: deps.now,
     ...(final ? { finishedAt: deps.now } : {}),
-    ...(next === "awaiting_approval" && execution.awaitingSince === null ? { awaitingSince: deps.now } : {}),
+    // Each wait for reviewers (remediate, later perhaps rollback) is timed and escalated on its own.
+    ...(next === "awaiting_approval" ? { awaitingSince: deps.now, approvalEscalatedAt: null } : {}),
   });
   const base = {
     at: deps.now,

@@ -23,6 +23,9 @@ export interface Dispatcher {
   ): Promise<DispatchedRun | undefined>;
 }
 
+/** Pages of 100 runs read when looking for the run of an unanswered dispatch. */
+const LOOK_UP_PAGES = 5;
+
 export function createDispatcher(
   octokit: GitHubClient,
   repository: { owner: string; repo: string },
@@ -65,29 +68,36 @@ export function createDispatcher(
       // retries: 0 here too — the retry plugin would retry a look-up that timed out with the
       // same, already aborted signal (1 s + 4 s + 9 s of waiting, each attempt failing at
       // once), holding a worker slot well past timeoutMs; the outbox reschedules the look-up.
-      const response = repositoryDispatch
-        ? await octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
-            owner,
-            repo,
-            event: "repository_dispatch",
-            created,
-            per_page: 100,
-            request: { signal, retries: 0 },
-          })
-        : await octokit.request("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
-            owner,
-            repo,
-            workflow_id: workflowOf(runbook),
-            event: "workflow_dispatch",
-            created,
-            per_page: 100,
-            request: { signal, retries: 0 },
-          });
-      // GitHub shows the workflow's run-name as display_title; `name` is the workflow's name.
-      const run = response.data.workflow_runs.find((candidate) =>
-        (candidate.display_title ?? "").includes(marker),
-      );
-      return run ? { runId: Number(run.id), runUrl: run.html_url } : undefined;
+      // Newest first; a busy repository may start more than 100 runs in the window, so a few
+      // pages are read before concluding the earlier call started nothing.
+      for (let page = 1; page <= LOOK_UP_PAGES; page++) {
+        const response = repositoryDispatch
+          ? await octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
+              owner,
+              repo,
+              event: "repository_dispatch",
+              created,
+              per_page: 100,
+              page,
+              request: { signal, retries: 0 },
+            })
+          : await octokit.request("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
+              owner,
+              repo,
+              workflow_id: workflowOf(runbook),
+              event: "workflow_dispatch",
+              created,
+              per_page: 100,
+              page,
+              request: { signal, retries: 0 },
+            });
+        const runs = response.data.workflow_runs;
+        // GitHub shows the workflow's run-name as display_title; `name` is the workflow's name.
+        const run = runs.find((candidate) => (candidate.display_title ?? "").includes(marker));
+        if (run) return { runId: Number(run.id), runUrl: run.html_url };
+        if (runs.length < 100) return undefined;
+      }
+      return undefined;
     },
   };
 }

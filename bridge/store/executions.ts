@@ -29,6 +29,17 @@ export function executionsForAlert(db: Db, fingerprint: string, startsAt: string
     .all();
 }
 
+/** Group executions (of one runbook, when given) of an Alertmanager group whose episode is open. */
+function openGroupEpisodes(groupKey: string, runbook?: string): SQL | undefined {
+  return and(
+    eq(executions.groupKey, groupKey),
+    ne(executions.groupKey, ""),
+    runbook === undefined ? undefined : eq(executions.runbook, runbook),
+    sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
+    isNull(executions.alertResolvedAt),
+  );
+}
+
 /**
  * The execution of a group runbook's current episode: the latest for this runbook and
  * Alertmanager group whose group has not fully resolved since.
@@ -37,15 +48,7 @@ export function findOpenGroupExecution(db: Db, runbook: string, groupKey: string
   return db
     .select()
     .from(executions)
-    .where(
-      and(
-        eq(executions.groupKey, groupKey),
-        ne(executions.groupKey, ""),
-        eq(executions.runbook, runbook),
-        sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
-        isNull(executions.alertResolvedAt),
-      ),
-    )
+    .where(openGroupEpisodes(groupKey, runbook))
     .orderBy(desc(executions.createdAt))
     .limit(1)
     .get();
@@ -53,18 +56,7 @@ export function findOpenGroupExecution(db: Db, runbook: string, groupKey: string
 
 /** Group executions of an Alertmanager group still open (the whole group just resolved). */
 export function openGroupExecutions(db: Db, groupKey: string): Execution[] {
-  return db
-    .select()
-    .from(executions)
-    .where(
-      and(
-        eq(executions.groupKey, groupKey),
-        ne(executions.groupKey, ""),
-        sql`substr(${executions.occurrenceKey}, 1, 6) = 'group:'`,
-        isNull(executions.alertResolvedAt),
-      ),
-    )
-    .all();
+  return db.select().from(executions).where(openGroupEpisodes(groupKey)).all();
 }
 
 /** Inserts a decided execution (the hot path: a prepared statement, no query building). */

@@ -27,7 +27,7 @@ function execution(id: string): Execution {
     target: "web-1",
     severity: "critical",
     alert: { labels: { alertname: "NginxDown" } },
-  } as Execution;
+  } as unknown as Execution;
 }
 
 const id = (n: number) => `ex_01m8e${String(n).padStart(5, "0")}aaaaaaaa`;

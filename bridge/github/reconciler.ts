@@ -15,6 +15,7 @@ import { appendAudit, type NewAuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { type Execution, findExecution, updateExecution } from "../store/executions.js";
 import { executions } from "../store/schema.js";
+import { answerGate } from "./answer-gate.js";
 import type { GitHubApi } from "./github-api.js";
 import { observeJobs, observeRun } from "./track-run.js";
 
@@ -113,6 +114,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
+  /** A gate answer GitHub never received: judged again now, and delivered. */
+  async function answerAgain(execution: Execution): Promise<void> {
+    if (execution.runId === null || execution.gatePendingEnvironment === null) return;
+    const gateDeps = { db, runbooks: options.runbooks, bus: options.bus, api, now };
+    const answer = await answerGate(gateDeps, execution.runId, execution.gatePendingEnvironment, execution);
+    if (!answer.delivered) throw new Error(`still cannot answer the approval gate: ${answer.failure}`);
+  }
+
   async function cancel(listed: Execution): Promise<void> {
     // re-read before cancelling; a webhook handled earlier in this pass may have moved
     // the execution to running (approved), and a running remediation is never cut off.
@@ -188,7 +197,19 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       .from(executions)
       .where(and(inArray(executions.state, ["awaiting_approval"]), isNull(executions.approvalEscalatedAt)))
       .all();
+    const gatesUnanswered = db
+      .select()
+      .from(executions)
+      .where(
+        and(
+          isNotNull(executions.gatePendingEnvironment),
+          isNotNull(executions.runId),
+          inArray(executions.state, [...IN_FLIGHT]),
+        ),
+      )
+      .all();
     for (const [list, work, what] of [
+      [gatesUnanswered, answerAgain, "approval gate answer"],
       [toCancel, cancel, "cancel"],
       [quiet, refresh, "look-up"],
       [waiting, escalate, "escalation"],

@@ -90,6 +90,7 @@ export function insertExecution(db: Db, row: NewExecution): void {
     awaitingSince: row.awaitingSince ?? null,
     approvalEscalatedAt: row.approvalEscalatedAt ?? null,
     cancelRequestedAt: row.cancelRequestedAt ?? null,
+    gatePendingEnvironment: row.gatePendingEnvironment ?? null,
   });
 }
 

@@ -87,12 +87,12 @@ function prepare(db: Db) {
                               runbook_hash, runbook_sha, target, mode, state, guard, reason, alert,
                               run_id, run_url, dispatch_attempts, created_at, updated_at, committed_at,
                               dispatched_at, finished_at, alert_resolved_at, awaiting_since,
-                              approval_escalated_at, cancel_requested_at)
+                              approval_escalated_at, cancel_requested_at, gate_pending_environment)
       VALUES (@id, @occurrenceKey, @fingerprint, @startsAt, @groupKey, @alertname, @severity, @runbook,
               @runbookHash, @runbookSha, @target, @mode, @state, @guard, @reason, @alert,
               @runId, @runUrl, @dispatchAttempts, @createdAt, @updatedAt, @committedAt,
               @dispatchedAt, @finishedAt, @alertResolvedAt, @awaitingSince,
-              @approvalEscalatedAt, @cancelRequestedAt)`),
+              @approvalEscalatedAt, @cancelRequestedAt, @gatePendingEnvironment)`),
     insertOutbox: client.prepare(`
       INSERT INTO outbox (execution_id, priority, state, attempts, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, 'pending', 0, ?, ?, ?)`),

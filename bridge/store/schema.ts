@@ -83,6 +83,8 @@ export const executions = sqliteTable(
     approvalEscalatedAt: integer("approval_escalated_at"),
     /** The alert resolved and the runbook cancels: the run on GitHub is to be cancelled. */
     cancelRequestedAt: integer("cancel_requested_at"),
+    /** The approval gate's answer could not be delivered to GitHub; the reconciler retries it. */
+    gatePendingEnvironment: text("gate_pending_environment"),
   },
   (table) => [
     uniqueIndex("executions_occurrence").on(table.occurrenceKey),

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deliver, deploymentProtectionRulePayload } from "../../../test/loop/github-webhooks.js";
 import { type LoopHarness, postResolved, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
+import { createLogger } from "../../logger.js";
 import type { Runbook } from "../../runbooks/runbook.types.js";
 import { queryAudit } from "../../store/audit.js";
 import { recordBreakerFailure } from "../../store/breakers.js";
 import { findExecution, updateExecution } from "../../store/executions.js";
 import { setEnabled } from "../../store/settings.js";
+import { createReconciler } from "../reconciler.js";
 
 const ENVIRONMENT = "remediation-production";
 // A Saturday, 02:30 UTC.
@@ -165,8 +167,37 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
       { data: { delivered: false }, message: expect.stringContaining("(callback failed:") },
     ]);
+    expect(findExecution(h.db.db, execution.id)?.gatePendingEnvironment).toBe(ENVIRONMENT);
     // The redelivery is answered.
     expect((await askGate(execution.runId)).status).toBe(200);
     expect(h.gh.gateReviews()).toMatchObject([{ state: "approved" }]);
+    expect(findExecution(h.db.db, execution.id)?.gatePendingEnvironment).toBeNull();
+  });
+
+  it("without a redelivery, the reconciler judges again and delivers the answer GitHub never got", async () => {
+    const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: NOW });
+    // 422 is not retried by the client; a 5xx is, a few times, before the same thing happens.
+    h.gh.faults.push({ operationId: "actions/review-custom-gates-for-run", times: 1, status: 422 });
+    expect((await askGate(execution.runId)).status).toBe(500);
+    expect(h.gh.gateReviews()).toEqual([]);
+
+    // Meanwhile automation was switched off: the answer delivered later reflects the world then.
+    setEnabled(h.db.db, false, NOW);
+    const reconciler = createReconciler({
+      db: h.db.db,
+      api: h.api,
+      runbooks: () => h.runbooks.set,
+      bus: h.bus,
+      log: createLogger("silent"),
+      secret: () => undefined,
+      intervalMs: 3_600_000,
+      quietForMs: 3_600_000,
+      now: () => h.clock.now,
+    });
+    await reconciler.runOnce();
+    await reconciler.stop();
+    expect(h.gh.gateReviews()).toMatchObject([{ runId: execution.runId, state: "rejected" }]);
+    expect(h.gh.gateReviews()[0]?.comment).toContain("kill switch");
+    expect(findExecution(h.db.db, execution.id)?.gatePendingEnvironment).toBeNull();
   });
 });

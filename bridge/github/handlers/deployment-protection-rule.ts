@@ -5,29 +5,14 @@
  * answer goes back through the event's callback with a comment that says why.
  */
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import { and, eq } from "drizzle-orm";
-import { breakerKey } from "../../guards/circuit-breaker.js";
-import { appendAudit } from "../../store/audit.js";
-import { listOpenBreakers } from "../../store/breakers.js";
-import { type Execution, updateExecution } from "../../store/executions.js";
-import { alerts, executions } from "../../store/schema.js";
-import { isEnabled } from "../../store/settings.js";
-import { inTransaction } from "../../store/transaction.js";
-import { judgeGate } from "../approval-gate.js";
+import { eq } from "drizzle-orm";
+import type { Execution } from "../../store/executions.js";
+import { executions } from "../../store/schema.js";
+import { answerGate } from "../answer-gate.js";
 import type { GitHubHandlerDeps } from "../handler-deps.js";
 import { findExecutionForRun } from "../track-run.js";
 
 const CALLBACK_RUN = /\/actions\/runs\/(\d+)\/deployment_protection_rule/;
-
-function resolvedAt(deps: GitHubHandlerDeps, execution: Execution): number | undefined {
-  if (execution.alertResolvedAt !== null) return execution.alertResolvedAt;
-  const alert = deps.db
-    .select({ resolvedAt: alerts.resolvedAt, status: alerts.status })
-    .from(alerts)
-    .where(and(eq(alerts.fingerprint, execution.fingerprint), eq(alerts.startsAt, execution.startsAt)))
-    .get();
-  return alert?.status === "resolved" ? (alert.resolvedAt ?? undefined) : undefined;
-}
 
 /**
  * The execution a gated run belongs to. By run id only, a repository_dispatch run whose
@@ -56,7 +41,6 @@ export async function onDeploymentProtectionRule(
   const payload = event.payload;
   const environment = payload.environment ?? "";
   const runId = Number(CALLBACK_RUN.exec(payload.deployment_callback_url ?? "")?.[1]);
-  const now = deps.now();
   if (!Number.isFinite(runId) || runId <= 0) {
     deps.log.warn(
       { url: payload.deployment_callback_url },
@@ -65,57 +49,8 @@ export async function onDeploymentProtectionRule(
     return;
   }
   const execution = await findExecution(deps, runId);
-  const runbook = execution?.runbook
-    ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
-    : undefined;
-  const scopeKey = runbook?.guards?.breaker
-    ? breakerKey(runbook.guards.breaker.scope ?? "runbook", runbook.name, execution?.target ?? undefined)
-    : undefined;
-  const openBreakers = listOpenBreakers(deps.db, now)
-    .filter((row) => row.key === "global" || row.key === scopeKey)
-    .map((row) => ({ key: row.key, reason: row.reason }));
-  const verdict = judgeGate({
-    executionId: execution?.id,
-    runbook,
-    alertResolvedAt: execution ? resolvedAt(deps, execution) : undefined,
-    enabled: isEnabled(deps.db),
-    openBreakers,
-    now,
-  });
-
-  let delivered = true;
-  let failure = "";
-  if (deps.api) {
-    try {
-      await deps.api.reviewDeploymentGate(runId, environment, verdict.state, verdict.comment);
-    } catch (error) {
-      delivered = false;
-      failure = (error as Error).message;
-    }
-  } else {
-    delivered = false;
-    failure = "no GitHub credentials configured; cannot answer the callback";
+  const answer = await answerGate(deps, runId, environment, execution);
+  if (!answer.delivered) {
+    throw new Error(`could not answer the deployment protection rule for run ${runId}: ${answer.failure}`);
   }
-  const message = `${verdict.state === "approved" ? "approved" : "rejected"} run ${runId} for environment ${environment}: ${verdict.comment}${delivered ? "" : ` (callback failed: ${failure})`}`;
-  const event_ = inTransaction(deps.db, (tx) => {
-    if (execution && verdict.state === "rejected") {
-      updateExecution(tx, execution.id, {
-        reason: `approval gate rejected: ${verdict.comment}`,
-        updatedAt: now,
-      });
-    }
-    return appendAudit(tx, {
-      at: now,
-      kind: `gate.${verdict.state}`,
-      executionId: execution?.id ?? null,
-      alertname: execution?.alertname ?? null,
-      runbook: execution?.runbook ?? null,
-      target: execution?.target ?? null,
-      message,
-      data: { runId, environment, delivered },
-    });
-  });
-  deps.bus.publish([event_]);
-  if (!delivered)
-    throw new Error(`could not answer the deployment protection rule for run ${runId}: ${failure}`);
 }

@@ -78,7 +78,8 @@ CREATE TABLE `executions` (
 	`alert_resolved_at` integer,
 	`awaiting_since` integer,
 	`approval_escalated_at` integer,
-	`cancel_requested_at` integer
+	`cancel_requested_at` integer,
+	`gate_pending_environment` text
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `executions_occurrence` ON `executions` (`occurrence_key`);--> statement-breakpoint

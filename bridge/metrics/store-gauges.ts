@@ -9,9 +9,9 @@ import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { listOpenBreakers } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
-import { countExecutionsByState, type Execution, listExecutions } from "../store/executions.js";
+import { countExecutionsByState, listExecutions } from "../store/executions.js";
+import { lastDispatchesSince } from "../store/guard-state.js";
 import { outboxDepth } from "../store/outbox.js";
-import type { ExecutionState } from "../store/schema.js";
 import { isEnabled } from "../store/settings.js";
 import {
   ACTIVE_STATE_LABELS,
@@ -36,23 +36,6 @@ export const MAX_COOLDOWN_SERIES = 200;
 /** Rows read per state for the age of the oldest waiting execution. */
 const AGE_SAMPLE = 200;
 
-/** States of a committed dispatch that count for cooldown (the guard's rule, see store/guard-state.ts). */
-const DISPATCH_STATES: ExecutionState[] = [
-  "pending",
-  "dispatched",
-  "queued",
-  "awaiting_approval",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-];
-
-function countsAsDispatch(execution: Execution): boolean {
-  if (execution.committedAt === null) return false;
-  return execution.state !== "cancelled" || execution.dispatchedAt !== null;
-}
-
 /** Remaining cooldown per runbook + target, longest first, only where it is still running. */
 export function cooldownsRemaining(
   db: Db,
@@ -67,17 +50,12 @@ export function cooldownsRemaining(
   }
   if (cooldownMs.size === 0) return [];
   const longest = Math.max(...cooldownMs.values());
-  const latest = new Map<string, { runbook: string; target: string; until: number }>();
-  for (const execution of listExecutions(db, { state: DISPATCH_STATES, since: now - longest, limit: 500 })) {
-    const period = execution.runbook ? cooldownMs.get(execution.runbook) : undefined;
-    if (period === undefined || !countsAsDispatch(execution)) continue;
-    const until = (execution.committedAt ?? 0) + period;
-    const key = `${execution.runbook}\u0000${execution.target ?? ""}`;
-    if (until > now && until > (latest.get(key)?.until ?? 0)) {
-      latest.set(key, { runbook: execution.runbook ?? "", target: execution.target ?? "", until });
-    }
+  const latest: { runbook: string; target: string; until: number }[] = [];
+  for (const dispatch of lastDispatchesSince(db, now - longest)) {
+    const until = dispatch.at + (cooldownMs.get(dispatch.runbook) ?? 0);
+    if (until > now) latest.push({ runbook: dispatch.runbook, target: dispatch.target, until });
   }
-  return [...latest.values()]
+  return latest
     .sort((a, b) => b.until - a.until)
     .slice(0, MAX_COOLDOWN_SERIES)
     .map((entry) => ({ runbook: entry.runbook, target: entry.target, seconds: (entry.until - now) / 1000 }));

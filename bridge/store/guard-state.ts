@@ -7,7 +7,7 @@ import { and, eq, gte, inArray } from "drizzle-orm";
 import { breakerKey } from "../guards/circuit-breaker.js";
 import type { BreakerSnapshot, GuardState } from "../guards/types.js";
 import type { Db } from "./database.js";
-import { ACTIVE_STATES, hot } from "./hot-path.js";
+import { ACTIVE_STATES, COUNTS_AS_DISPATCH, hot } from "./hot-path.js";
 import { executions } from "./schema.js";
 import { isEnabled } from "./settings.js";
 
@@ -80,4 +80,20 @@ export function loadGuardState(db: Db, query: GuardStateQuery): GuardState {
     active: active ? { id: active.id, state: active.state, since: active.since } : undefined,
     recentDispatchesAll: recent?.n ?? 0,
   };
+}
+
+/**
+ * The latest committed dispatch per runbook + target since `since`, by the same rule the
+ * cooldown guard applies (for the cooldown-remaining gauge).
+ */
+export function lastDispatchesSince(
+  db: Db,
+  since: number,
+): { runbook: string; target: string; at: number }[] {
+  return db.$client
+    .prepare<[number], { runbook: string; target: string; at: number }>(`
+      SELECT runbook, coalesce(target, '') AS target, max(committed_at) AS at FROM executions
+      WHERE committed_at > ? AND runbook IS NOT NULL AND ${COUNTS_AS_DISPATCH}
+      GROUP BY runbook, target`)
+    .all(since);
 }

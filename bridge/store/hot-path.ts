@@ -19,7 +19,7 @@ export const ACTIVE_STATES: ExecutionState[] = [
 ];
 
 /** A committed dispatch that counts for cooldown and rate limits: it reached, or may reach, GitHub. */
-const COUNTS_AS_DISPATCH = `committed_at IS NOT NULL AND state <> 'dispatch_failed'
+export const COUNTS_AS_DISPATCH = `committed_at IS NOT NULL AND state <> 'dispatch_failed'
   AND (state <> 'cancelled' OR dispatched_at IS NOT NULL)`;
 const ACTIVE_LIST = ACTIVE_STATES.map((state) => `'${state}'`).join(", ");
 

@@ -8,7 +8,7 @@
 import type { AuditBus } from "../audit-bus.js";
 import type { Logger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { type AuditEvent, appendAudit, type NewAuditEvent } from "../store/audit.js";
+import { type AuditEvent, appendAudit, executionEvent, type NewAuditEvent } from "../store/audit.js";
 import { recordBreakerFailure } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
 import { type Execution, findExecution, updateExecution } from "../store/executions.js";
@@ -73,16 +73,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     message: string,
     data?: Record<string, unknown>,
   ): NewAuditEvent {
-    return {
-      at: now(),
-      kind,
-      executionId: execution.id,
-      alertname: execution.alertname,
-      runbook: execution.runbook,
-      target: execution.target,
-      message,
-      data: data ?? null,
-    };
+    return executionEvent(execution, now(), kind, message, data);
   }
 
   function markDispatched(

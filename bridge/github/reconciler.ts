@@ -11,7 +11,7 @@ import type { Logger } from "../logger.js";
 import { escalateApproval } from "../notify/escalate-approval.js";
 import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { appendAudit, type NewAuditEvent } from "../store/audit.js";
+import { appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { type Execution, findExecution, updateExecution } from "../store/executions.js";
 import { executions } from "../store/schema.js";
@@ -53,16 +53,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let stopped = false;
 
   function audit(execution: Execution, kind: string, message: string): void {
-    const event: NewAuditEvent = {
-      at: now(),
-      kind,
-      executionId: execution.id,
-      alertname: execution.alertname,
-      runbook: execution.runbook,
-      target: execution.target,
-      message,
-    };
-    options.bus.publish([appendAudit(db, event)]);
+    options.bus.publish([appendAudit(db, executionEvent(execution, now(), kind, message))]);
   }
 
   async function refresh(execution: Execution): Promise<void> {

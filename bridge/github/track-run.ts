@@ -6,7 +6,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { type AuditEvent, appendAudit } from "../store/audit.js";
+import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import { recordBreakerFailure, recordBreakerSuccess } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
 import { type Execution, updateExecution } from "../store/executions.js";
@@ -91,20 +91,15 @@ function transition(
     // Each wait for reviewers (remediate, later perhaps rollback) is timed and escalated on its own.
     ...(next === "awaiting_approval" ? { awaitingSince: deps.now, approvalEscalatedAt: null } : {}),
   });
-  const base = {
-    at: deps.now,
-    executionId: execution.id,
-    alertname: execution.alertname,
-    runbook: execution.runbook,
-    target: execution.target,
-  };
   written.push(
-    appendAudit(tx, {
-      ...base,
-      kind: "execution.state",
-      message: `${execution.state} → ${next}: ${detail}`,
-      data: { from: execution.state, to: next, runId: run.runId },
-    }),
+    appendAudit(
+      tx,
+      executionEvent(execution, deps.now, "execution.state", `${execution.state} → ${next}: ${detail}`, {
+        from: execution.state,
+        to: next,
+        runId: run.runId,
+      }),
+    ),
   );
 
   const runbook = execution.runbook
@@ -125,11 +120,15 @@ function transition(
         : undefined;
   if (change) {
     written.push(
-      appendAudit(tx, {
-        ...base,
-        kind: change.state === "open" ? "breaker.opened" : "breaker.closed",
-        message: `breaker ${change.key} ${change.state === "open" ? "opened" : "closed"}: ${change.reason}`,
-      }),
+      appendAudit(
+        tx,
+        executionEvent(
+          execution,
+          deps.now,
+          change.state === "open" ? "breaker.opened" : "breaker.closed",
+          `breaker ${change.key} ${change.state === "open" ? "opened" : "closed"}: ${change.reason}`,
+        ),
+      ),
     );
   }
   return written;

@@ -5,13 +5,33 @@
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
-import { auditEvents } from "./schema.js";
+import { auditEvents, type executions } from "./schema.js";
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, "id">;
 
 /** Listeners see each event after it is written (the live console, metrics). */
 export type AuditListener = (event: AuditEvent) => void;
+
+/** An audit event about one execution: who it concerns is taken from the execution itself. */
+export function executionEvent(
+  execution: Pick<typeof executions.$inferSelect, "id" | "alertname" | "runbook" | "target">,
+  at: number,
+  kind: string,
+  message: string,
+  data?: Record<string, unknown>,
+): NewAuditEvent {
+  return {
+    at,
+    kind,
+    executionId: execution.id,
+    alertname: execution.alertname,
+    runbook: execution.runbook,
+    target: execution.target,
+    message,
+    data: data ?? null,
+  };
+}
 
 export function appendAudit(db: Db, event: NewAuditEvent): AuditEvent {
   const row: Omit<AuditEvent, "id"> = {

@@ -5,27 +5,21 @@
  * dispatches, its outbox row. Nothing here talks to GitHub.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
+import { runbookBreakerAt } from "../breakers/record.js";
+import { type DecidedState, recordDecision } from "../executions/decision.js";
 import { evaluateGuards } from "../guards/index.js";
 import type { Verdict } from "../guards/types.js";
 import type { LoadedRunbook } from "../runbooks/loaded-runbook.js";
 import type { RouteResult } from "../runbooks/match-index.js";
-import { openGlobalBreaker } from "../store/breakers.js";
-import {
-  type Execution,
-  findExecutionByOccurrence,
-  findOpenGroupExecution,
-  insertExecution,
-} from "../store/executions.js";
-import { loadGuardState } from "../store/guard-state.js";
+import { type Execution, findExecutionByOccurrence, findOpenGroupExecution } from "../store/executions.js";
 import { newExecutionId } from "../store/ids.js";
-import { enqueueDispatch } from "../store/outbox.js";
-import type { ExecutionState } from "../store/schema.js";
 import { compactAlert } from "./compact-alert.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
+import { loadGuardState } from "./guard-state.js";
 import { alertOccurrenceKey, groupOccurrenceKey } from "./occurrence.js";
 
 interface Decision {
-  state: ExecutionState;
+  state: DecidedState;
   guard: string | null;
   reason: string;
 }
@@ -125,10 +119,12 @@ export function decideFiring(
     };
   } else {
     const runbook = winner.runbook;
+    const breaker = runbookBreakerAt(runbook.guards?.breaker, runbook.name, target);
     const state = loadGuardState(context.db, {
       runbook: runbook.name,
       target,
-      breakerScope: runbook.guards?.breaker?.scope ?? (runbook.guards?.breaker ? "runbook" : undefined),
+      // A global-scope runbook's breaker is the global breaker, which is always read.
+      breakerKey: breaker?.scope === "global" ? undefined : breaker?.key,
       stormWindowMs: context.storm.windowMs,
       staleAfterMs: context.staleAfterMs,
       now: context.now,
@@ -140,52 +136,33 @@ export function decideFiring(
   }
 
   const id = newExecutionId(context.now);
-  const dispatching = decision.state === "pending";
-  insertExecution(context.db, {
-    id,
-    occurrenceKey,
-    fingerprint: alert.fingerprint,
-    startsAt: alert.startsAt,
-    groupKey: alert.groupKey,
-    alertname: alert.alertname,
-    severity: alert.severity,
-    runbook: winner?.runbook.name ?? null,
-    runbookHash: winner?.sourceHash ?? null,
-    runbookSha: context.runbooks.commitSha ?? null,
-    target: target ?? null,
-    mode: winner?.runbook.mode ?? null,
-    state: decision.state,
-    guard: decision.guard,
-    reason: decision.reason,
-    alert: compactAlert(alert),
-    createdAt: context.now,
-    updatedAt: context.now,
-    committedAt: dispatching ? context.now : null,
-  });
-  if (dispatching) enqueueDispatch(context.db, id, alert.severity, context.now);
-  audit(context, {
-    kind: `decision.${decision.state}`,
-    executionId: id,
-    alertname: alert.alertname,
-    runbook: winner?.runbook.name ?? null,
-    target: target ?? null,
-    message: decision.reason,
-    data: {
-      guard: decision.guard,
+  context.written.push(
+    ...recordDecision(context.db, {
+      execution: {
+        id,
+        occurrenceKey,
+        fingerprint: alert.fingerprint,
+        startsAt: alert.startsAt,
+        groupKey: alert.groupKey,
+        alertname: alert.alertname,
+        severity: alert.severity,
+        runbook: winner?.runbook.name ?? null,
+        runbookHash: winner?.sourceHash ?? null,
+        runbookSha: context.runbooks.commitSha ?? null,
+        target: target ?? null,
+        mode: winner?.runbook.mode ?? null,
+        state: decision.state,
+        guard: decision.guard,
+        reason: decision.reason,
+        alert: compactAlert(alert),
+        createdAt: context.now,
+      },
       route: describeRoute(route),
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt,
-    },
-  });
-  if (!verdict.allow && verdict.opensGlobalBreaker) {
-    openGlobalBreaker(context.db, context.now, context.storm.openForMs, verdict.reason);
-    audit(context, {
-      kind: "breaker.opened",
-      executionId: id,
-      alertname: alert.alertname,
-      message: verdict.reason,
-      data: { key: "global" },
-    });
-  }
+      storm:
+        !verdict.allow && verdict.opensGlobalBreaker
+          ? { reason: verdict.reason, openForMs: context.storm.openForMs }
+          : undefined,
+    }),
+  );
   return { id, runbook: winner?.runbook.name ?? null, state: decision.state, reason: decision.reason };
 }

@@ -1,29 +1,12 @@
 /**
  * @module
- * A resolved alert is recorded on its executions. When the runbook says
- * `onResolved: cancel` and the dispatch is still waiting in the outbox, it is cancelled
- * there: nothing reaches GitHub for an alert that cleared by itself.
+ * A resolved alert is recorded on its executions (what that does to each is
+ * executions/resolved.ts); an occurrence nobody decided is only audited.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
-import {
-  type Execution,
-  executionsForAlert,
-  openGroupExecutions,
-  updateExecution,
-} from "../store/executions.js";
-import { cancelPendingDispatch } from "../store/outbox.js";
-import type { ExecutionState } from "../store/schema.js";
+import { recordAlertResolved } from "../executions/resolved.js";
+import { type Execution, executionsForAlert, openGroupExecutions } from "../store/executions.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
-
-// Runs that a resolved alert cancels on GitHub. "pending" too: a pending execution gets here only when its dispatch is already
-// in flight (cancelPendingDispatch failed), so its run is about to exist; the reconciler cancels
-// it once dispatched.
-const CANCELLABLE_ON_GITHUB: readonly ExecutionState[] = [
-  "pending",
-  "dispatched",
-  "queued",
-  "awaiting_approval",
-];
 
 export function decideResolved(context: DecisionContext, alert: NormalizedAlert): DecisionOutcome[] {
   const resolvedAt = alert.endsAt ?? new Date(context.now).toISOString();
@@ -41,7 +24,7 @@ export function decideResolved(context: DecisionContext, alert: NormalizedAlert)
     });
     return [{ id: null, runbook: null, state: "resolved", reason }];
   }
-  return found.map((execution) => resolveExecution(context, execution, resolvedAt, alert.alertname));
+  return found.map((execution) => resolveExecution(context, execution, resolvedAt));
 }
 
 /** Records that an execution's alert (or whole group) resolved, cancelling what may still be cancelled. */
@@ -49,59 +32,19 @@ function resolveExecution(
   context: DecisionContext,
   execution: Execution,
   resolvedAt: string,
-  alertname: string,
 ): DecisionOutcome {
-  const base = {
-    executionId: execution.id,
-    alertname,
-    runbook: execution.runbook,
-    target: execution.target,
-  };
-  if (execution.alertResolvedAt !== null) {
-    return {
-      id: execution.id,
-      runbook: execution.runbook,
-      state: execution.state,
-      reason: `resolved: already recorded`,
-    };
-  }
   const runbook = execution.runbook
     ? context.runbooks.index.byName.get(execution.runbook)?.runbook
     : undefined;
-  const wantsCancel = runbook?.guards?.onResolved === "cancel";
-  if (
-    wantsCancel &&
-    execution.state === "pending" &&
-    cancelPendingDispatch(context.db, execution.id, context.now)
-  ) {
-    const reason = `cancelled: alert resolved at ${resolvedAt} before dispatch (onResolved: cancel)`;
-    updateExecution(context.db, execution.id, {
-      state: "cancelled",
-      reason,
-      alertResolvedAt: context.now,
-      updatedAt: context.now,
-      finishedAt: context.now,
-    });
-    audit(context, { kind: "execution.cancelled", ...base, message: reason });
-    return { id: execution.id, runbook: execution.runbook, state: "cancelled", reason };
-  }
-  // On GitHub, only a run not yet remediating is cancelled (by the reconciler, after commit);
-  // a running remediation is never cut off, only recorded.
-  const cancelOnGitHub = wantsCancel && CANCELLABLE_ON_GITHUB.includes(execution.state);
-  updateExecution(context.db, execution.id, {
-    alertResolvedAt: context.now,
-    updatedAt: context.now,
-    ...(cancelOnGitHub ? { cancelRequestedAt: context.now } : {}),
-  });
-  if (cancelOnGitHub) context.cancelRequested = true;
-  const note = cancelOnGitHub
-    ? "; its run will be cancelled on GitHub (onResolved: cancel)"
-    : wantsCancel
-      ? `; a ${execution.state} execution is not cut off`
-      : "";
-  const reason = `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
-  audit(context, { kind: "alert.resolved", ...base, message: reason });
-  return { id: execution.id, runbook: execution.runbook, state: execution.state, reason };
+  const resolved = recordAlertResolved(
+    context.db,
+    { db: context.db, runbooks: () => context.runbooks },
+    execution,
+    { resolvedAt, cancel: runbook?.guards?.onResolved === "cancel", now: context.now },
+  );
+  context.written.push(...resolved.events);
+  if (resolved.cancelOnGitHub) context.cancelRequested = true;
+  return { id: execution.id, runbook: execution.runbook, state: resolved.state, reason: resolved.reason };
 }
 
 /** Alertmanager says the whole group resolved: close the episodes of its group runbooks. */
@@ -109,6 +52,6 @@ export function decideGroupResolved(context: DecisionContext, groupKey: string):
   if (!groupKey) return [];
   const resolvedAt = new Date(context.now).toISOString();
   return openGroupExecutions(context.db, groupKey).map((execution) =>
-    resolveExecution(context, execution, resolvedAt, execution.alertname),
+    resolveExecution(context, execution, resolvedAt),
   );
 }

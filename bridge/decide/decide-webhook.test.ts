@@ -3,10 +3,11 @@ import { firingAlert, fixture, type WebhookBody, webhook } from "../../test/fixt
 import { fixtureRunbooks, type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
 import { normalizeWebhook } from "../alerts/normalize.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
+import { countFailure } from "../breakers/record.js";
 import type { StormLimit } from "../guards/types.js";
 import { loadRunbookSet, type RunbookSet } from "../runbooks/runbook-set.js";
-import { recordBreakerFailure } from "../store/breakers.js";
-import { findExecution, updateExecution } from "../store/executions.js";
+import { updateExecution } from "../store/execution-writes.js";
+import { findExecution } from "../store/executions.js";
 import { setEnabled } from "../store/settings.js";
 import { decideWebhook } from "./decide-webhook.js";
 
@@ -217,7 +218,7 @@ describe("decideWebhook", () => {
     it("says breaker open once a target's breaker opened, then lets exactly one probe through when half-open", () => {
       const breaker = runbooks.index.byName.get("web-restart")?.runbook.guards?.breaker;
       for (const id of ["ex_f1", "ex_f2"]) {
-        recordBreakerFailure(db.db, {
+        countFailure(db.db, {
           runbook: "web-restart",
           target: "web-1",
           executionId: id,
@@ -240,7 +241,7 @@ describe("decideWebhook", () => {
 
     it("refuses a second execution while the half-open probe runs", () => {
       const breaker = runbooks.index.byName.get("api-approval")?.runbook.guards?.breaker;
-      recordBreakerFailure(db.db, {
+      countFailure(db.db, {
         runbook: "api-approval",
         target: "api",
         executionId: "ex_f1",

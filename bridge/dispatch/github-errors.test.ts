@@ -56,6 +56,20 @@ describe("classifyGitHubError", () => {
       { kind: "uncertain", message: "TimeoutError: The operation was aborted due to timeout" },
     ],
     [
+      "a socket error (ECONNRESET) may have reached GitHub",
+      Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+      { kind: "uncertain", message: "Error: socket hang up" },
+    ],
+    [
+      "a TypeError is a bug in the bridge, not GitHub's answer",
+      new TypeError("Cannot read properties of undefined (reading 'id')"),
+      {
+        kind: "internal",
+        message:
+          "TypeError: Cannot read properties of undefined (reading 'id') (an error in the bridge, not an answer from GitHub)",
+      },
+    ],
+    [
       "a 403 without rate-limit signs is permanent (missing permission)",
       httpError(403, "Resource not accessible by integration"),
       { kind: "permanent", status: 403, message: "GitHub 403: Resource not accessible by integration" },

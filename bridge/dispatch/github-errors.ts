@@ -1,21 +1,29 @@
 /**
  * @module
- * What a failed GitHub call means for the outbox: wait and retry (rate limits), retry
- * after a look-up because the call may have reached GitHub (5xx, timeouts, network),
- * or give up with GitHub's own message (other 4xx: a wrong workflow, input or token).
+ * What a failed GitHub call means for the outbox, decided once: wait and retry (rate
+ * limits), retry after a look-up because the call may have reached GitHub (5xx, timeouts,
+ * network), give up with GitHub's own message (other 4xx: a wrong workflow, input or
+ * token), or — an error that is not GitHub's answer at all — a bug in the bridge.
  */
 
 export type Failure =
   | { kind: "rate_limited"; retryAfterMs: number; message: string }
   | { kind: "uncertain"; message: string }
-  | { kind: "permanent"; status: number; message: string };
+  | { kind: "permanent"; status: number; message: string }
+  /** Not an answer from GitHub: a bug (TypeError, …) or a local fault; whether the call went out is unknown. */
+  | { kind: "internal"; message: string };
 
+/** Octokit's RequestError (name `HttpError`), fetch's abort and timeout errors, Node's socket errors. */
 interface HttpishError {
   status?: number;
   message?: string;
   name?: string;
+  code?: unknown;
   response?: { headers?: Record<string, string | undefined>; data?: unknown };
 }
+
+/** Errors that mean the network or the clock cut the call short, not our own code. */
+const TRANSPORT_ERROR_NAMES = new Set(["AbortError", "TimeoutError", "HttpError", "FetchError"]);
 
 function githubMessage(error: HttpishError): string {
   const data = error.response?.data as { message?: string; errors?: unknown } | undefined;
@@ -47,13 +55,14 @@ export function classifyGitHubError(error: unknown, now: number): Failure {
       message: `GitHub ${status}: ${message}`,
     };
   }
-  if (status === undefined || status >= 500 || status === 408) {
-    const what =
-      status === undefined
-        ? `${http.name ?? "Error"}: ${http.message ?? "no answer"}`
-        : `GitHub ${status}: ${message}`;
-    return { kind: "uncertain", message: what };
+  if (status === undefined) {
+    const what = `${http.name ?? "Error"}: ${http.message ?? "no answer"}`;
+    const transport = TRANSPORT_ERROR_NAMES.has(http.name ?? "") || typeof http.code === "string";
+    return transport
+      ? { kind: "uncertain", message: what }
+      : { kind: "internal", message: `${what} (an error in the bridge, not an answer from GitHub)` };
   }
+  if (status >= 500 || status === 408) return { kind: "uncertain", message: `GitHub ${status}: ${message}` };
   return { kind: "permanent", status, message: `GitHub ${status}: ${message}` };
 }
 

@@ -6,12 +6,16 @@
  * carries the execution id, so each accepted alert starts exactly one run.
  */
 import type { AuditBus } from "../audit-bus.js";
+import {
+  markDispatched,
+  markDispatchFailed,
+  recordDispatchAttempt,
+  scheduleDispatchRetry,
+} from "../executions/dispatch.js";
 import type { Logger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { type AuditEvent, appendAudit, executionEvent, type NewAuditEvent } from "../store/audit.js";
-import { recordBreakerFailure } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
-import { type Execution, findExecution, updateExecution } from "../store/executions.js";
+import { type Execution, findExecution } from "../store/executions.js";
 import {
   claimNextDispatch,
   finishDispatch,
@@ -19,11 +23,9 @@ import {
   type OutboxRow,
   postponeClaim,
   releaseInFlight,
-  retryDispatchLater,
 } from "../store/outbox.js";
-import { inTransaction } from "../store/transaction.js";
-import type { DispatchedRun, Dispatcher } from "./github-dispatcher.js";
-import { backoffMs, classifyGitHubError } from "./github-errors.js";
+import type { Dispatcher } from "./github-dispatcher.js";
+import { backoffMs, classifyGitHubError, type Failure } from "./github-errors.js";
 
 export interface OutboxWorkerOptions {
   db: Db;
@@ -59,88 +61,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const sleepers = new Set<() => void>();
   const loops: Promise<void>[] = [];
 
-  function record(events: NewAuditEvent[]): void {
-    const written: AuditEvent[] = [];
-    inTransaction(db, (tx) => {
-      for (const event of events) written.push(appendAudit(tx, event));
-    });
-    options.bus.publish(written);
-  }
-
-  function eventFor(
-    execution: Execution,
-    kind: string,
-    message: string,
-    data?: Record<string, unknown>,
-  ): NewAuditEvent {
-    return executionEvent(execution, now(), kind, message, data);
-  }
-
-  function markDispatched(
-    execution: Execution,
-    row: OutboxRow,
-    run: DispatchedRun,
-    kind: string,
-    message: string,
-  ): void {
-    const at = now();
-    const written: AuditEvent[] = [];
-    inTransaction(db, (tx) => {
-      finishDispatch(tx, execution.id, "done", at);
-      updateExecution(tx, execution.id, {
-        state: "dispatched",
-        runId: run.runId ?? null,
-        runUrl: run.runUrl ?? null,
-        dispatchedAt: at,
-        dispatchAttempts: row.attempts,
-        updatedAt: at,
-      });
-      written.push(
-        appendAudit(tx, {
-          ...eventFor(execution, kind, message, { runId: run.runId, runUrl: run.runUrl }),
-          at,
-        }),
-      );
-    });
-    options.bus.publish(written);
-  }
-
-  function markFailed(execution: Execution, row: OutboxRow, message: string): void {
-    const at = now();
-    const written: AuditEvent[] = [];
-    inTransaction(db, (tx) => {
-      finishDispatch(tx, execution.id, "failed", at, message);
-      const reason = `dispatch failed: ${message}`;
-      updateExecution(tx, execution.id, {
-        state: "dispatch_failed",
-        reason,
-        dispatchAttempts: row.attempts,
-        updatedAt: at,
-        finishedAt: at,
-      });
-      written.push(appendAudit(tx, { ...eventFor(execution, "dispatch.failed", reason), at }));
-      const runbook = execution.runbook
-        ? options.runbooks().index.byName.get(execution.runbook)?.runbook
-        : undefined;
-      const opened = recordBreakerFailure(tx, {
-        runbook: execution.runbook ?? "",
-        target: execution.target ?? undefined,
-        executionId: execution.id,
-        config: runbook?.guards?.breaker,
-        now: at,
-        why: message,
-      });
-      if (opened) {
-        written.push(
-          appendAudit(tx, {
-            ...eventFor(execution, "breaker.opened", `breaker ${opened.key} opened: ${opened.reason}`),
-            at,
-          }),
-        );
-      }
-    });
-    options.bus.publish(written);
-  }
+  const deps = { db, runbooks: options.runbooks };
+  const publish = (events: Parameters<AuditBus["publish"]>[0]) => options.bus.publish(events);
 
   async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(options.timeoutMs);
@@ -155,7 +77,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     const loaded = execution.runbook ? options.runbooks().index.byName.get(execution.runbook) : undefined;
     if (!loaded) {
-      markFailed(execution, row, `runbook ${execution.runbook} is no longer loaded; nothing was sent`);
+      publish(
+        markDispatchFailed(
+          deps,
+          execution,
+          row.attempts,
+          `runbook ${execution.runbook} is no longer loaded; nothing was sent`,
+          now(),
+        ),
+      );
       options.onSettled?.(execution.id, "failed");
       return;
     }
@@ -169,92 +99,92 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         postponeClaim(db, row.executionId, lookAfter, now());
         return;
       }
+      let found: Awaited<ReturnType<Dispatcher["findRun"]>>;
       try {
-        const found = await withTimeout((signal) =>
+        found = await withTimeout((signal) =>
           options.dispatcher.findRun(execution, runbook, row.uncertainSince ?? row.createdAt, signal),
         );
-        if (found) {
-          markDispatched(
-            execution,
-            row,
-            found,
-            "dispatch.recovered",
-            `an earlier attempt had started run ${found.runId}; not dispatching again`,
-          );
-          options.onSettled?.(execution.id, "recovered");
-          return;
-        }
       } catch (error) {
         const failure = classifyGitHubError(error, now());
-        schedule(
+        fail(
           execution,
           row,
-          `look-up for an earlier run failed (${failure.message})`,
-          failure.kind === "rate_limited" ? failure.retryAfterMs : backoffMs(row.attempts),
+          { ...failure, message: `look-up for an earlier run failed (${failure.message})` },
           true,
         );
         return;
       }
-    }
-
-    record([
-      eventFor(
-        execution,
-        "dispatch.attempt",
-        `attempt ${row.attempts}: ${runbook.dispatch === "repository" ? "repository_dispatch" : `workflow_dispatch ${runbook.workflow}@${runbook.ref}`}`,
-      ),
-    ]);
-    try {
-      const run = await withTimeout((signal) => options.dispatcher.dispatch(execution, runbook, signal));
-      markDispatched(
-        execution,
-        row,
-        run,
-        "dispatch.accepted",
-        run.runId ? `GitHub started run ${run.runId}` : "GitHub accepted the dispatch",
-      );
-      options.onSettled?.(execution.id, "dispatched");
-    } catch (error) {
-      const failure = classifyGitHubError(error, now());
-      if (failure.kind === "permanent") {
-        markFailed(execution, row, failure.message);
-        options.onSettled?.(execution.id, "failed");
+      if (found) {
+        publish(markDispatched(deps, execution, row.attempts, found, now(), true));
+        options.onSettled?.(execution.id, "recovered");
         return;
       }
-      if (failure.kind === "rate_limited") {
-        // GitHub's limit is per token, not per row: hold every dispatch until it lifts.
-        pauseUntil = Math.max(pauseUntil, now() + failure.retryAfterMs);
-      }
-      const delay = failure.kind === "rate_limited" ? failure.retryAfterMs : backoffMs(row.attempts);
-      schedule(execution, row, failure.message, delay, failure.kind === "uncertain");
     }
+
+    const what =
+      runbook.dispatch === "repository"
+        ? "repository_dispatch"
+        : `workflow_dispatch ${runbook.workflow}@${runbook.ref}`;
+    publish(recordDispatchAttempt(deps, execution, row.attempts, what, now()));
+    let run: Awaited<ReturnType<Dispatcher["dispatch"]>>;
+    try {
+      run = await withTimeout((signal) => options.dispatcher.dispatch(execution, runbook, signal));
+    } catch (error) {
+      fail(execution, row, classifyGitHubError(error, now()), false);
+      return;
+    }
+    publish(markDispatched(deps, execution, row.attempts, run, now()));
+    options.onSettled?.(execution.id, "dispatched");
   }
 
-  function schedule(
-    execution: Execution,
-    row: OutboxRow,
-    message: string,
-    delayMs: number,
-    uncertain: boolean,
-  ): void {
-    if (row.attempts >= options.maxAttempts) {
-      markFailed(execution, row, `gave up after ${row.attempts} attempts; last error: ${message}`);
+  /**
+   * The one failure path: every failed attempt (a call, a look-up, or the bridge's own
+   * error) is classified once, audited, counted against maxAttempts, and either given up
+   * or scheduled again — after a look-up whenever the call may have reached GitHub.
+   * @param lookingUp the attempt was a look-up, which sent nothing: a new look-up follows
+   */
+  function fail(execution: Execution, row: OutboxRow, failure: Failure, lookingUp: boolean): void {
+    if (failure.kind === "internal") {
+      log.error(
+        { executionId: execution.id, failure: failure.message },
+        "outbox: internal error while dispatching",
+      );
+    }
+    if (failure.kind === "permanent" && !lookingUp) {
+      publish(markDispatchFailed(deps, execution, row.attempts, failure.message, now()));
       options.onSettled?.(execution.id, "failed");
       return;
     }
-    const at = now() + delayMs;
-    retryDispatchLater(db, execution.id, at, now(), message, uncertain);
-    record([
-      eventFor(
-        execution,
-        "dispatch.retry",
-        `attempt ${row.attempts} failed (${message}); retrying at ${new Date(at).toISOString()}`,
-        {
-          uncertain,
-          delayMs,
-        },
-      ),
-    ]);
+    if (row.attempts >= options.maxAttempts) {
+      publish(
+        markDispatchFailed(
+          deps,
+          execution,
+          row.attempts,
+          `gave up after ${row.attempts} attempts; last error: ${failure.message}`,
+          now(),
+        ),
+      );
+      options.onSettled?.(execution.id, "failed");
+      return;
+    }
+    if (failure.kind === "rate_limited") {
+      // GitHub's limit is per token, not per row: hold every dispatch until it lifts.
+      pauseUntil = Math.max(pauseUntil, now() + failure.retryAfterMs);
+    }
+    const delayMs = failure.kind === "rate_limited" ? failure.retryAfterMs : backoffMs(row.attempts);
+    // Whether an unanswered call (or our own error mid-call) reached GitHub is unknown:
+    // look before sending again. A look-up that failed stays a look-up.
+    const uncertain = lookingUp || failure.kind === "uncertain" || failure.kind === "internal";
+    publish(
+      scheduleDispatchRetry(deps, execution, {
+        attempt: row.attempts,
+        message: failure.message,
+        at: now() + delayMs,
+        uncertain,
+        now: now(),
+      }),
+    );
     options.onSettled?.(execution.id, "retry");
   }
 
@@ -272,6 +202,29 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   function wakeAll(): void {
     for (const finish of [...sleepers]) finish();
+  }
+
+  /**
+   * `process` itself threw (the database, or a bug): the same failure path as a failed
+   * call. When even recording fails (the disk is full), the row stays claimed and is
+   * tried again after a pause, never dropped and never crashing the process.
+   */
+  async function failUnexpectedly(row: OutboxRow, error: unknown): Promise<void> {
+    log.error({ err: error, executionId: row.executionId }, "outbox: unexpected error while dispatching");
+    while (running) {
+      try {
+        const execution = findExecution(db, row.executionId);
+        if (execution) fail(execution, row, { kind: "internal", message: String(error) }, false);
+        else finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
+        return;
+      } catch (recordError) {
+        log.error(
+          { err: recordError, executionId: row.executionId },
+          "outbox: cannot record the failure; retrying in 1s",
+        );
+        await sleep(1_000);
+      }
+    }
   }
 
   async function loop(): Promise<void> {
@@ -297,11 +250,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       try {
         await process(row);
       } catch (error) {
-        log.error(
-          { err: error, executionId: row.executionId },
-          "outbox: unexpected error; the row will be retried",
-        );
-        retryDispatchLater(db, row.executionId, now() + backoffMs(row.attempts), now(), String(error), true);
+        await failUnexpectedly(row, error);
       }
     }
   }

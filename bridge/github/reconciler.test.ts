@@ -13,7 +13,8 @@ import { createDispatcher } from "../dispatch/github-dispatcher.js";
 import { createLogger } from "../logger.js";
 import type { Runbook } from "../runbooks/runbook.types.js";
 import { queryAudit } from "../store/audit.js";
-import { type Execution, findExecution, updateExecution } from "../store/executions.js";
+import { updateExecution } from "../store/execution-writes.js";
+import { type Execution, findExecution } from "../store/executions.js";
 import { claimNextDispatch, enqueueDispatch } from "../store/outbox.js";
 import { createReconciler, type Reconciler } from "./reconciler.js";
 

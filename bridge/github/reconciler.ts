@@ -4,20 +4,30 @@
  * non-final state, cancels runs whose alert resolved (onResolved: cancel), and escalates
  * approvals that waited longer than the runbook's approvalTimeout — once.
  */
-import { and, asc, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import type { AuditBus } from "../audit-bus.js";
 import type { Dispatcher } from "../dispatch/github-dispatcher.js";
+import {
+  claimApprovalEscalation,
+  recordApprovalEscalated,
+  recordCancelRequested,
+} from "../executions/approval.js";
+import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../executions/run.js";
+import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
 import type { Logger } from "../logger.js";
 import { escalateApproval } from "../notify/escalate-approval.js";
 import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
-import { type Execution, findExecution, updateExecution } from "../store/executions.js";
-import { executions } from "../store/schema.js";
+import {
+  approvalsNotEscalated,
+  type Execution,
+  executionsToCancel,
+  findExecution,
+  gateAnswersUndelivered,
+  quietExecutions,
+} from "../store/executions.js";
 import { answerGate } from "./answer-gate.js";
 import type { GitHubApi } from "./github-api.js";
-import { observeJobs, observeRun } from "./track-run.js";
 
 export interface ReconcilerOptions {
   db: Db;
@@ -42,8 +52,8 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
-const IN_FLIGHT = ["dispatched", "queued", "awaiting_approval", "running"] as const;
-const CANCELLABLE: readonly string[] = ["dispatched", "queued", "awaiting_approval"];
+/** Executions taken per kind of work in one pass; the rest wait for the next. */
+const PER_PASS = 50;
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const now = options.now ?? Date.now;
@@ -52,12 +62,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  function audit(execution: Execution, kind: string, message: string): void {
-    options.bus.publish([appendAudit(db, executionEvent(execution, now(), kind, message))]);
-  }
+  const deps = { db, runbooks: options.runbooks };
 
   async function refresh(execution: Execution): Promise<void> {
-    const deps = { db, runbooks: options.runbooks, now: now() };
+    const tracking = { ...deps, now: now() };
     let runId = execution.runId;
     if (runId === null) {
       const loaded = execution.runbook ? options.runbooks()?.index.byName.get(execution.runbook) : undefined;
@@ -72,9 +80,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // target after RUNBRIDGE_STALE_AFTER, as an execution nobody can account for should.
       if (!found?.runId) return;
       runId = found.runId;
-      // link the run before its jobs are observed; jobs are found by run id only, so
-      // they were dropped for an execution whose dispatch answer had been lost.
-      updateExecution(db, execution.id, { runId, runUrl: found.runUrl ?? execution.runUrl });
+      options.bus.publish(linkRun(deps, execution, { runId, runUrl: found.runUrl }, now()));
     }
     const run = await api.getRun(runId);
     if (run.status !== "completed") {
@@ -86,9 +92,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         conclusion: job.conclusion,
       }));
       // All jobs at once: one by one, a finished early job would record a `running` that never held.
-      options.bus.publish(observeJobs(deps, runId, jobs).events);
+      options.bus.publish(recordJobStates(tracking, runId, jobs).events);
     }
-    const observed = observeRun(
+    const observed = recordRunState(
       { ...deps, now: now() },
       {
         runId,
@@ -100,8 +106,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     );
     options.bus.publish(observed.events);
     if (observed.events.length === 0) {
-      // GitHub confirmed the run is where we thought: heard of now, so the next pass looks at others.
-      updateExecution(db, execution.id, { updatedAt: now() });
+      markHeardOf(deps, execution, now());
     }
   }
 
@@ -117,25 +122,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     // re-read before cancelling; a webhook handled earlier in this pass may have moved
     // the execution to running (approved), and a running remediation is never cut off.
     const execution = findExecution(db, listed.id);
-    if (!execution || execution.runId === null || !CANCELLABLE.includes(execution.state)) return;
+    if (!execution || execution.runId === null || !CANCELLABLE_ON_GITHUB_STATES.includes(execution.state))
+      return;
+    let outcome: "requested" | "already_completed" = "requested";
     try {
       await api.cancelRun(execution.runId);
-      audit(
-        execution,
-        "run.cancel_requested",
-        `asked GitHub to cancel run ${execution.runId}: the alert resolved (onResolved: cancel)`,
-      );
     } catch (error) {
       const status = (error as { status?: number }).status;
       // 409: the run already completed; nothing to cancel.
       if (status !== 409) throw error;
-      audit(
-        execution,
-        "run.cancel_skipped",
-        `run ${execution.runId} had already completed; nothing to cancel`,
-      );
+      outcome = "already_completed";
     }
-    updateExecution(db, execution.id, { cancelRequestedAt: null, updatedAt: now() });
+    options.bus.publish(recordCancelRequested(deps, execution, outcome, now()));
   }
 
   async function escalate(execution: Execution): Promise<void> {
@@ -147,58 +145,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
     if (waited < parseDuration(runbook.approvalTimeout ?? "30m")) return;
-    // Mark first: a failing channel must not turn into a notification every pass.
-    updateExecution(db, execution.id, { approvalEscalatedAt: now() });
+    claimApprovalEscalation(deps, execution, now());
     const result = await escalateApproval({ api, secret: options.secret }, execution, runbook, waited);
-    audit(
-      execution,
-      "approval.escalated",
-      `waited ${Math.round(waited / 60_000)}m for approval; notified ${result.sent.join(", ") || "nobody"}${result.failed.length ? `; failed: ${result.failed.join("; ")}` : ""}`,
-    );
+    options.bus.publish(recordApprovalEscalated(deps, execution, waited, result, now()));
   }
 
   async function pass(): Promise<void> {
     const current = now();
-    const toCancel = db
-      .select()
-      .from(executions)
-      .where(
-        and(
-          isNotNull(executions.cancelRequestedAt),
-          inArray(executions.state, ["dispatched", "queued", "awaiting_approval"]),
-        ),
-      )
-      .all();
-    const quiet = db
-      .select()
-      .from(executions)
-      .where(
-        and(
-          inArray(executions.state, [...IN_FLIGHT]),
-          lt(executions.updatedAt, current - options.quietForMs),
-        ),
-      )
-      // Longest-quiet first; each look-up marks the execution as heard of, so with more
-      // than a pass's worth in flight every one still gets its turn.
-      .orderBy(asc(executions.updatedAt))
-      .limit(50)
-      .all();
-    const waiting = db
-      .select()
-      .from(executions)
-      .where(and(inArray(executions.state, ["awaiting_approval"]), isNull(executions.approvalEscalatedAt)))
-      .all();
-    const gatesUnanswered = db
-      .select()
-      .from(executions)
-      .where(
-        and(
-          isNotNull(executions.gatePendingEnvironment),
-          isNotNull(executions.runId),
-          inArray(executions.state, [...IN_FLIGHT]),
-        ),
-      )
-      .all();
+    const toCancel = executionsToCancel(db, PER_PASS);
+    const quiet = quietExecutions(db, current - options.quietForMs, PER_PASS);
+    const waiting = approvalsNotEscalated(db, PER_PASS * 4);
+    const gatesUnanswered = gateAnswersUndelivered(db, PER_PASS);
     for (const [list, work, what] of [
       [gatesUnanswered, answerAgain, "approval gate answer"],
       [toCancel, cancel, "cancel"],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { context, MINUTE, NOW } from "../../test/fixtures/guards/context.js";
-import { breakerKey, circuitBreaker } from "./circuit-breaker.js";
+import { circuitBreaker } from "./circuit-breaker.js";
 import type { BreakerSnapshot } from "./types.js";
 
 const runbookBreaker = (overrides: Partial<BreakerSnapshot> = {}): BreakerSnapshot => ({
@@ -97,16 +97,5 @@ describe("circuitBreaker", () => {
     const verdict = circuitBreaker(context({ state: { breaker, globalBreaker } }));
     if (reason === undefined) expect(verdict).toEqual({ allow: true });
     else expect(verdict).toEqual({ allow: false, guard: "circuit_breaker", reason });
-  });
-});
-
-describe("breakerKey", () => {
-  it.each([
-    ["runbook", "web-1", "runbook:nginx-down"],
-    ["target", "web-1", "target:nginx-down:web-1"],
-    ["target", undefined, "target:nginx-down:"],
-    ["global", "web-1", "global"],
-  ] as const)("scope %s with target %s is %s", (scope, target, key) => {
-    expect(breakerKey(scope, "nginx-down", target)).toBe(key);
   });
 });

@@ -4,6 +4,7 @@
  * now): no I/O, no clock, so each is tested with tables and the decision can be replayed.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
+import type { BreakerScope, BreakerTiming } from "../breakers/state-machine.js";
 import type { Runbook } from "../runbooks/runbook.types.js";
 
 export type GuardName =
@@ -16,16 +17,12 @@ export type GuardName =
   | "active_execution"
   | "storm_limit";
 
-export interface BreakerSnapshot {
+/** A breaker as a decision sees it: its phase's fields, and the half-open probe still running. */
+export interface BreakerSnapshot extends BreakerTiming {
   key: string;
-  scope: "runbook" | "target" | "global";
-  state: "open" | "closed";
-  openedAt?: number;
-  /** From then on the breaker is half-open and lets one probe through. */
-  halfOpenAt?: number;
+  scope: BreakerScope;
+  openedAt?: number | null;
   reason: string;
-  /** Storm breakers close by themselves once half-open; failure breakers wait for a probe. */
-  closesAutomatically?: boolean;
   /** A probe let through while half-open that has not finished yet. */
   probeExecutionId?: string;
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { firingAlert, webhook } from "../../test/fixtures/alertmanager/index.js";
 import { T0, type TestApp, testApp } from "../../test/fixtures/http/test-app.js";
+import { openStormBreaker } from "../breakers/record.js";
 import { appendAudit } from "../store/audit.js";
-import { openGlobalBreaker } from "../store/breakers.js";
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -218,8 +218,8 @@ describe("read API", () => {
       t = testApp();
       await seed();
       if (query.startsWith("contains")) {
-        appendAudit(t.db.db, { at: T0, kind: "note", message: "audit test: web_1 at 50%" });
-        appendAudit(t.db.db, { at: T0, kind: "note", message: "audit test: webX1 at 50 percent" });
+        appendAudit(t.db.db, { at: T0, kind: "silence.created", message: "audit test: web_1 at 50%" });
+        appendAudit(t.db.db, { at: T0, kind: "silence.created", message: "audit test: webX1 at 50 percent" });
       }
       const body = await json(t.get(`/api/audit?${query}`));
       expect((body.events as Json[]).map((e) => e.message)).toEqual(expected);
@@ -235,7 +235,7 @@ describe("read API", () => {
     it("reports the switch, dry-run, runbooks with their hash, open breakers and the outbox depth", async () => {
       t = testApp();
       await seed();
-      openGlobalBreaker(t.db.db, t.clock.now, 15 * MINUTE, "storm limit: test");
+      openStormBreaker(t.db.db, "storm limit: test", 15 * MINUTE, t.clock.now);
       const body = await json(t.get("/api/status"));
       expect(body).toMatchObject({
         enabled: true,
@@ -258,7 +258,7 @@ describe("read API", () => {
 
     it("no longer lists a storm breaker whose time is up", async () => {
       t = testApp();
-      openGlobalBreaker(t.db.db, T0, 15 * MINUTE, "storm");
+      openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
       t.clock.now = T0 + 15 * MINUTE;
       expect((await json(t.get("/api/status"))).openBreakers).toEqual([]);
     });
@@ -335,7 +335,7 @@ describe("operator writes", () => {
 
   it("resets an open breaker with the token, and answers 404 when none is open", async () => {
     t = testApp({ RUNBRIDGE_API_TOKEN: "op-token" });
-    openGlobalBreaker(t.db.db, T0, 15 * MINUTE, "storm");
+    openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
     const forbidden = await t.app.request("/api/breakers/global/reset", { method: "POST" });
     expect(forbidden.status).toBe(401);
     const reset = await t.app.request("/api/breakers/global/reset", {
@@ -354,7 +354,7 @@ describe("operator writes", () => {
 
   it("refuses a breaker reset with 403 when RUNBRIDGE_API_TOKEN is unset", async () => {
     t = testApp();
-    openGlobalBreaker(t.db.db, T0, 15 * MINUTE, "storm");
+    openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
     expect((await t.app.request("/api/breakers/global/reset", { method: "POST" })).status).toBe(403);
     expect(t.db.count("breakers", "state = 'open'")).toBe(1);
   });

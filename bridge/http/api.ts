@@ -5,11 +5,11 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { openBreakers, resetBreaker } from "../breakers/record.js";
+import { type ExecutionState, executionStates } from "../executions/states.js";
 import { appendAudit, queryAudit } from "../store/audit.js";
-import { closeBreaker, listOpenBreakers } from "../store/breakers.js";
 import { countExecutionsByState, findExecution, listExecutions } from "../store/executions.js";
 import { outboxDepth } from "../store/outbox.js";
-import { type ExecutionState, executionStates } from "../store/schema.js";
 import { isEnabled, setEnabled } from "../store/settings.js";
 import { inTransaction } from "../store/transaction.js";
 import { apiAuth } from "./auth.js";
@@ -85,7 +85,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
           }
         : null,
       runbookProblems: deps.runbookProblems(),
-      openBreakers: listOpenBreakers(deps.db, deps.now()),
+      openBreakers: openBreakers(deps.db, deps.now()),
       outboxDepth: outboxDepth(deps.db),
       executionsByState: countExecutionsByState(deps.db),
     });
@@ -119,7 +119,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     const key = c.req.param("key");
     const now = deps.now();
     const event = inTransaction(deps.db, (tx) => {
-      if (!closeBreaker(tx, key, now, "reset by an operator")) return undefined;
+      if (!resetBreaker(tx, key, "reset by an operator", now)) return undefined;
       return appendAudit(tx, {
         at: now,
         kind: "breaker.reset",

@@ -9,6 +9,7 @@
  *   bus.subscribe(observe);
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { DECISION_OUTCOMES, isExecutionState } from "../executions/states.js";
 import type { AuditEvent } from "../store/audit.js";
 import {
   AUDIT_KIND_LABELS,
@@ -42,12 +43,6 @@ const DISPATCH_RESULT_BY_KIND: Record<string, string> = {
   "dispatch.recovered": "recovered",
   "dispatch.retry": "retried",
   "dispatch.failed": "failed",
-};
-const OUTCOME_BY_STATE: Record<string, string> = {
-  pending: "dispatched",
-  suppressed: "suppressed",
-  dry_run: "dry_run",
-  notified: "notified",
 };
 
 function dataField(event: AuditEvent, name: string): unknown {
@@ -143,7 +138,7 @@ export function createAuditMetrics(
 
     if (kind.startsWith("decision.")) {
       const state = kind.slice("decision.".length);
-      const outcome = OUTCOME_BY_STATE[state] ?? OTHER;
+      const outcome = (isExecutionState(state) && DECISION_OUTCOMES.get(state)) || OTHER;
       const guard = outcome === "dispatched" ? "" : oneOf(dataField(event, "guard"), GUARD_LABELS);
       decisions.inc({ runbook, outcome, guard });
       alertsReceived.inc({ status: "firing" });

@@ -9,7 +9,8 @@
  *   oneOf("cooldown", GUARD_LABELS)    // "cooldown"
  *   oneOf("<script>", GUARD_LABELS)    // "other"
  */
-import { executionStates } from "../store/schema.js";
+import { ACTIVE_STATES, DECISION_OUTCOMES, executionStates } from "../executions/states.js";
+import { auditKinds } from "../store/audit-kinds.js";
 
 /** Any value outside its closed set. */
 export const OTHER = "other";
@@ -32,7 +33,7 @@ export const GUARD_LABELS = [
 ] as const;
 
 /** What a decision recorded; `decision.<state>` audit events carry these states. */
-export const OUTCOME_LABELS = ["dispatched", "suppressed", "dry_run", "notified"] as const;
+export const OUTCOME_LABELS: readonly string[] = [...DECISION_OUTCOMES.values()];
 
 /** How the outbox finished one row's turn. */
 export const DISPATCH_RESULTS = ["accepted", "recovered", "retried", "failed"] as const;
@@ -40,36 +41,10 @@ export const DISPATCH_RESULTS = ["accepted", "recovered", "retried", "failed"] a
 export const EXECUTION_STATE_LABELS: readonly string[] = executionStates;
 
 /** States an execution can still be waiting in (their age is exported). */
-export const ACTIVE_STATE_LABELS = [
-  "pending",
-  "dispatched",
-  "queued",
-  "awaiting_approval",
-  "running",
-] as const;
+export const ACTIVE_STATE_LABELS = ACTIVE_STATES;
 
-/** Audit kinds the bridge writes; anything else counts as `other`. */
-export const AUDIT_KIND_LABELS = [
-  "decision.pending",
-  "decision.suppressed",
-  "decision.dry_run",
-  "decision.notified",
-  "duplicate",
-  "dispatch.attempt",
-  "dispatch.retry",
-  "dispatch.accepted",
-  "dispatch.recovered",
-  "dispatch.failed",
-  "breaker.opened",
-  "breaker.reset",
-  "kill_switch",
-  "runbooks.loaded",
-  "runbooks.rejected",
-  "alert.resolved",
-  "execution.cancelled",
-  "execution.state",
-  "silence.created",
-] as const;
+/** Audit kinds the bridge writes (the table in store/audit-kinds.ts); anything else counts as `other`. */
+export const AUDIT_KIND_LABELS: readonly string[] = auditKinds;
 
 export const BREAKER_SCOPES = ["runbook", "target", "global"] as const;
 

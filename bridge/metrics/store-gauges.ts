@@ -5,9 +5,9 @@
  * Each is one indexed query per scrape.
  */
 import { Gauge, type Registry } from "prom-client";
+import { openBreakers } from "../breakers/record.js";
 import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { listOpenBreakers } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
 import { countExecutionsByState, listExecutions } from "../store/executions.js";
 import { lastDispatchesSince } from "../store/guard-state.js";
@@ -105,7 +105,7 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     registers,
     collect() {
       this.reset();
-      for (const row of listOpenBreakers(db, sources.now())) {
+      for (const row of openBreakers(db, sources.now())) {
         const scope = oneOf(row.scope, BREAKER_SCOPES);
         const runbook = row.scope === "global" ? "" : runbookLabel(row.runbook, isLoaded);
         this.inc({ runbook, scope });

@@ -3,19 +3,37 @@
  * The alerts table keeps the latest state of each occurrence and how often it was
  * delivered — useful to see HA peers and retries at work.
  */
+import { and, eq } from "drizzle-orm";
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
+import { alerts } from "./schema.js";
+import { toDriverRow } from "./table-rows.js";
 
 export function recordAlertDelivery(db: Db, alert: NormalizedAlert, now: number): void {
-  hot(db).upsertAlert.run({
-    fingerprint: alert.fingerprint,
-    startsAt: alert.startsAt,
-    alertname: alert.alertname,
-    status: alert.status,
-    labels: JSON.stringify(alert.labels),
-    annotations: JSON.stringify(alert.annotations),
-    endsAt: alert.endsAt ?? null,
-    now,
-  });
+  hot(db).upsertAlert.run(
+    toDriverRow(alerts, {
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      alertname: alert.alertname,
+      status: alert.status,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      endsAt: alert.endsAt ?? null,
+      firstReceivedAt: now,
+      lastReceivedAt: now,
+      deliveries: 1,
+      resolvedAt: alert.status === "resolved" ? now : null,
+    } satisfies typeof alerts.$inferInsert),
+  );
+}
+
+/** When this occurrence was first seen resolved, if it has been. */
+export function alertResolvedAt(db: Db, fingerprint: string, startsAt: string): number | undefined {
+  const row = db
+    .select({ resolvedAt: alerts.resolvedAt, status: alerts.status })
+    .from(alerts)
+    .where(and(eq(alerts.fingerprint, fingerprint), eq(alerts.startsAt, startsAt)))
+    .get();
+  return row?.status === "resolved" ? (row.resolvedAt ?? undefined) : undefined;
 }

@@ -3,12 +3,16 @@
  * The audit trail: append-only, one row per decision, dispatch attempt and state change.
  */
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import type { AuditKind } from "./audit-kinds.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { auditEvents, type executions } from "./schema.js";
+import { toDriverRow } from "./table-rows.js";
 
+export type { AuditKind };
 export type AuditEvent = typeof auditEvents.$inferSelect;
-export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, "id">;
+/** A new event: its kind is one of the table in audit-kinds.ts. */
+export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, "id" | "kind"> & { kind: AuditKind };
 
 /** Listeners see each event after it is written (the live console, metrics). */
 export type AuditListener = (event: AuditEvent) => void;
@@ -17,7 +21,7 @@ export type AuditListener = (event: AuditEvent) => void;
 export function executionEvent(
   execution: Pick<typeof executions.$inferSelect, "id" | "alertname" | "runbook" | "target">,
   at: number,
-  kind: string,
+  kind: AuditKind,
   message: string,
   data?: Record<string, unknown>,
 ): NewAuditEvent {
@@ -44,10 +48,7 @@ export function appendAudit(db: Db, event: NewAuditEvent): AuditEvent {
     message: event.message,
     data: event.data ?? null,
   };
-  const { lastInsertRowid } = hot(db).insertAudit.run({
-    ...row,
-    data: row.data === null ? null : JSON.stringify(row.data),
-  });
+  const { lastInsertRowid } = hot(db).insertAudit.run(toDriverRow(auditEvents, row));
   return { id: Number(lastInsertRowid), ...row };
 }
 

@@ -1,19 +1,41 @@
 /**
  * @module
- * Execution rows: created once per alert occurrence, then moved forward by the outbox
- * worker and (later) GitHub's webhooks. Queries are named by intent.
+ * Reading execution rows, by intent. Writing them is executions/'s alone (through
+ * execution-writes.ts), one function per transition.
  */
-import { and, count, desc, eq, gte, inArray, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  ne,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import { CANCELLABLE_ON_GITHUB_STATES, type ExecutionState, ON_GITHUB_STATES } from "../executions/states.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { executionIdFloor } from "./ids.js";
-import { type ExecutionState, executions } from "./schema.js";
+import { executions } from "./schema.js";
+import { fromDriverRow } from "./table-rows.js";
 
 export type Execution = typeof executions.$inferSelect;
 export type NewExecution = typeof executions.$inferInsert;
 
 export function findExecutionByOccurrence(db: Db, occurrenceKey: string): Execution | undefined {
-  return hot(db).executionByOccurrence.get({ key: occurrenceKey });
+  const raw = hot(db).executionByOccurrence.get(occurrenceKey);
+  return raw ? fromDriverRow<Execution>(executions, raw) : undefined;
+}
+
+/** The execution a workflow run was linked to. */
+export function findExecutionByRunId(db: Db, runId: number): Execution | undefined {
+  return db.select().from(executions).where(eq(executions.runId, runId)).get();
 }
 
 export function findExecution(db: Db, id: string): Execution | undefined {
@@ -59,45 +81,6 @@ export function openGroupExecutions(db: Db, groupKey: string): Execution[] {
   return db.select().from(executions).where(openGroupEpisodes(groupKey)).all();
 }
 
-/** Inserts a decided execution (the hot path: a prepared statement, no query building). */
-export function insertExecution(db: Db, row: NewExecution): void {
-  hot(db).insertExecution.run({
-    id: row.id,
-    occurrenceKey: row.occurrenceKey,
-    fingerprint: row.fingerprint,
-    startsAt: row.startsAt,
-    groupKey: row.groupKey ?? "",
-    alertname: row.alertname,
-    severity: row.severity,
-    runbook: row.runbook ?? null,
-    runbookHash: row.runbookHash ?? null,
-    runbookSha: row.runbookSha ?? null,
-    target: row.target ?? null,
-    mode: row.mode ?? null,
-    state: row.state,
-    guard: row.guard ?? null,
-    reason: row.reason,
-    alert: JSON.stringify(row.alert),
-    runId: row.runId ?? null,
-    runUrl: row.runUrl ?? null,
-    dispatchAttempts: row.dispatchAttempts ?? 0,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    committedAt: row.committedAt ?? null,
-    dispatchedAt: row.dispatchedAt ?? null,
-    finishedAt: row.finishedAt ?? null,
-    alertResolvedAt: row.alertResolvedAt ?? null,
-    awaitingSince: row.awaitingSince ?? null,
-    approvalEscalatedAt: row.approvalEscalatedAt ?? null,
-    cancelRequestedAt: row.cancelRequestedAt ?? null,
-    gatePendingEnvironment: row.gatePendingEnvironment ?? null,
-  });
-}
-
-export function updateExecution(db: Db, id: string, changes: Partial<NewExecution>): void {
-  db.update(executions).set(changes).where(eq(executions.id, id)).run();
-}
-
 export interface ExecutionQuery {
   state?: ExecutionState[];
   runbook?: string;
@@ -135,4 +118,69 @@ export function countExecutionsByState(db: Db): Record<string, number> {
     .groupBy(executions.state)
     .all();
   return Object.fromEntries(rows.map((row) => [row.state, row.n]));
+}
+
+/** Executions whose alert resolved and whose run on GitHub is still to be cancelled. */
+export function executionsToCancel(db: Db, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        isNotNull(executions.cancelRequestedAt),
+        inArray(executions.state, [...CANCELLABLE_ON_GITHUB_STATES]),
+      ),
+    )
+    .orderBy(asc(executions.cancelRequestedAt))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * Executions on GitHub not heard of since `before`, longest-quiet first: each look-up
+ * marks one as heard of, so with more than `limit` in flight every one still gets its turn.
+ */
+export function quietExecutions(db: Db, before: number, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(and(inArray(executions.state, [...ON_GITHUB_STATES]), lt(executions.updatedAt, before)))
+    .orderBy(asc(executions.updatedAt))
+    .limit(limit)
+    .all();
+}
+
+/** Executions waiting for reviewers and not yet escalated, longest-waiting first. */
+export function approvalsNotEscalated(db: Db, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        eq(executions.state, "awaiting_approval"),
+        isNull(executions.approvalEscalatedAt),
+        // A resolved alert is never escalated: the gate would reject its approval anyway.
+        isNull(executions.alertResolvedAt),
+      ),
+    )
+    .orderBy(asc(executions.awaitingSince))
+    .limit(limit)
+    .all();
+}
+
+/** Executions whose approval-gate answer GitHub never received. */
+export function gateAnswersUndelivered(db: Db, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        isNotNull(executions.gatePendingEnvironment),
+        isNotNull(executions.runId),
+        inArray(executions.state, [...ON_GITHUB_STATES]),
+      ),
+    )
+    .orderBy(asc(executions.updatedAt))
+    .limit(limit)
+    .all();
 }

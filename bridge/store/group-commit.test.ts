@@ -12,7 +12,7 @@ describe("group commit", () => {
   afterEach(() => db.remove());
 
   const write = (message: string) => () =>
-    inTransaction(db.db, (tx) => appendAudit(tx, { at: 1, kind: "test", message }).id);
+    inTransaction(db.db, (tx) => appendAudit(tx, { at: 1, kind: "kill_switch", message }).id);
 
   it("answers every delivery that arrived together once their batch committed", async () => {
     const commits = createGroupCommit(db.db);
@@ -30,7 +30,7 @@ describe("group commit", () => {
     const commits = createGroupCommit(db.db);
     const failing = () =>
       inTransaction(db.db, (tx) => {
-        appendAudit(tx, { at: 1, kind: "test", message: "half-written" });
+        appendAudit(tx, { at: 1, kind: "kill_switch", message: "half-written" });
         throw new Error("this delivery is broken");
       });
     const results = await Promise.allSettled([

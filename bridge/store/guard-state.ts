@@ -1,85 +1,75 @@
 /**
  * @module
- * Reads what the guards need for one decision. Cooldown, rate limits and the storm
- * limit are derived from `executions` (committed dispatches), never from counters.
+ * The reads a decision's guards need. Cooldown, rate limits and the storm limit are
+ * derived from `executions` (committed dispatches), never from counters. What the rows
+ * mean is the guards' and the breaker's business (decide/guard-state.ts puts them together).
  */
 import { and, eq, gte, inArray } from "drizzle-orm";
-import { breakerKey } from "../guards/circuit-breaker.js";
-import type { BreakerSnapshot, GuardState } from "../guards/types.js";
+import { ACTIVE_STATES } from "../executions/states.js";
+import type { BreakerRow } from "./breakers.js";
 import type { Db } from "./database.js";
-import { ACTIVE_STATES, COUNTS_AS_DISPATCH, hot } from "./hot-path.js";
-import { executions } from "./schema.js";
-import { isEnabled } from "./settings.js";
+import type { Execution } from "./executions.js";
+import { COUNTS_AS_DISPATCH, hot } from "./hot-path.js";
+import { breakers, executions } from "./schema.js";
+import { fromDriverRow } from "./table-rows.js";
 
 const HOUR = 3_600_000;
 
-export { ACTIVE_STATES };
-
-export interface GuardStateQuery {
-  runbook: string;
-  target: string | undefined;
-  breakerScope?: "runbook" | "target" | "global";
-  stormWindowMs: number;
-  /** Active executions not heard of for this long stop blocking (a missed webhook must not block forever). */
-  staleAfterMs: number;
-  now: number;
+export interface DispatchFacts {
+  /** The last committed dispatch for this runbook + target. */
+  lastDispatch?: Pick<Execution, "id" | "committedAt">;
+  /** Commit times of this runbook's dispatches within the last hour, oldest first. */
+  dispatchesLastHour: number[];
+  /** The newest active execution for this runbook + target heard of since `activeSince`. */
+  active?: Pick<Execution, "id" | "state" | "updatedAt">;
+  /** Dispatches across all runbooks since `stormSince`. */
+  dispatchesAllSince: number;
 }
 
-function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | undefined {
-  const row = hot(db).breaker.get(key);
-  if (row?.state !== "open") return undefined;
-  const snapshot: BreakerSnapshot = {
-    key: row.key,
-    scope: row.scope,
-    state: row.state,
-    openedAt: row.openedAt ?? undefined,
-    halfOpenAt: row.halfOpenAt ?? undefined,
-    reason: row.reason,
-    closesAutomatically: row.closesAutomatically === 1,
-  };
-  if (snapshot.halfOpenAt !== undefined && now >= snapshot.halfOpenAt && !snapshot.closesAutomatically) {
-    const scopeFilter =
-      row.scope === "global"
-        ? undefined
-        : row.scope === "runbook"
-          ? eq(executions.runbook, row.runbook ?? "")
-          : and(eq(executions.runbook, row.runbook ?? ""), eq(executions.target, row.target ?? ""));
-    const probe = db
-      .select({ id: executions.id })
-      .from(executions)
-      .where(
-        and(
-          scopeFilter,
-          gte(executions.committedAt, snapshot.halfOpenAt),
-          inArray(executions.state, ACTIVE_STATES),
-        ),
-      )
-      .limit(1)
-      .get();
-    snapshot.probeExecutionId = probe?.id;
-  }
-  return snapshot;
-}
-
-export function loadGuardState(db: Db, query: GuardStateQuery): GuardState {
-  const { runbook, target, now } = query;
+export function readDispatchFacts(
+  db: Db,
+  query: {
+    runbook: string;
+    target: string | undefined;
+    activeSince: number;
+    stormSince: number;
+    now: number;
+  },
+): DispatchFacts {
   const statements = hot(db);
-  const last = statements.lastDispatch.get(runbook, target ?? null);
-  const lastHour = statements.dispatchesSince.all(runbook, now - HOUR);
-  const active = statements.activeExecution.get(runbook, target ?? null, now - query.staleAfterMs);
-  const recent = statements.dispatchesAllSince.get(now - query.stormWindowMs);
-
-  const scope = query.breakerScope;
+  const target = query.target ?? null;
   return {
-    enabled: isEnabled(db),
-    lastDispatch: last?.at ? { at: last.at, executionId: last.id } : undefined,
-    dispatchesLastHour: lastHour.map((row) => row.at ?? 0),
-    breaker:
-      scope && scope !== "global" ? breakerSnapshot(db, breakerKey(scope, runbook, target), now) : undefined,
-    globalBreaker: breakerSnapshot(db, "global", now),
-    active: active ? { id: active.id, state: active.state, since: active.since } : undefined,
-    recentDispatchesAll: recent?.n ?? 0,
+    lastDispatch: statements.lastDispatch.get(query.runbook, target),
+    dispatchesLastHour: statements.dispatchesSince
+      .all(query.runbook, query.now - HOUR)
+      .map((row) => row.committedAt ?? 0),
+    active: statements.activeExecution.get(query.runbook, target, query.activeSince),
+    dispatchesAllSince: statements.dispatchesAllSince.get(query.stormSince)?.n ?? 0,
   };
+}
+
+/** A breaker row by key (the hot path's prepared read). */
+export function readBreakerFast(db: Db, key: string): BreakerRow | undefined {
+  const raw = hot(db).breaker.get(key);
+  return raw ? fromDriverRow<BreakerRow>(breakers, raw) : undefined;
+}
+
+/** An execution in the breaker's scope committed since `since` that has not finished: a half-open probe. */
+export function unfinishedExecutionInScope(db: Db, breaker: BreakerRow, since: number): string | undefined {
+  const scopeFilter =
+    breaker.scope === "global"
+      ? undefined
+      : breaker.scope === "runbook"
+        ? eq(executions.runbook, breaker.runbook ?? "")
+        : and(eq(executions.runbook, breaker.runbook ?? ""), eq(executions.target, breaker.target ?? ""));
+  return db
+    .select({ id: executions.id })
+    .from(executions)
+    .where(
+      and(scopeFilter, gte(executions.committedAt, since), inArray(executions.state, [...ACTIVE_STATES])),
+    )
+    .limit(1)
+    .get()?.id;
 }
 
 /**

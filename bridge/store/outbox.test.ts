@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
-import { insertExecution } from "./executions.js";
+import { insertExecution } from "./execution-writes.js";
 import {
   cancelPendingDispatch,
   claimNextDispatch,

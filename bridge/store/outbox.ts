@@ -8,6 +8,7 @@ import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { outbox } from "./schema.js";
+import { toDriverRow } from "./table-rows.js";
 import { inTransaction } from "./transaction.js";
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -28,7 +29,17 @@ export function severityPriority(severity: string): number {
 }
 
 export function enqueueDispatch(db: Db, executionId: string, severity: string, now: number): void {
-  hot(db).insertOutbox.run(executionId, severityPriority(severity), now, now, now);
+  hot(db).insertOutbox.run(
+    toDriverRow(outbox, {
+      executionId,
+      priority: severityPriority(severity),
+      state: "pending",
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies typeof outbox.$inferInsert),
+  );
 }
 
 /**

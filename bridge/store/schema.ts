@@ -7,6 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type ExecutionState, executionStates } from "../executions/states.js";
 
 /** Last known state of each alert occurrence (fingerprint + startsAt). */
 export const alerts = sqliteTable(
@@ -28,21 +29,7 @@ export const alerts = sqliteTable(
   (table) => [uniqueIndex("alerts_occurrence").on(table.fingerprint, table.startsAt)],
 );
 
-export const executionStates = [
-  "suppressed",
-  "dry_run",
-  "notified",
-  "pending",
-  "dispatched",
-  "queued",
-  "awaiting_approval",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "dispatch_failed",
-] as const;
-export type ExecutionState = (typeof executionStates)[number];
+export type { ExecutionState };
 
 /** One decision per alert occurrence (or per Alertmanager group, for group runbooks). */
 export const executions = sqliteTable(

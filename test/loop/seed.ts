@@ -6,12 +6,8 @@
 import { fileURLToPath } from "node:url";
 import { loadRunbookSet, type RunbookSet } from "../../bridge/runbooks/runbook-set.js";
 import type { Db } from "../../bridge/store/database.js";
-import {
-  type Execution,
-  findExecution,
-  insertExecution,
-  type NewExecution,
-} from "../../bridge/store/executions.js";
+import { insertExecution } from "../../bridge/store/execution-writes.js";
+import { type Execution, findExecution, type NewExecution } from "../../bridge/store/executions.js";
 import { newExecutionId } from "../../bridge/store/ids.js";
 import { alerts } from "../../bridge/store/schema.js";
 

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deliver, deploymentProtectionRulePayload } from "../../../test/loop/github-webhooks.js";
 import { type LoopHarness, postResolved, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
+import { countFailure } from "../../breakers/record.js";
 import { createLogger } from "../../logger.js";
 import type { Runbook } from "../../runbooks/runbook.types.js";
 import { queryAudit } from "../../store/audit.js";
-import { recordBreakerFailure } from "../../store/breakers.js";
-import { findExecution, updateExecution } from "../../store/executions.js";
+import { updateExecution } from "../../store/execution-writes.js";
+import { findExecution } from "../../store/executions.js";
 import { setEnabled } from "../../store/settings.js";
 import { createReconciler } from "../reconciler.js";
 
@@ -113,7 +114,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
   it("rejects while the runbook's breaker is open", async () => {
     const execution = await h.dispatched();
     for (const id of ["ex_a", "ex_b", "ex_c"]) {
-      recordBreakerFailure(h.db.db, {
+      countFailure(h.db.db, {
         runbook: "nginx-loop",
         target: "web-9",
         executionId: id,
@@ -130,7 +131,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
 
   it("ignores open breakers of other runbooks", async () => {
     const execution = await h.dispatched();
-    recordBreakerFailure(h.db.db, {
+    countFailure(h.db.db, {
       runbook: "other",
       target: undefined,
       executionId: "ex_other",

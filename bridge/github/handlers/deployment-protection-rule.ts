@@ -5,12 +5,10 @@
  * answer goes back through the event's callback with a comment that says why.
  */
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import { eq } from "drizzle-orm";
-import type { Execution } from "../../store/executions.js";
-import { executions } from "../../store/schema.js";
+import { findExecutionForRun } from "../../executions/run.js";
+import { type Execution, findExecutionByRunId } from "../../store/executions.js";
 import { answerGate } from "../answer-gate.js";
 import type { GitHubHandlerDeps } from "../handler-deps.js";
-import { findExecutionForRun } from "../track-run.js";
 
 const CALLBACK_RUN = /\/actions\/runs\/(\d+)\/deployment_protection_rule/;
 
@@ -20,7 +18,7 @@ const CALLBACK_RUN = /\/actions\/runs\/(\d+)\/deployment_protection_rule/;
  * the run's name is looked up for its `[ex_…]` marker.
  */
 async function findExecution(deps: GitHubHandlerDeps, runId: number): Promise<Execution | undefined> {
-  const linked = deps.db.select().from(executions).where(eq(executions.runId, runId)).get();
+  const linked = findExecutionByRunId(deps.db, runId);
   if (linked || !deps.api) return linked;
   try {
     const run = await deps.api.getRun(runId);

@@ -4,12 +4,12 @@
  * reviewers (awaiting_approval); `in_progress` after that means it was approved.
  */
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
+import { recordJobState } from "../../executions/run.js";
 import type { GitHubHandlerDeps } from "../handler-deps.js";
-import { observeJob } from "../track-run.js";
 
 export function onWorkflowJob(deps: GitHubHandlerDeps, event: EmitterWebhookEvent<"workflow_job">): void {
   const job = event.payload.workflow_job;
-  const { events } = observeJob(
+  const { events } = recordJobState(
     { db: deps.db, runbooks: deps.runbooks, now: deps.now() },
     {
       runId: Number(job.run_id),

@@ -4,12 +4,12 @@
  * for runs started by repository_dispatch, links the run through the `[ex_…]` marker.
  */
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
+import { recordRunState } from "../../executions/run.js";
 import type { GitHubHandlerDeps } from "../handler-deps.js";
-import { observeRun } from "../track-run.js";
 
 export function onWorkflowRun(deps: GitHubHandlerDeps, event: EmitterWebhookEvent<"workflow_run">): void {
   const run = event.payload.workflow_run;
-  const { events } = observeRun(
+  const { events } = recordRunState(
     { db: deps.db, runbooks: deps.runbooks, now: deps.now() },
     {
       runId: Number(run.id),

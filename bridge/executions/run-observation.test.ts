@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type ExecutionState, executionStates } from "../store/schema.js";
-import {
-  advance,
-  FINAL_STATES,
-  isFinal,
-  laterJobStatus,
-  stateFromConclusion,
-  stateFromJobs,
-  stateFromRunStatus,
-} from "./run-state.js";
+import { laterJobStatus, stateFromConclusion, stateFromJobs, stateFromRunStatus } from "./run-observation.js";
+import { advance, type ExecutionState, executionStates, FINAL_STATES, isFinal } from "./states.js";
 
 const ORDER: ExecutionState[] = ["pending", "dispatched", "queued", "awaiting_approval", "succeeded"];
 

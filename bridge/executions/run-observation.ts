@@ -1,49 +1,9 @@
 /**
  * @module
- * How GitHub's view of a run maps onto an execution's state, and the rule that keeps
- * redelivered or out-of-order webhooks from moving a state backwards. Pure.
- *
- *   pending → dispatched → queued → awaiting_approval ⇄ running → succeeded | failed | cancelled
- *
- * awaiting_approval and running share a rank: a run is running while its remediate job
- * waits for reviewers, and runs on once approved. Which of the two holds is derived from
- * the jobs, each of which only ever moves forward.
+ * How GitHub's view of a run (its status, conclusion and jobs) maps onto an execution's
+ * state. Pure. Which moves are allowed is `advance` in states.ts.
  */
-import type { ExecutionState } from "../store/schema.js";
-
-export const FINAL_STATES: readonly ExecutionState[] = [
-  "succeeded",
-  "failed",
-  "cancelled",
-  "dispatch_failed",
-  "suppressed",
-  "dry_run",
-  "notified",
-];
-
-const RANK: Partial<Record<ExecutionState, number>> = {
-  pending: 0,
-  dispatched: 1,
-  queued: 2,
-  awaiting_approval: 3,
-  running: 3,
-  succeeded: 5,
-  failed: 5,
-  cancelled: 5,
-};
-
-export function isFinal(state: ExecutionState): boolean {
-  return FINAL_STATES.includes(state);
-}
-
-/** The state to move to, or undefined when the observation is old news. */
-export function advance(current: ExecutionState, observed: ExecutionState): ExecutionState | undefined {
-  if (isFinal(current) || observed === current) return undefined;
-  const from = RANK[current];
-  const to = RANK[observed];
-  if (from === undefined || to === undefined || to < from) return undefined;
-  return observed;
-}
+import type { ExecutionState } from "./states.js";
 
 const JOB_ORDER = ["queued", "waiting", "pending", "in_progress", "completed"];
 

@@ -3,8 +3,9 @@ import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-
 import { loopRunbooks, runName, seedExecution } from "../../test/loop/seed.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { queryAudit } from "../store/audit.js";
-import { type Execution, findExecution, updateExecution } from "../store/executions.js";
-import { findExecutionForRun, observeJob, observeRun, type TrackDeps } from "./track-run.js";
+import { updateExecution } from "../store/execution-writes.js";
+import { type Execution, findExecution } from "../store/executions.js";
+import { findExecutionForRun, type RunTrackingDeps, recordJobState, recordRunState } from "./run.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 const MINUTE = 60_000;
@@ -20,7 +21,7 @@ beforeEach(() => {
 });
 afterEach(() => db.remove());
 
-const deps = (): TrackDeps => ({ db: db.db, runbooks: () => runbooks, now });
+const deps = (): RunTrackingDeps => ({ db: db.db, runbooks: () => runbooks, now });
 const state = (execution: Execution) => findExecution(db.db, execution.id)?.state;
 const stateEvents = (execution: Execution) =>
   queryAudit(db.db, { executionId: execution.id, kind: "execution.state" })
@@ -28,7 +29,7 @@ const stateEvents = (execution: Execution) =>
     .map((event) => `${(event.data as { from: string }).from}→${(event.data as { to: string }).to}`);
 
 function run(runId: number, status: string, conclusion: string | null = null, displayTitle?: string) {
-  return observeRun(deps(), { runId, status, conclusion, displayTitle });
+  return recordRunState(deps(), { runId, status, conclusion, displayTitle });
 }
 function job(
   runId: number,
@@ -37,7 +38,7 @@ function job(
   conclusion: string | null = null,
   name = "remediate",
 ) {
-  return observeJob(deps(), { runId, jobId, name, status, conclusion });
+  return recordJobState(deps(), { runId, jobId, name, status, conclusion });
 }
 
 describe("correlation", () => {
@@ -57,7 +58,7 @@ describe("correlation", () => {
 
   it("links a repository_dispatch run (no run id yet) through the [ex_…] marker in its name", () => {
     const execution = seedExecution(db.db, now);
-    observeRun(deps(), {
+    recordRunState(deps(), {
       runId: 2002,
       runUrl: "https://github.com/acme/infra/actions/runs/2002",
       status: "queued",

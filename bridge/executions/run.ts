@@ -1,30 +1,28 @@
 /**
  * @module
  * Applies what GitHub says about a run to its execution, in one transaction: the new
- * state (never backwards), an audit event, and the circuit breaker's bookkeeping
- * (failures count, a successful half-open probe closes it).
+ * state (never backwards), its audit event, and the circuit breaker's bookkeeping (all
+ * in enter-state.ts). Also links a run to its execution when the dispatch's answer was
+ * lost, and marks an execution GitHub confirmed unchanged as heard of.
  */
-import { eq } from "drizzle-orm";
-import type { RunbookSet } from "../runbooks/runbook-set.js";
-import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
-import { recordBreakerFailure, recordBreakerSuccess } from "../store/breakers.js";
+import type { AuditEvent } from "../store/audit.js";
+import { appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
-import { type Execution, updateExecution } from "../store/executions.js";
-import { type ExecutionState, executions, runJobs } from "../store/schema.js";
+import { updateExecution } from "../store/execution-writes.js";
+import { type Execution, findExecution, findExecutionByRunId } from "../store/executions.js";
+import { findRunJob, jobStatuses, writeRunJob } from "../store/run-jobs.js";
 import { inTransaction } from "../store/transaction.js";
-import {
-  advance,
-  laterJobStatus,
-  stateFromConclusion,
-  stateFromJobs,
-  stateFromRunStatus,
-} from "./run-state.js";
+import type { ExecutionDeps } from "./deps.js";
+import { enterState } from "./enter-state.js";
+import { laterJobStatus, stateFromConclusion, stateFromJobs, stateFromRunStatus } from "./run-observation.js";
+import { advance, type ExecutionState } from "./states.js";
 
 export interface RunObservation {
   runId: number;
   runUrl?: string;
   status: string | null | undefined;
   conclusion?: string | null;
+  displayTitle?: string | null;
 }
 
 export interface JobObservation {
@@ -35,10 +33,11 @@ export interface JobObservation {
   conclusion?: string | null;
 }
 
-export interface TrackDeps {
-  db: Db;
-  runbooks: () => RunbookSet | undefined;
-  now: number;
+export type RunTrackingDeps = ExecutionDeps & { now: number };
+
+export interface Tracked {
+  execution?: Execution;
+  events: AuditEvent[];
 }
 
 const EXECUTION_MARKER = /\[(ex_[0-9a-z]{18})\]/;
@@ -49,24 +48,14 @@ export function findExecutionForRun(
   runId: number,
   displayTitle?: string | null,
 ): Execution | undefined {
-  const byRun = db.select().from(executions).where(eq(executions.runId, runId)).get();
+  const byRun = findExecutionByRunId(db, runId);
   if (byRun) return byRun;
   const marker = displayTitle ? EXECUTION_MARKER.exec(displayTitle)?.[1] : undefined;
-  if (!marker) return undefined;
-  return db.select().from(executions).where(eq(executions.id, marker)).get();
+  return marker ? findExecution(db, marker) : undefined;
 }
 
-function jobStatuses(db: Db, executionId: string): string[] {
-  return db
-    .select({ status: runJobs.status })
-    .from(runJobs)
-    .where(eq(runJobs.executionId, executionId))
-    .all()
-    .map((row) => row.status);
-}
-
-function transition(
-  deps: TrackDeps,
+function observe(
+  deps: RunTrackingDeps,
   tx: Db,
   execution: Execution,
   observed: ExecutionState,
@@ -74,70 +63,22 @@ function transition(
   run: { runId: number; runUrl?: string },
 ): AuditEvent[] {
   const next = advance(execution.state, observed);
-  const written: AuditEvent[] = [];
   const linkRun =
     execution.runId === null ? { runId: run.runId, runUrl: run.runUrl ?? execution.runUrl } : {};
   if (!next) {
     if (execution.runId === null) updateExecution(tx, execution.id, { ...linkRun, updatedAt: deps.now });
-    return written;
+    return [];
   }
-  const final = next === "succeeded" || next === "failed" || next === "cancelled";
-  updateExecution(tx, execution.id, {
-    ...linkRun,
-    state: next,
-    reason: `${next}: ${detail}`,
-    updatedAt: deps.now,
-    ...(final ? { finishedAt: deps.now } : {}),
-    // Each wait for reviewers (remediate, later perhaps rollback) is timed and escalated on its own.
-    ...(next === "awaiting_approval" ? { awaitingSince: deps.now, approvalEscalatedAt: null } : {}),
-  });
-  written.push(
-    appendAudit(
-      tx,
-      executionEvent(execution, deps.now, "execution.state", `${execution.state} → ${next}: ${detail}`, {
-        from: execution.state,
-        to: next,
-        runId: run.runId,
-      }),
-    ),
-  );
-
-  const runbook = execution.runbook
-    ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
-    : undefined;
-  const breakerInput = {
-    runbook: execution.runbook ?? "",
-    target: execution.target ?? undefined,
-    executionId: execution.id,
-    config: runbook?.guards?.breaker,
+  return enterState(tx, deps, execution, next, {
+    detail,
     now: deps.now,
-  };
-  const change =
-    next === "failed"
-      ? recordBreakerFailure(tx, { ...breakerInput, why: detail })
-      : next === "succeeded"
-        ? recordBreakerSuccess(tx, breakerInput)
-        : undefined;
-  if (change) {
-    written.push(
-      appendAudit(
-        tx,
-        executionEvent(
-          execution,
-          deps.now,
-          change.state === "open" ? "breaker.opened" : "breaker.closed",
-          `breaker ${change.key} ${change.state === "open" ? "opened" : "closed"}: ${change.reason}`,
-        ),
-      ),
-    );
-  }
-  return written;
+    changes: linkRun,
+    data: { runId: run.runId },
+  });
 }
 
-export function observeRun(
-  deps: TrackDeps,
-  run: RunObservation & { displayTitle?: string | null },
-): { execution?: Execution; events: AuditEvent[] } {
+/** A workflow_run event, or the reconciler's look-up of the run. */
+export function recordRunState(deps: RunTrackingDeps, run: RunObservation): Tracked {
   return inTransaction(deps.db, (tx) => {
     const execution = findExecutionForRun(tx, run.runId, run.displayTitle);
     if (!execution) return { events: [] };
@@ -159,15 +100,13 @@ export function observeRun(
           : fromRun;
       detail = `run ${run.runId} is ${run.status}`;
     }
-    return { execution, events: transition(deps, tx, execution, observed, detail, run) };
+    return { execution, events: observe(deps, tx, execution, observed, detail, run) };
   });
 }
 
-export function observeJob(
-  deps: TrackDeps,
-  job: JobObservation,
-): { execution?: Execution; events: AuditEvent[] } {
-  return observeJobs(deps, job.runId, [job]);
+/** A workflow_job event. */
+export function recordJobState(deps: RunTrackingDeps, job: JobObservation): Tracked {
+  return recordJobStates(deps, job.runId, [job]);
 }
 
 /**
@@ -175,19 +114,18 @@ export function observeJob(
  * wrote states that never held — a completed health-check job made the execution `running`
  * for a moment before the waiting remediate job made it `awaiting_approval`.
  */
-export function observeJobs(
-  deps: TrackDeps,
+export function recordJobStates(
+  deps: RunTrackingDeps,
   runId: number,
   jobs: readonly JobObservation[],
-): { execution?: Execution; events: AuditEvent[] } {
+): Tracked {
   return inTransaction(deps.db, (tx) => {
-    const execution = tx.select().from(executions).where(eq(executions.runId, runId)).get();
+    const execution = findExecutionByRunId(tx, runId);
     if (!execution || jobs.length === 0) return { events: [] };
     const seen: { name: string; status: string; conclusion?: string | null }[] = [];
     for (const job of jobs) {
-      const existing = tx.select().from(runJobs).where(eq(runJobs.jobId, job.jobId)).get();
-      const status = laterJobStatus(existing?.status, job.status);
-      const row = {
+      const status = laterJobStatus(findRunJob(tx, job.jobId)?.status, job.status);
+      writeRunJob(tx, {
         jobId: job.jobId,
         executionId: execution.id,
         runId: job.runId,
@@ -195,8 +133,7 @@ export function observeJobs(
         status,
         conclusion: job.conclusion ?? null,
         updatedAt: deps.now,
-      };
-      tx.insert(runJobs).values(row).onConflictDoUpdate({ target: runJobs.jobId, set: row }).run();
+      });
       seen.push({ name: job.name, status, conclusion: job.conclusion });
     }
     const observed = stateFromJobs(jobStatuses(tx, execution.id));
@@ -210,6 +147,40 @@ export function observeJobs(
       job.status === "waiting"
         ? `job "${job.name}" is waiting for approval`
         : `job "${job.name}" is ${job.status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
-    return { execution, events: transition(deps, tx, execution, observed, detail, { runId }) };
+    return { execution, events: observe(deps, tx, execution, observed, detail, { runId }) };
   });
+}
+
+/**
+ * The reconciler found the run of an execution whose dispatch answer was lost: linked
+ * before its jobs are observed, since jobs are found by run id only.
+ */
+export function linkRun(
+  deps: ExecutionDeps,
+  execution: Execution,
+  run: { runId: number; runUrl?: string },
+  now: number,
+): AuditEvent[] {
+  return inTransaction(deps.db, (tx) => {
+    updateExecution(tx, execution.id, { runId: run.runId, runUrl: run.runUrl ?? execution.runUrl });
+    return [
+      appendAudit(
+        tx,
+        executionEvent(
+          execution,
+          now,
+          "run.linked",
+          `found run ${run.runId} on GitHub by its [${execution.id}] marker`,
+          {
+            runId: run.runId,
+          },
+        ),
+      ),
+    ];
+  });
+}
+
+/** GitHub confirmed the run is where we thought: heard of now, so the next look-up takes others first. */
+export function markHeardOf(deps: ExecutionDeps, execution: Pick<Execution, "id">, now: number): void {
+  updateExecution(deps.db, execution.id, { updatedAt: now });
 }

@@ -1,0 +1,109 @@
+/**
+ * @module
+ * Applies breaker events to the stored breakers: reads the row, asks the state machine
+ * for the next one, writes it. Callers run these inside the transaction that caused the
+ * event (an execution failing, a storm decision, an operator's reset), so the breaker
+ * never disagrees with what caused it.
+ */
+import { parseDuration } from "../runbooks/duration.js";
+import type { Breaker } from "../runbooks/runbook.types.js";
+import {
+  addBreakerFailure,
+  type BreakerRow,
+  breakersStoredOpen,
+  countBreakerFailuresAfter,
+  readBreaker,
+  writeBreaker,
+} from "../store/breakers.js";
+import type { Db } from "../store/database.js";
+import {
+  type BreakerChange,
+  type BreakerEvent,
+  type BreakerPolicy,
+  type BreakerScopeKey,
+  breakerScopeKey,
+  failureWindowStart,
+  nextBreaker,
+  phaseOf,
+} from "./state-machine.js";
+
+export type { BreakerChange };
+
+/** The runbook's breaker settings in milliseconds. */
+export function breakerPolicy(config: Breaker): BreakerPolicy {
+  return {
+    failures: config.failures,
+    withinMs: parseDuration(config.within),
+    openForMs: parseDuration(config.openFor),
+  };
+}
+
+/** Where a runbook's failures count, or undefined when it has no breaker. */
+export function runbookBreakerAt(
+  config: Breaker | undefined,
+  runbook: string,
+  target: string | undefined,
+): BreakerScopeKey | undefined {
+  return config ? breakerScopeKey(config.scope ?? "runbook", runbook, target) : undefined;
+}
+
+function apply(db: Db, at: BreakerScopeKey, event: BreakerEvent, now: number): BreakerChange | undefined {
+  const next = nextBreaker(readBreaker(db, at.key), event, at, now);
+  if (!next) return undefined;
+  writeBreaker(db, next.record);
+  return next.change;
+}
+
+export interface CountedOutcome {
+  runbook: string;
+  target: string | undefined;
+  executionId: string;
+  config: Breaker | undefined;
+  now: number;
+}
+
+/** A failed execution counts against its runbook's breaker, which may open. */
+export function countFailure(db: Db, outcome: CountedOutcome & { why: string }): BreakerChange | undefined {
+  const at = runbookBreakerAt(outcome.config, outcome.runbook, outcome.target);
+  if (!at || !outcome.config) return undefined;
+  const policy = breakerPolicy(outcome.config);
+  addBreakerFailure(db, at.key, outcome.executionId, outcome.now);
+  const since = failureWindowStart(readBreaker(db, at.key), policy.withinMs, outcome.now);
+  const failuresInWindow = countBreakerFailuresAfter(db, at.key, since);
+  return apply(
+    db,
+    at,
+    { kind: "failure", executionId: outcome.executionId, why: outcome.why, failuresInWindow, policy },
+    outcome.now,
+  );
+}
+
+/** A successful execution closes its breaker when it was the half-open probe. */
+export function countSuccess(db: Db, outcome: CountedOutcome): BreakerChange | undefined {
+  const at = runbookBreakerAt(outcome.config, outcome.runbook, outcome.target);
+  if (!at) return undefined;
+  return apply(db, at, { kind: "success", executionId: outcome.executionId }, outcome.now);
+}
+
+/** The storm limit opens the global breaker; it closes by itself after `openForMs`. */
+export function openStormBreaker(db: Db, reason: string, openForMs: number, now: number): BreakerChange {
+  const change = apply(
+    db,
+    breakerScopeKey("global", "", undefined),
+    { kind: "storm", reason, openForMs },
+    now,
+  );
+  return change as BreakerChange;
+}
+
+/** An operator closes a breaker; undefined when no breaker `key` is open. */
+export function resetBreaker(db: Db, key: string, reason: string, now: number): BreakerChange | undefined {
+  const current = readBreaker(db, key);
+  if (!current) return undefined;
+  return apply(db, current, { kind: "reset", reason }, now);
+}
+
+/** Breakers that hold automation back now: open or half-open. */
+export function openBreakers(db: Db, now: number): BreakerRow[] {
+  return breakersStoredOpen(db).filter((row) => phaseOf(row, now) !== "closed");
+}

@@ -1,0 +1,65 @@
+/**
+ * @module
+ * The first transition: an alert occurrence decided. The execution row, its outbox row
+ * when it dispatches, its audit event and a storm breaker it opens are written together
+ * in the webhook's transaction (the hot path: prepared statements only).
+ */
+import { openStormBreaker } from "../breakers/record.js";
+import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
+import type { Db } from "../store/database.js";
+import { insertExecution } from "../store/execution-writes.js";
+import type { NewExecution } from "../store/executions.js";
+import { enqueueDispatch } from "../store/outbox.js";
+import type { DecidedState } from "./states.js";
+
+export type { DecidedState };
+
+export interface DecisionRecord {
+  execution: Omit<NewExecution, "updatedAt" | "committedAt" | "state"> & { state: DecidedState };
+  /** How routing went, for the audit trail. */
+  route: string;
+  /** The storm limit refused this alert: the global breaker opens for this long. */
+  storm?: { reason: string; openForMs: number };
+}
+
+export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
+  const { execution, route } = decision;
+  const now = execution.createdAt;
+  const dispatching = execution.state === "pending";
+  const row = { ...execution, updatedAt: now, committedAt: dispatching ? now : null };
+  insertExecution(tx, row);
+  const about = {
+    id: row.id,
+    alertname: row.alertname,
+    runbook: row.runbook ?? null,
+    target: row.target ?? null,
+  };
+  if (dispatching) enqueueDispatch(tx, execution.id, execution.severity, now);
+  const written = [
+    appendAudit(
+      tx,
+      executionEvent(about, now, `decision.${execution.state}`, execution.reason, {
+        guard: execution.guard ?? null,
+        route,
+        fingerprint: execution.fingerprint,
+        startsAt: execution.startsAt,
+      }),
+    ),
+  ];
+  if (decision.storm) {
+    openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now);
+    written.push(
+      appendAudit(tx, {
+        at: now,
+        kind: "breaker.opened",
+        executionId: execution.id,
+        alertname: execution.alertname,
+        runbook: null,
+        target: null,
+        message: decision.storm.reason,
+        data: { key: "global" },
+      }),
+    );
+  }
+  return written;
+}

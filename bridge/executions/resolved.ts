@@ -1,0 +1,73 @@
+/**
+ * @module
+ * An execution's alert (or its whole group) resolved. With `onResolved: cancel`, a
+ * dispatch still waiting in the outbox is cancelled there — nothing reaches GitHub for
+ * an alert that cleared by itself — and a run not yet remediating is marked for the
+ * reconciler to cancel on GitHub. A running remediation is never cut off, only recorded.
+ */
+import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
+import type { Db } from "../store/database.js";
+import { updateExecution } from "../store/execution-writes.js";
+import type { Execution } from "../store/executions.js";
+import { cancelPendingDispatch } from "../store/outbox.js";
+import type { ExecutionDeps } from "./deps.js";
+import { enterState } from "./enter-state.js";
+import { traitsOf } from "./states.js";
+
+export interface ResolvedRecord {
+  /** The execution's state afterwards. */
+  state: Execution["state"];
+  reason: string;
+  events: AuditEvent[];
+  /** A run on GitHub is to be cancelled (the reconciler does it after commit). */
+  cancelOnGitHub: boolean;
+}
+
+/**
+ * @param tx the decision's open transaction
+ * @param resolvedAt when Alertmanager says it ended, for people
+ * @param cancel the runbook says `onResolved: cancel`
+ */
+export function recordAlertResolved(
+  tx: Db,
+  deps: ExecutionDeps,
+  execution: Execution,
+  resolution: { resolvedAt: string; cancel: boolean; now: number },
+): ResolvedRecord {
+  const { now, cancel, resolvedAt } = resolution;
+  if (execution.alertResolvedAt !== null) {
+    return {
+      state: execution.state,
+      reason: "resolved: already recorded",
+      events: [],
+      cancelOnGitHub: false,
+    };
+  }
+  if (cancel && execution.state === "pending" && cancelPendingDispatch(tx, execution.id, now)) {
+    const reason = `cancelled: alert resolved at ${resolvedAt} before dispatch (onResolved: cancel)`;
+    const events = enterState(tx, deps, execution, "cancelled", {
+      detail: reason,
+      reason,
+      kind: "execution.cancelled",
+      now,
+      changes: { alertResolvedAt: now },
+    });
+    return { state: "cancelled", reason, events, cancelOnGitHub: false };
+  }
+  // A pending execution gets here only when its dispatch is already in flight (the outbox
+  // would not cancel it), so its run is about to exist: the reconciler cancels it once dispatched.
+  const cancelOnGitHub = cancel && traitsOf(execution.state).beforeRemediation;
+  updateExecution(tx, execution.id, {
+    alertResolvedAt: now,
+    updatedAt: now,
+    ...(cancelOnGitHub ? { cancelRequestedAt: now } : {}),
+  });
+  const note = cancelOnGitHub
+    ? "; its run will be cancelled on GitHub (onResolved: cancel)"
+    : cancel
+      ? `; a ${execution.state} execution is not cut off`
+      : "";
+  const reason = `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
+  const events = [appendAudit(tx, executionEvent(execution, now, "alert.resolved", reason))];
+  return { state: execution.state, reason, events, cancelOnGitHub };
+}

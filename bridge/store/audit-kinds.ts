@@ -1,0 +1,39 @@
+/**
+ * @module
+ * Every kind of audit event the bridge writes, with what it records. The `AuditKind`
+ * type and the metrics' label list both come from this table, so a kind written
+ * anywhere is a kind the metrics count (a new one fails to compile until it is here).
+ */
+export const AUDIT_KINDS = {
+  "decision.pending": "an alert was decided: dispatch committed to the outbox",
+  "decision.suppressed": "an alert was decided: a guard or routing said no",
+  "decision.dry_run": "an alert was decided: recorded as what would have been dispatched",
+  "decision.notified": "an alert was decided: notify-only runbook",
+  duplicate: "a delivery of an occurrence already decided",
+  "alert.resolved": "an alert (or its whole group) resolved",
+  "dispatch.attempt": "the outbox is calling GitHub",
+  "dispatch.retry": "a dispatch attempt failed and is scheduled again",
+  "dispatch.accepted": "GitHub accepted a dispatch",
+  "dispatch.recovered": "an earlier, unanswered attempt had started a run",
+  "dispatch.failed": "a dispatch was given up",
+  "run.linked": "a run on GitHub was linked to its execution",
+  "execution.state": "an execution moved to another state",
+  "execution.cancelled": "an execution was cancelled before anything reached GitHub",
+  "run.cancel_requested": "the bridge asked GitHub to cancel a run",
+  "run.cancel_skipped": "a run to cancel had already completed",
+  "approval.escalated": "an approval waited too long; people were notified",
+  "gate.approved": "the approval-time gate let a remediate job proceed",
+  "gate.rejected": "the approval-time gate rejected a remediate job",
+  "breaker.opened": "a circuit breaker opened",
+  "breaker.closed": "a circuit breaker closed after a successful probe",
+  "breaker.reset": "an operator closed a circuit breaker",
+  kill_switch: "automation switched on or off",
+  "runbooks.loaded": "a runbook set was activated",
+  "runbooks.rejected": "a runbook set was refused; the last good one stays",
+  "silence.created": "a silence was created in Alertmanager from the console",
+  "github.ignored": "a GitHub event the bridge does not act on",
+} as const;
+
+export type AuditKind = keyof typeof AUDIT_KINDS;
+
+export const auditKinds = Object.keys(AUDIT_KINDS) as AuditKind[];

@@ -475,4 +475,54 @@ describe("the outbox worker against the GitHub emulator", () => {
     );
     expect(gh.runs()).toHaveLength(0);
   });
+
+  describe("one failure path for the bridge's own errors", () => {
+    it("a bug while dispatching is audited, looked up before the next attempt, and counted against maxAttempts", async () => {
+      const [id] = decide([nginx("web-1")]) as [string];
+      let calls = 0;
+      const broken: Dispatcher = {
+        async dispatch() {
+          calls++;
+          throw new TypeError("Cannot read properties of undefined (reading 'workflow_run_id')");
+        },
+        async findRun() {
+          return undefined;
+        },
+      };
+      startWorker({ maxAttempts: 2, dispatcher: broken });
+      await until(settledAs(id, "retry"), "first retry");
+      const retry = db.sqlite
+        .prepare("select message, data from audit_events where kind = 'dispatch.retry'")
+        .get() as { message: string; data: string };
+      expect(retry.message).toMatch(
+        /^attempt 1 failed \(TypeError: .* \(an error in the bridge, not an answer from GitHub\)\)/,
+      );
+      expect(JSON.parse(retry.data)).toMatchObject({ uncertain: true });
+      advance(60_000);
+      await until(settledAs(id, "failed"), "gave up");
+      expect(calls).toBe(2);
+      expect(findExecution(db.db, id)).toMatchObject({
+        state: "dispatch_failed",
+        reason: expect.stringMatching(/^dispatch failed: gave up after 2 attempts; last error: TypeError/),
+      });
+    });
+
+    it("an error outside the call (reading the runbook set) takes the same path instead of re-queueing forever", async () => {
+      const [id] = decide([nginx("web-1")]) as [string];
+      let reads = 0;
+      startWorker({
+        maxAttempts: 1,
+        dispatcher: plainDispatcher(),
+        runbooks: () => {
+          if (reads++ === 0) throw new Error("runbook set unreadable");
+          return runbooks;
+        },
+      });
+      await until(settledAs(id, "failed"), "gave up");
+      expect(findExecution(db.db, id)?.reason).toMatch(
+        /^dispatch failed: gave up after 1 attempts; last error: Error: runbook set unreadable/,
+      );
+      expect(gh.runs()).toHaveLength(0);
+    });
+  });
 });

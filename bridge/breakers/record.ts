@@ -7,6 +7,7 @@
  */
 import { parseDuration } from "../runbooks/duration.js";
 import type { Breaker } from "../runbooks/runbook.types.js";
+import { type AuditEvent, appendAudit } from "../store/audit.js";
 import {
   addBreakerFailure,
   type BreakerRow,
@@ -16,6 +17,7 @@ import {
   writeBreaker,
 } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
+import { inTransaction } from "../store/transaction.js";
 import {
   type BreakerChange,
   type BreakerEvent,
@@ -96,11 +98,18 @@ export function openStormBreaker(db: Db, reason: string, openForMs: number, now:
   return change as BreakerChange;
 }
 
-/** An operator closes a breaker; undefined when no breaker `key` is open. */
-export function resetBreaker(db: Db, key: string, reason: string, now: number): BreakerChange | undefined {
-  const current = readBreaker(db, key);
-  if (!current) return undefined;
-  return apply(db, current, { kind: "reset", reason }, now);
+/**
+ * An operator closes a breaker, audited in the same transaction.
+ * @returns the audit events, or undefined when no breaker `key` is open
+ */
+export function resetBreaker(db: Db, key: string, reason: string, now: number): AuditEvent[] | undefined {
+  return inTransaction(db, (tx) => {
+    const current = readBreaker(tx, key);
+    if (!current || !apply(tx, current, { kind: "reset", reason }, now)) return undefined;
+    return [
+      appendAudit(tx, { at: now, kind: "breaker.reset", message: `breaker ${key} ${reason}`, data: { key } }),
+    ];
+  });
 }
 
 /** Breakers that hold automation back now: open or half-open. */

@@ -118,16 +118,9 @@ export function apiRoutes(deps: HttpDeps): Hono {
   app.post("/api/breakers/:key/reset", write, (c) => {
     const key = c.req.param("key");
     const now = deps.now();
-    const event = inTransaction(deps.db, (tx) => {
-      if (!resetBreaker(tx, key, "reset by an operator", now)) return undefined;
-      return appendAudit(tx, {
-        at: now,
-        kind: "breaker.reset",
-        message: `breaker ${key} reset by an operator`,
-      });
-    });
-    if (!event) return c.json({ error: `no open breaker ${key}` }, 404);
-    deps.bus.publish([event]);
+    const events = resetBreaker(deps.db, key, "reset by an operator", now);
+    if (!events) return c.json({ error: `no open breaker ${key}` }, 404);
+    deps.bus.publish(events);
     return c.json({ key, state: "closed" });
   });
 

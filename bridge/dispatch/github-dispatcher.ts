@@ -3,6 +3,7 @@
  * The two calls that start a remediation on GitHub, and the look-up that tells whether
  * an earlier, unanswered call already did (the run's name carries `[<execution id>]`).
  */
+import { executionIdInRunName } from "../executions/run-marker.js";
 import type { Runbook } from "../runbooks/runbook.types.js";
 import type { Execution } from "../store/executions.js";
 import type { GitHubClient } from "./github-client.js";
@@ -62,7 +63,6 @@ export function createDispatcher(
     },
 
     async findRun(execution, runbook, since, signal) {
-      const marker = `[${execution.id}]`;
       const created = `>=${new Date(since - 60_000).toISOString()}`;
       const repositoryDispatch = (runbook.dispatch ?? "workflow") === "repository";
       // retries: 0 here too — the retry plugin would retry a look-up that timed out with the
@@ -93,7 +93,7 @@ export function createDispatcher(
             });
         const runs = response.data.workflow_runs;
         // GitHub shows the workflow's run-name as display_title; `name` is the workflow's name.
-        const run = runs.find((candidate) => (candidate.display_title ?? "").includes(marker));
+        const run = runs.find((candidate) => executionIdInRunName(candidate.display_title) === execution.id);
         if (run) return { runId: Number(run.id), runUrl: run.html_url };
         if (runs.length < 100) return undefined;
       }

@@ -167,6 +167,7 @@ describe("the outbox worker against the GitHub emulator", () => {
     expect(Object.keys(body.inputs).sort()).toEqual([
       "alert",
       "execution_id",
+      "run_name",
       "runbook",
       "runbook_sha",
       "severity",

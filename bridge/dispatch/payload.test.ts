@@ -38,12 +38,13 @@ function executionFor(labels: Record<string, string>, annotations: Record<string
 }
 
 describe("dispatchInputs", () => {
-  it("sends exactly the six inputs the remediate workflow declares, all strings", () => {
+  it("sends exactly the seven inputs the remediate workflow declares, all strings", () => {
     const execution = executionFor({ instance: "web-1:9113" }, { summary: "nginx is down" });
     const inputs = dispatchInputs(execution);
     expect(Object.keys(inputs).sort()).toEqual([
       "alert",
       "execution_id",
+      "run_name",
       "runbook",
       "runbook_sha",
       "severity",
@@ -51,6 +52,7 @@ describe("dispatchInputs", () => {
     ]);
     expect(inputs).toMatchObject({
       execution_id: execution.id,
+      run_name: "web-restart on web-1",
       runbook: "web-restart",
       runbook_sha: `sha256:${execution.runbookHash}`,
       target: "web-1",
@@ -125,6 +127,7 @@ describe("clientPayload", () => {
     expect(Object.keys(payload).sort()).toEqual([
       "alert",
       "execution_id",
+      "run_name",
       "runbook",
       "runbook_sha",
       "severity",

@@ -5,6 +5,7 @@
  * limited; repository_dispatch's client_payload takes at most 10 top-level keys and
  * must stay under 64 KB. The alert is sent as compact JSON, bounded.
  */
+import { runNameFor } from "../executions/run-marker.js";
 import type { Runbook } from "../runbooks/runbook.types.js";
 import type { Execution } from "../store/executions.js";
 
@@ -16,6 +17,8 @@ export const MAX_SEVERITY_CHARS = 64;
 
 export interface DispatchInputs {
   execution_id: string;
+  /** Shown in the run's name before `[execution_id]`: alert text made safe (executions/run-marker.ts). */
+  run_name: string;
   runbook: string;
   runbook_sha: string;
   target: string;
@@ -45,6 +48,7 @@ function boundedAlertJson(alert: Record<string, unknown>): string {
 export function dispatchInputs(execution: Execution): DispatchInputs {
   return {
     execution_id: execution.id,
+    run_name: runNameFor(execution.runbook ?? "", execution.target),
     runbook: execution.runbook ?? "",
     runbook_sha: runbookVersion(execution),
     target: execution.target ?? "",
@@ -53,7 +57,7 @@ export function dispatchInputs(execution: Execution): DispatchInputs {
   };
 }
 
-/** repository_dispatch: the same values as 6 top-level keys, the alert as an object. */
+/** repository_dispatch: the same values as 7 top-level keys, the alert as an object. */
 export function clientPayload(execution: Execution): Record<string, unknown> {
   const { alert, ...inputs } = dispatchInputs(execution);
   return { ...inputs, alert: JSON.parse(alert) };

@@ -74,6 +74,25 @@ describe("correlation", () => {
     expect(state(execution)).toBe("awaiting_approval");
   });
 
+  it("an alert whose target carries another execution's marker cannot take that execution's run", () => {
+    const victim = seedExecution(db.db, now);
+    const attacker = seedExecution(db.db, now);
+    // What GitHub shows for the attacker's run if the target reached the name unescaped.
+    const forged = `Remediate web-restart on web-1 [${victim.id}] [${attacker.id}]`;
+    run(3003, "completed", "failure", forged);
+    expect(state(victim)).toBe("dispatched");
+    expect(findExecution(db.db, attacker.id)).toMatchObject({ runId: 3003, state: "failed" });
+    // A marker anywhere but at the end is nobody's.
+    run(3004, "completed", "failure", `Remediate web-restart on [${victim.id}] web-1`);
+    expect(state(victim)).toBe("dispatched");
+  });
+
+  it("a run name cannot relink an execution that already has its run", () => {
+    const execution = seedExecution(db.db, now, { runId: 4004 });
+    run(4005, "completed", "failure", runName(execution));
+    expect(findExecution(db.db, execution.id)).toMatchObject({ runId: 4004, state: "dispatched" });
+  });
+
   it("links the run even when the observation itself is old news", () => {
     const execution = seedExecution(db.db, now, { state: "queued" });
     const { events } = run(2003, "queued", null, runName(execution));

@@ -14,6 +14,7 @@ import { findRunJob, jobStatuses, writeRunJob } from "../store/run-jobs.js";
 import { inTransaction } from "../store/transaction.js";
 import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
+import { executionIdInRunName } from "./run-marker.js";
 import { laterJobStatus, stateFromConclusion, stateFromJobs, stateFromRunStatus } from "./run-observation.js";
 import { advance, type ExecutionState } from "./states.js";
 
@@ -40,9 +41,10 @@ export interface Tracked {
   events: AuditEvent[];
 }
 
-const EXECUTION_MARKER = /\[(ex_[0-9a-z]{18})\]/;
-
-/** The execution a run belongs to: by run id, else by the `[ex_…]` marker in its run name. */
+/**
+ * The execution a run belongs to: by run id first, else by the `[ex_…]` marker that ends
+ * its name — and only when that execution has no other run linked already.
+ */
 export function findExecutionForRun(
   db: Db,
   runId: number,
@@ -50,8 +52,9 @@ export function findExecutionForRun(
 ): Execution | undefined {
   const byRun = findExecutionByRunId(db, runId);
   if (byRun) return byRun;
-  const marker = displayTitle ? EXECUTION_MARKER.exec(displayTitle)?.[1] : undefined;
-  return marker ? findExecution(db, marker) : undefined;
+  const marker = executionIdInRunName(displayTitle);
+  const named = marker ? findExecution(db, marker) : undefined;
+  return named && (named.runId === null || named.runId === runId) ? named : undefined;
 }
 
 function observe(

@@ -88,7 +88,7 @@ export interface GitHubEmulator {
 
 /** The default run name, matching `run-name:` in `.github/workflows/remediate.yml`. */
 export const defaultRunName = (inputs: Record<string, unknown>) =>
-  `Remediate ${inputs.runbook} on ${inputs.target} [${inputs.execution_id}]`;
+  `Remediate ${inputs.run_name || `${inputs.runbook} on ${inputs.target}`} [${inputs.execution_id}]`;
 
 /**
  * Starts an emulator on 127.0.0.1 with a free port.

@@ -128,7 +128,7 @@ export function decideFiring(
     const state = loadGuardState(context.db, {
       runbook: runbook.name,
       target,
-      breakerScope: runbook.guards?.breaker?.scope ?? (runbook.guards?.breaker ? "runbook" : undefined),
+      breakerScope: runbook.guards.breaker?.scope,
       stormWindowMs: context.storm.windowMs,
       staleAfterMs: context.staleAfterMs,
       now: context.now,

@@ -5,7 +5,6 @@
  * limited; repository_dispatch's client_payload takes at most 10 top-level keys and
  * must stay under 64 KB. The alert is sent as compact JSON, bounded.
  */
-import type { Runbook } from "../runbooks/runbook.types.js";
 import type { Execution } from "../store/executions.js";
 
 /** Bound for the `alert` input; the whole inputs object must stay under GitHub's 65,535 characters. */
@@ -57,8 +56,4 @@ export function dispatchInputs(execution: Execution): DispatchInputs {
 export function clientPayload(execution: Execution): Record<string, unknown> {
   const { alert, ...inputs } = dispatchInputs(execution);
   return { ...inputs, alert: JSON.parse(alert) };
-}
-
-export function workflowOf(runbook: Runbook): string {
-  return runbook.workflow ?? "remediate.yml";
 }

@@ -45,7 +45,7 @@ export async function answerGate(
     ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
     : undefined;
   const scopeKey = runbook?.guards?.breaker
-    ? breakerKey(runbook.guards.breaker.scope ?? "runbook", runbook.name, execution?.target ?? undefined)
+    ? breakerKey(runbook.guards.breaker.scope, runbook.name, execution?.target ?? undefined)
     : undefined;
   const openBreakers = listOpenBreakers(deps.db, now)
     .filter((row) => row.key === "global" || row.key === scopeKey)

@@ -9,7 +9,6 @@ import type { AuditBus } from "../audit-bus.js";
 import type { Dispatcher } from "../dispatch/github-dispatcher.js";
 import type { Logger } from "../logger.js";
 import { escalateApproval } from "../notify/escalate-approval.js";
-import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
@@ -146,7 +145,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     // approval of it ("alert resolved at …"), so asking people to approve was noise.
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
-    if (waited < parseDuration(runbook.approvalTimeout ?? "30m")) return;
+    if (waited < runbook.approvalTimeoutMs) return;
     // Mark first: a failing channel must not turn into a notification every pass.
     updateExecution(db, execution.id, { approvalEscalatedAt: now() });
     const result = await escalateApproval({ api, secret: options.secret }, execution, runbook, waited);

@@ -4,7 +4,7 @@
  * now): no I/O, no clock, so each is tested with tables and the decision can be replayed.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 
 export type GuardName =
   | "kill_switch"
@@ -57,7 +57,7 @@ export interface StormLimit {
 
 export interface GuardContext {
   alert: NormalizedAlert;
-  runbook: Runbook;
+  runbook: ResolvedRunbook;
   target: string | undefined;
   state: GuardState;
   storm: StormLimit;

@@ -5,7 +5,6 @@
  * Each is one indexed query per scrape.
  */
 import { Gauge, type Registry } from "prom-client";
-import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { listOpenBreakers } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
@@ -45,8 +44,8 @@ export function cooldownsRemaining(
   if (!set) return [];
   const cooldownMs = new Map<string, number>();
   for (const loaded of set.runbooks) {
-    const period = loaded.runbook.guards?.cooldown;
-    if (period) cooldownMs.set(loaded.runbook.name, parseDuration(period));
+    const period = loaded.runbook.guards.cooldownMs;
+    if (period !== undefined) cooldownMs.set(loaded.runbook.name, period);
   }
   if (cooldownMs.size === 0) return [];
   const longest = Math.max(...cooldownMs.values());

@@ -6,8 +6,8 @@
  */
 import { and, count, eq, gt } from "drizzle-orm";
 import { breakerKey } from "../guards/circuit-breaker.js";
-import { formatDuration, parseDuration } from "../runbooks/duration.js";
-import type { Breaker } from "../runbooks/runbook.types.js";
+import { formatDuration } from "../runbooks/duration.js";
+import type { ResolvedBreaker } from "../runbooks/resolved-runbook.js";
 import type { Db } from "./database.js";
 import { breakerFailures, breakers } from "./schema.js";
 
@@ -33,14 +33,14 @@ export function recordBreakerFailure(
     runbook: string;
     target: string | undefined;
     executionId: string;
-    config: Breaker | undefined;
+    config: ResolvedBreaker | undefined;
     now: number;
     why: string;
   },
 ): BreakerChange | undefined {
   const { config, now } = input;
   if (!config) return undefined;
-  const scope = config.scope ?? "runbook";
+  const scope = config.scope;
   const key = breakerKey(scope, input.runbook, input.target);
   db.insert(breakerFailures)
     .values({ key, executionId: input.executionId, at: now })
@@ -48,7 +48,7 @@ export function recordBreakerFailure(
     .run();
 
   const existing = db.select().from(breakers).where(eq(breakers.key, key)).get();
-  const windowStart = Math.max(now - parseDuration(config.within), existing?.countFailuresFrom ?? 0);
+  const windowStart = Math.max(now - config.withinMs, existing?.countFailuresFrom ?? 0);
   const failures =
     db
       .select({ n: count() })
@@ -60,7 +60,7 @@ export function recordBreakerFailure(
   if (failures < config.failures && !halfOpenProbeFailed) return undefined;
   if (existing?.state === "open" && !halfOpenProbeFailed) return undefined;
 
-  const openFor = parseDuration(config.openFor);
+  const openFor = config.openForMs;
   const reason = halfOpenProbeFailed
     ? `half-open probe ${input.executionId} failed: ${input.why}`
     : `${failures} failure${failures === 1 ? "" : "s"} within ${config.within} (last: ${input.executionId}: ${input.why})`;
@@ -86,13 +86,13 @@ export function recordBreakerSuccess(
   input: {
     runbook: string;
     target: string | undefined;
-    config: Breaker | undefined;
+    config: ResolvedBreaker | undefined;
     now: number;
     executionId: string;
   },
 ): BreakerChange | undefined {
   if (!input.config) return undefined;
-  const key = breakerKey(input.config.scope ?? "runbook", input.runbook, input.target);
+  const key = breakerKey(input.config.scope, input.runbook, input.target);
   const existing = db.select().from(breakers).where(eq(breakers.key, key)).get();
   if (existing?.state !== "open" || existing.halfOpenAt === null || input.now < existing.halfOpenAt)
     return undefined;

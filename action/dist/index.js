@@ -655,13 +655,13 @@ var require_errors = __commonJS({
       }
     };
     var ResponseStatusCodeError = class _ResponseStatusCodeError extends UndiciError {
-      constructor(message, statusCode, headers, body2) {
+      constructor(message, statusCode, headers, body) {
         super(message);
         Error.captureStackTrace(this, _ResponseStatusCodeError);
         this.name = "ResponseStatusCodeError";
         this.message = message || "Response Status Code Error";
         this.code = "UND_ERR_RESPONSE_STATUS_CODE";
-        this.body = body2;
+        this.body = body;
         this.status = statusCode;
         this.statusCode = statusCode;
         this.headers = headers;
@@ -1050,16 +1050,16 @@ var require_util = __commonJS({
     function isIterable(obj) {
       return !!(obj != null && (typeof obj[Symbol.iterator] === "function" || typeof obj[Symbol.asyncIterator] === "function"));
     }
-    function bodyLength(body2) {
-      if (body2 == null) {
+    function bodyLength(body) {
+      if (body == null) {
         return 0;
-      } else if (isStream(body2)) {
-        const state = body2._readableState;
+      } else if (isStream(body)) {
+        const state = body._readableState;
         return state && state.objectMode === false && state.ended === true && Number.isFinite(state.length) ? state.length : null;
-      } else if (isBlobLike(body2)) {
-        return body2.size != null ? body2.size : null;
-      } else if (isBuffer(body2)) {
-        return body2.byteLength;
+      } else if (isBlobLike(body)) {
+        return body.size != null ? body.size : null;
+      } else if (isBuffer(body)) {
+        return body.byteLength;
       }
       return null;
     }
@@ -1173,17 +1173,17 @@ var require_util = __commonJS({
         }
       }
     }
-    function isDisturbed(body2) {
-      return !!(body2 && (stream.isDisturbed ? stream.isDisturbed(body2) || body2[kBodyUsed] : body2[kBodyUsed] || body2.readableDidRead || body2._readableState && body2._readableState.dataEmitted || isReadableAborted(body2)));
+    function isDisturbed(body) {
+      return !!(body && (stream.isDisturbed ? stream.isDisturbed(body) || body[kBodyUsed] : body[kBodyUsed] || body.readableDidRead || body._readableState && body._readableState.dataEmitted || isReadableAborted(body)));
     }
-    function isErrored(body2) {
-      return !!(body2 && (stream.isErrored ? stream.isErrored(body2) : /state: 'errored'/.test(
-        nodeUtil.inspect(body2)
+    function isErrored(body) {
+      return !!(body && (stream.isErrored ? stream.isErrored(body) : /state: 'errored'/.test(
+        nodeUtil.inspect(body)
       )));
     }
-    function isReadable(body2) {
-      return !!(body2 && (stream.isReadable ? stream.isReadable(body2) : /state: 'readable'/.test(
-        nodeUtil.inspect(body2)
+    function isReadable(body) {
+      return !!(body && (stream.isReadable ? stream.isReadable(body) : /state: 'readable'/.test(
+        nodeUtil.inspect(body)
       )));
     }
     function getSocketInfo(socket) {
@@ -4116,12 +4116,12 @@ var require_util2 = __commonJS({
       }
       return { value: result, done: false };
     }
-    async function fullyReadBody(body2, processBody, processBodyError) {
+    async function fullyReadBody(body, processBody, processBodyError) {
       const successSteps = processBody;
       const errorSteps = processBodyError;
       let reader;
       try {
-        reader = body2.stream.getReader();
+        reader = body.stream.getReader();
       } catch (e) {
         errorSteps(e);
         return;
@@ -4655,11 +4655,11 @@ var require_dataURL = __commonJS({
       }
       position.position++;
       const encodedBody = input.slice(mimeTypeLength + 1);
-      let body2 = stringPercentDecode(encodedBody);
+      let body = stringPercentDecode(encodedBody);
       if (/;(\u0020){0,}base64$/i.test(mimeType)) {
-        const stringBody = isomorphicDecode(body2);
-        body2 = forgivingBase64(stringBody);
-        if (body2 === "failure") {
+        const stringBody = isomorphicDecode(body);
+        body = forgivingBase64(stringBody);
+        if (body === "failure") {
           return "failure";
         }
         mimeType = mimeType.slice(0, -6);
@@ -4673,7 +4673,7 @@ var require_dataURL = __commonJS({
       if (mimeTypeRecord === "failure") {
         mimeTypeRecord = parseMIMEType("text/plain;charset=US-ASCII");
       }
-      return { mimeType: mimeTypeRecord, body: body2 };
+      return { mimeType: mimeTypeRecord, body };
     }
     function URLSerializer(url, excludeFragment = false) {
       if (!excludeFragment) {
@@ -5421,8 +5421,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: void 0
         });
       }
-      const body2 = { stream, source, length };
-      return [body2, type];
+      const body = { stream, source, length };
+      return [body, type];
     }
     function safelyExtractBody(object, keepalive = false) {
       if (!ReadableStream) {
@@ -5434,23 +5434,23 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       }
       return extractBody(object, keepalive);
     }
-    function cloneBody(body2) {
-      const [out1, out2] = body2.stream.tee();
+    function cloneBody(body) {
+      const [out1, out2] = body.stream.tee();
       const out2Clone = structuredClone2(out2, { transfer: [out2] });
       const [, finalClone] = out2Clone.tee();
-      body2.stream = out1;
+      body.stream = out1;
       return {
         stream: finalClone,
-        length: body2.length,
-        source: body2.source
+        length: body.length,
+        source: body.source
       };
     }
-    async function* consumeBody(body2) {
-      if (body2) {
-        if (isUint8Array(body2)) {
-          yield body2;
+    async function* consumeBody(body) {
+      if (body) {
+        if (isUint8Array(body)) {
+          yield body;
         } else {
-          const stream = body2.stream;
+          const stream = body.stream;
           if (util.isDisturbed(stream)) {
             throw new TypeError("The body has already been consumed.");
           }
@@ -5600,8 +5600,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       await fullyReadBody(object[kState].body, successSteps, errorSteps);
       return promise.promise;
     }
-    function bodyUnusable(body2) {
-      return body2 != null && (body2.stream.locked || util.isDisturbed(body2.stream));
+    function bodyUnusable(body) {
+      return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
     function utf8DecodeBytes(buffer) {
       if (buffer.length === 0) {
@@ -5668,7 +5668,7 @@ var require_request = __commonJS({
       constructor(origin, {
         path: path2,
         method,
-        body: body2,
+        body,
         headers,
         query,
         idempotent,
@@ -5712,10 +5712,10 @@ var require_request = __commonJS({
         this.throwOnError = throwOnError === true;
         this.method = method;
         this.abort = null;
-        if (body2 == null) {
+        if (body == null) {
           this.body = null;
-        } else if (util.isStream(body2)) {
-          this.body = body2;
+        } else if (util.isStream(body)) {
+          this.body = body;
           const rState = this.body._readableState;
           if (!rState || !rState.autoDestroy) {
             this.endHandler = function autoDestroy() {
@@ -5731,16 +5731,16 @@ var require_request = __commonJS({
             }
           };
           this.body.on("error", this.errorHandler);
-        } else if (util.isBuffer(body2)) {
-          this.body = body2.byteLength ? body2 : null;
-        } else if (ArrayBuffer.isView(body2)) {
-          this.body = body2.buffer.byteLength ? Buffer.from(body2.buffer, body2.byteOffset, body2.byteLength) : null;
-        } else if (body2 instanceof ArrayBuffer) {
-          this.body = body2.byteLength ? Buffer.from(body2) : null;
-        } else if (typeof body2 === "string") {
-          this.body = body2.length ? Buffer.from(body2) : null;
-        } else if (util.isFormDataLike(body2) || util.isIterable(body2) || util.isBlobLike(body2)) {
-          this.body = body2;
+        } else if (util.isBuffer(body)) {
+          this.body = body.byteLength ? body : null;
+        } else if (ArrayBuffer.isView(body)) {
+          this.body = body.buffer.byteLength ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null;
+        } else if (body instanceof ArrayBuffer) {
+          this.body = body.byteLength ? Buffer.from(body) : null;
+        } else if (typeof body === "string") {
+          this.body = body.length ? Buffer.from(body) : null;
+        } else if (util.isFormDataLike(body) || util.isIterable(body) || util.isBlobLike(body)) {
+          this.body = body;
         } else {
           throw new InvalidArgumentError("body must be a string, a Buffer, a Readable stream, an iterable, or an async iterable");
         }
@@ -5780,7 +5780,7 @@ var require_request = __commonJS({
           if (!extractBody) {
             extractBody = require_body().extractBody;
           }
-          const [bodyStream, contentType] = extractBody(body2);
+          const [bodyStream, contentType] = extractBody(body);
           if (this.contentType == null) {
             this.contentType = contentType;
             this.headers += `content-type: ${contentType}\r
@@ -5788,9 +5788,9 @@ var require_request = __commonJS({
           }
           this.body = bodyStream.stream;
           this.contentLength = bodyStream.length;
-        } else if (util.isBlobLike(body2) && this.contentType == null && body2.type) {
-          this.contentType = body2.type;
-          this.headers += `content-type: ${body2.type}\r
+        } else if (util.isBlobLike(body) && this.contentType == null && body.type) {
+          this.contentType = body.type;
+          this.headers += `content-type: ${body.type}\r
 `;
         }
         util.validateHandler(handler, method, upgrade);
@@ -6695,8 +6695,8 @@ var require_RedirectHandler = __commonJS({
     var redirectableStatusCodes = [300, 301, 302, 303, 307, 308];
     var kBody = /* @__PURE__ */ Symbol("body");
     var BodyAsyncIterable = class {
-      constructor(body2) {
-        this[kBody] = body2;
+      constructor(body) {
+        this[kBody] = body;
         this[kBodyUsed] = false;
       }
       async *[Symbol.asyncIterator]() {
@@ -7997,12 +7997,12 @@ var require_client = __commonJS({
         writeH2(client, client[kHTTP2Session], request);
         return;
       }
-      const { body: body2, method, path: path2, host, upgrade, headers, blocking, reset } = request;
+      const { body, method, path: path2, host, upgrade, headers, blocking, reset } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
-      if (body2 && typeof body2.read === "function") {
-        body2.read(0);
+      if (body && typeof body.read === "function") {
+        body.read(0);
       }
-      const bodyLength = util.bodyLength(body2);
+      const bodyLength = util.bodyLength(body);
       let contentLength = bodyLength;
       if (contentLength === null) {
         contentLength = request.contentLength;
@@ -8070,7 +8070,7 @@ upgrade: ${upgrade}\r
       if (channels.sendHeaders.hasSubscribers) {
         channels.sendHeaders.publish({ request, headers: header, socket });
       }
-      if (!body2 || bodyLength === 0) {
+      if (!body || bodyLength === 0) {
         if (contentLength === 0) {
           socket.write(`${header}content-length: 0\r
 \r
@@ -8081,36 +8081,36 @@ upgrade: ${upgrade}\r
 `, "latin1");
         }
         request.onRequestSent();
-      } else if (util.isBuffer(body2)) {
-        assert(contentLength === body2.byteLength, "buffer body must have content length");
+      } else if (util.isBuffer(body)) {
+        assert(contentLength === body.byteLength, "buffer body must have content length");
         socket.cork();
         socket.write(`${header}content-length: ${contentLength}\r
 \r
 `, "latin1");
-        socket.write(body2);
+        socket.write(body);
         socket.uncork();
-        request.onBodySent(body2);
+        request.onBodySent(body);
         request.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-      } else if (util.isBlobLike(body2)) {
-        if (typeof body2.stream === "function") {
-          writeIterable({ body: body2.stream(), client, request, socket, contentLength, header, expectsPayload });
+      } else if (util.isBlobLike(body)) {
+        if (typeof body.stream === "function") {
+          writeIterable({ body: body.stream(), client, request, socket, contentLength, header, expectsPayload });
         } else {
-          writeBlob({ body: body2, client, request, socket, contentLength, header, expectsPayload });
+          writeBlob({ body, client, request, socket, contentLength, header, expectsPayload });
         }
-      } else if (util.isStream(body2)) {
-        writeStream({ body: body2, client, request, socket, contentLength, header, expectsPayload });
-      } else if (util.isIterable(body2)) {
-        writeIterable({ body: body2, client, request, socket, contentLength, header, expectsPayload });
+      } else if (util.isStream(body)) {
+        writeStream({ body, client, request, socket, contentLength, header, expectsPayload });
+      } else if (util.isIterable(body)) {
+        writeIterable({ body, client, request, socket, contentLength, header, expectsPayload });
       } else {
         assert(false);
       }
       return true;
     }
     function writeH2(client, session, request) {
-      const { body: body2, method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { body, method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let headers;
       if (typeof reqHeaders === "string") headers = Request[kHTTP2CopyHeaders](reqHeaders.trim());
       else headers = reqHeaders;
@@ -8156,10 +8156,10 @@ upgrade: ${upgrade}\r
       headers[HTTP2_HEADER_PATH] = path2;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
-      if (body2 && typeof body2.read === "function") {
-        body2.read(0);
+      if (body && typeof body.read === "function") {
+        body.read(0);
       }
-      let contentLength = util.bodyLength(body2);
+      let contentLength = util.bodyLength(body);
       if (contentLength == null) {
         contentLength = request.contentLength;
       }
@@ -8174,7 +8174,7 @@ upgrade: ${upgrade}\r
         process.emitWarning(new RequestContentLengthMismatchError());
       }
       if (contentLength != null) {
-        assert(body2, "no body must not have content length");
+        assert(body, "no body must not have content length");
         headers[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`;
       }
       session.ref();
@@ -8227,31 +8227,31 @@ upgrade: ${upgrade}\r
       });
       return true;
       function writeBodyH2() {
-        if (!body2) {
+        if (!body) {
           request.onRequestSent();
-        } else if (util.isBuffer(body2)) {
-          assert(contentLength === body2.byteLength, "buffer body must have content length");
+        } else if (util.isBuffer(body)) {
+          assert(contentLength === body.byteLength, "buffer body must have content length");
           stream.cork();
-          stream.write(body2);
+          stream.write(body);
           stream.uncork();
           stream.end();
-          request.onBodySent(body2);
+          request.onBodySent(body);
           request.onRequestSent();
-        } else if (util.isBlobLike(body2)) {
-          if (typeof body2.stream === "function") {
+        } else if (util.isBlobLike(body)) {
+          if (typeof body.stream === "function") {
             writeIterable({
               client,
               request,
               contentLength,
               h2stream: stream,
               expectsPayload,
-              body: body2.stream(),
+              body: body.stream(),
               socket: client[kSocket],
               header: ""
             });
           } else {
             writeBlob({
-              body: body2,
+              body,
               client,
               request,
               contentLength,
@@ -8261,9 +8261,9 @@ upgrade: ${upgrade}\r
               socket: client[kSocket]
             });
           }
-        } else if (util.isStream(body2)) {
+        } else if (util.isStream(body)) {
           writeStream({
-            body: body2,
+            body,
             client,
             request,
             contentLength,
@@ -8272,9 +8272,9 @@ upgrade: ${upgrade}\r
             h2stream: stream,
             header: ""
           });
-        } else if (util.isIterable(body2)) {
+        } else if (util.isIterable(body)) {
           writeIterable({
-            body: body2,
+            body,
             client,
             request,
             contentLength,
@@ -8288,18 +8288,18 @@ upgrade: ${upgrade}\r
         }
       }
     }
-    function writeStream({ h2stream, body: body2, client, request, socket, contentLength, header, expectsPayload }) {
+    function writeStream({ h2stream, body, client, request, socket, contentLength, header, expectsPayload }) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       if (client[kHTTPConnVersion] === "h2") {
         let onPipeData = function(chunk) {
           request.onBodySent(chunk);
         };
         const pipe = pipeline(
-          body2,
+          body,
           h2stream,
           (err) => {
             if (err) {
-              util.destroy(body2, err);
+              util.destroy(body, err);
               util.destroy(h2stream, err);
             } else {
               request.onRequestSent();
@@ -8331,8 +8331,8 @@ upgrade: ${upgrade}\r
         if (finished) {
           return;
         }
-        if (body2.resume) {
-          body2.resume();
+        if (body.resume) {
+          body.resume();
         }
       };
       const onAbort = function() {
@@ -8349,7 +8349,7 @@ upgrade: ${upgrade}\r
         finished = true;
         assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
-        body2.removeListener("data", onData).removeListener("end", onFinished).removeListener("error", onFinished).removeListener("close", onAbort);
+        body.removeListener("data", onData).removeListener("end", onFinished).removeListener("error", onFinished).removeListener("close", onAbort);
         if (!err) {
           try {
             writer.end();
@@ -8359,25 +8359,25 @@ upgrade: ${upgrade}\r
         }
         writer.destroy(err);
         if (err && (err.code !== "UND_ERR_INFO" || err.message !== "reset")) {
-          util.destroy(body2, err);
+          util.destroy(body, err);
         } else {
-          util.destroy(body2);
+          util.destroy(body);
         }
       };
-      body2.on("data", onData).on("end", onFinished).on("error", onFinished).on("close", onAbort);
-      if (body2.resume) {
-        body2.resume();
+      body.on("data", onData).on("end", onFinished).on("error", onFinished).on("close", onAbort);
+      if (body.resume) {
+        body.resume();
       }
       socket.on("drain", onDrain).on("error", onFinished);
     }
-    async function writeBlob({ h2stream, body: body2, client, request, socket, contentLength, header, expectsPayload }) {
-      assert(contentLength === body2.size, "blob body must have content length");
+    async function writeBlob({ h2stream, body, client, request, socket, contentLength, header, expectsPayload }) {
+      assert(contentLength === body.size, "blob body must have content length");
       const isH2 = client[kHTTPConnVersion] === "h2";
       try {
-        if (contentLength != null && contentLength !== body2.size) {
+        if (contentLength != null && contentLength !== body.size) {
           throw new RequestContentLengthMismatchError();
         }
-        const buffer = Buffer.from(await body2.arrayBuffer());
+        const buffer = Buffer.from(await body.arrayBuffer());
         if (isH2) {
           h2stream.cork();
           h2stream.write(buffer);
@@ -8400,7 +8400,7 @@ upgrade: ${upgrade}\r
         util.destroy(isH2 ? h2stream : socket, err);
       }
     }
-    async function writeIterable({ h2stream, body: body2, client, request, socket, contentLength, header, expectsPayload }) {
+    async function writeIterable({ h2stream, body, client, request, socket, contentLength, header, expectsPayload }) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8421,7 +8421,7 @@ upgrade: ${upgrade}\r
       if (client[kHTTPConnVersion] === "h2") {
         h2stream.on("close", onDrain).on("drain", onDrain);
         try {
-          for await (const chunk of body2) {
+          for await (const chunk of body) {
             if (socket[kError]) {
               throw socket[kError];
             }
@@ -8443,7 +8443,7 @@ upgrade: ${upgrade}\r
       socket.on("close", onDrain).on("drain", onDrain);
       const writer = new AsyncWriter({ socket, request, contentLength, client, expectsPayload, header });
       try {
-        for await (const chunk of body2) {
+        for await (const chunk of body) {
           if (socket[kError]) {
             throw socket[kError];
           }
@@ -9409,16 +9409,16 @@ var require_readable = __commonJS({
       }
     }
     function consumeEnd(consume2) {
-      const { type, body: body2, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(toUSVString(Buffer.concat(body2)));
+          resolve2(toUSVString(Buffer.concat(body)));
         } else if (type === "json") {
-          resolve2(JSON.parse(Buffer.concat(body2)));
+          resolve2(JSON.parse(Buffer.concat(body)));
         } else if (type === "arrayBuffer") {
           const dst = new Uint8Array(length);
           let pos = 0;
-          for (const buf of body2) {
+          for (const buf of body) {
             dst.set(buf, pos);
             pos += buf.byteLength;
           }
@@ -9427,7 +9427,7 @@ var require_readable = __commonJS({
           if (!Blob2) {
             Blob2 = __require("buffer").Blob;
           }
-          resolve2(new Blob2(body2, { type: stream[kContentType] }));
+          resolve2(new Blob2(body, { type: stream[kContentType] }));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9465,11 +9465,11 @@ var require_util3 = __commonJS({
       ResponseStatusCodeError
     } = require_errors();
     var { toUSVString } = require_util();
-    async function getResolveErrorBodyCallback({ callback, body: body2, contentType, statusCode, statusMessage, headers }) {
-      assert(body2);
+    async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
+      assert(body);
       let chunks = [];
       let limit = 0;
-      for await (const chunk of body2) {
+      for await (const chunk of body) {
         chunks.push(chunk);
         limit += chunk.length;
         if (limit > 128 * 1024) {
@@ -9567,7 +9567,7 @@ var require_api_request = __commonJS({
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        const { signal, method, opaque, body: body2, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
+        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError("invalid callback");
@@ -9586,8 +9586,8 @@ var require_api_request = __commonJS({
           }
           super("UNDICI_REQUEST");
         } catch (err) {
-          if (util.isStream(body2)) {
-            util.destroy(body2.on("error", util.nop), err);
+          if (util.isStream(body)) {
+            util.destroy(body.on("error", util.nop), err);
           }
           throw err;
         }
@@ -9596,14 +9596,14 @@ var require_api_request = __commonJS({
         this.callback = callback;
         this.res = null;
         this.abort = null;
-        this.body = body2;
+        this.body = body;
         this.trailers = {};
         this.context = null;
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError;
         this.highWaterMark = highWaterMark;
-        if (util.isStream(body2)) {
-          body2.on("error", (err) => {
+        if (util.isStream(body)) {
+          body.on("error", (err) => {
             this.onError(err);
           });
         }
@@ -9627,15 +9627,15 @@ var require_api_request = __commonJS({
         }
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
-        const body2 = new Readable({ resume, abort, contentType, highWaterMark });
+        const body = new Readable({ resume, abort, contentType, highWaterMark });
         this.callback = null;
-        this.res = body2;
+        this.res = body;
         if (callback !== null) {
           if (this.throwOnError && statusCode >= 400) {
             this.runInAsyncScope(
               getResolveErrorBodyCallback,
               null,
-              { callback, body: body2, contentType, statusCode, statusMessage, headers }
+              { callback, body, contentType, statusCode, statusMessage, headers }
             );
           } else {
             this.runInAsyncScope(callback, null, null, {
@@ -9643,7 +9643,7 @@ var require_api_request = __commonJS({
               headers,
               trailers: this.trailers,
               opaque,
-              body: body2,
+              body,
               context: context2
             });
           }
@@ -9660,7 +9660,7 @@ var require_api_request = __commonJS({
         res.push(null);
       }
       onError(err) {
-        const { res, callback, body: body2, opaque } = this;
+        const { res, callback, body, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
@@ -9674,9 +9674,9 @@ var require_api_request = __commonJS({
             util.destroy(res, err);
           });
         }
-        if (body2) {
+        if (body) {
           this.body = null;
-          util.destroy(body2, err);
+          util.destroy(body, err);
         }
       }
     };
@@ -9722,7 +9722,7 @@ var require_api_stream = __commonJS({
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        const { signal, method, opaque, body: body2, onInfo, responseHeaders, throwOnError } = opts;
+        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError } = opts;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError("invalid callback");
@@ -9741,8 +9741,8 @@ var require_api_stream = __commonJS({
           }
           super("UNDICI_STREAM");
         } catch (err) {
-          if (util.isStream(body2)) {
-            util.destroy(body2.on("error", util.nop), err);
+          if (util.isStream(body)) {
+            util.destroy(body.on("error", util.nop), err);
           }
           throw err;
         }
@@ -9754,11 +9754,11 @@ var require_api_stream = __commonJS({
         this.abort = null;
         this.context = null;
         this.trailers = null;
-        this.body = body2;
+        this.body = body;
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError || false;
-        if (util.isStream(body2)) {
-          body2.on("error", (err) => {
+        if (util.isStream(body)) {
+          body.on("error", (err) => {
             this.onError(err);
           });
         }
@@ -9837,7 +9837,7 @@ var require_api_stream = __commonJS({
         res.end();
       }
       onError(err) {
-        const { res, callback, opaque, body: body2 } = this;
+        const { res, callback, opaque, body } = this;
         removeSignal(this);
         this.factory = null;
         if (res) {
@@ -9849,9 +9849,9 @@ var require_api_stream = __commonJS({
             this.runInAsyncScope(callback, null, err, { opaque });
           });
         }
-        if (body2) {
+        if (body) {
           this.body = null;
-          util.destroy(body2, err);
+          util.destroy(body, err);
         }
       }
     };
@@ -9958,9 +9958,9 @@ var require_api_pipeline = __commonJS({
           readableObjectMode: opts.objectMode,
           autoDestroy: true,
           read: () => {
-            const { body: body2 } = this;
-            if (body2 && body2.resume) {
-              body2.resume();
+            const { body } = this;
+            if (body && body.resume) {
+              body.resume();
             }
           },
           write: (chunk, encoding, callback) => {
@@ -9972,14 +9972,14 @@ var require_api_pipeline = __commonJS({
             }
           },
           destroy: (err, callback) => {
-            const { body: body2, req, res, ret, abort } = this;
+            const { body, req, res, ret, abort } = this;
             if (!err && !ret._readableState.endEmitted) {
               err = new RequestAbortedError();
             }
             if (abort && err) {
               abort();
             }
-            util.destroy(body2, err);
+            util.destroy(body, err);
             util.destroy(req, err);
             util.destroy(res, err);
             removeSignal(this);
@@ -10011,11 +10011,11 @@ var require_api_pipeline = __commonJS({
           return;
         }
         this.res = new PipelineResponse(resume);
-        let body2;
+        let body;
         try {
           this.handler = null;
           const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-          body2 = this.runInAsyncScope(handler, null, {
+          body = this.runInAsyncScope(handler, null, {
             statusCode,
             headers,
             opaque,
@@ -10026,13 +10026,13 @@ var require_api_pipeline = __commonJS({
           this.res.on("error", util.nop);
           throw err;
         }
-        if (!body2 || typeof body2.on !== "function") {
+        if (!body || typeof body.on !== "function") {
           throw new InvalidReturnValueError("expected Readable");
         }
-        body2.on("data", (chunk) => {
-          const { ret, body: body3 } = this;
-          if (!ret.push(chunk) && body3.pause) {
-            body3.pause();
+        body.on("data", (chunk) => {
+          const { ret, body: body2 } = this;
+          if (!ret.push(chunk) && body2.pause) {
+            body2.pause();
           }
         }).on("error", (err) => {
           const { ret } = this;
@@ -10046,7 +10046,7 @@ var require_api_pipeline = __commonJS({
             util.destroy(ret, new RequestAbortedError());
           }
         });
-        this.body = body2;
+        this.body = body;
       }
       onData(chunk) {
         const { res } = this;
@@ -10405,10 +10405,10 @@ var require_mock_utils = __commonJS({
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path2, method, body: body2, headers }) {
+    function matchKey(mockDispatch2, { path: path2, method, body, headers }) {
       const pathMatch = matchValue(mockDispatch2.path, path2);
       const methodMatch = matchValue(mockDispatch2.method, method);
-      const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body2) : true;
+      const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
@@ -10432,7 +10432,7 @@ var require_mock_utils = __commonJS({
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for method '${key.method}'`);
       }
-      matchedMockDispatches = matchedMockDispatches.filter(({ body: body2 }) => typeof body2 !== "undefined" ? matchValue(body2, key.body) : true);
+      matchedMockDispatches = matchedMockDispatches.filter(({ body }) => typeof body !== "undefined" ? matchValue(body, key.body) : true);
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for body '${key.body}'`);
       }
@@ -10461,11 +10461,11 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path2, method, body: body2, headers, query } = opts;
+      const { path: path2, method, body, headers, query } = opts;
       return {
         path: path2,
         method,
-        body: body2,
+        body,
         headers,
         query
       };
@@ -10480,9 +10480,9 @@ var require_mock_utils = __commonJS({
     function getStatusText(statusCode) {
       return STATUS_CODES[statusCode] || "unknown";
     }
-    async function getResponse(body2) {
+    async function getResponse(body) {
       const buffers = [];
-      for await (const data of body2) {
+      for await (const data of body) {
         buffers.push(data);
       }
       return Buffer.concat(buffers).toString("utf8");
@@ -10512,12 +10512,12 @@ var require_mock_utils = __commonJS({
       }
       function handleReply(mockDispatches, _data = data) {
         const optsHeaders = Array.isArray(opts.headers) ? buildHeadersFromArray(opts.headers) : opts.headers;
-        const body2 = typeof _data === "function" ? _data({ ...opts, headers: optsHeaders }) : _data;
-        if (isPromise(body2)) {
-          body2.then((newData) => handleReply(mockDispatches, newData));
+        const body = typeof _data === "function" ? _data({ ...opts, headers: optsHeaders }) : _data;
+        if (isPromise(body)) {
+          body.then((newData) => handleReply(mockDispatches, newData));
           return;
         }
-        const responseData = getResponseData(body2);
+        const responseData = getResponseData(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
         handler.abort = nop;
@@ -11994,13 +11994,13 @@ var require_response = __commonJS({
         const bytes = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body2 = extractBody(bytes);
+        const body = extractBody(bytes);
         const relevantRealm = { settingsObject: {} };
         const responseObject = new _Response();
         responseObject[kRealm] = relevantRealm;
         responseObject[kHeaders][kGuard] = "response";
         responseObject[kHeaders][kRealm] = relevantRealm;
-        initializeResponse(responseObject, init, { body: body2[0], type: "application/json" });
+        initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
         return responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
@@ -12030,9 +12030,9 @@ var require_response = __commonJS({
         return responseObject;
       }
       // https://fetch.spec.whatwg.org/#dom-response
-      constructor(body2 = null, init = {}) {
-        if (body2 !== null) {
-          body2 = webidl.converters.BodyInit(body2);
+      constructor(body = null, init = {}) {
+        if (body !== null) {
+          body = webidl.converters.BodyInit(body);
         }
         init = webidl.converters.ResponseInit(init);
         this[kRealm] = { settingsObject: {} };
@@ -12042,8 +12042,8 @@ var require_response = __commonJS({
         this[kHeaders][kHeadersList] = this[kState].headersList;
         this[kHeaders][kRealm] = this[kRealm];
         let bodyWithType = null;
-        if (body2 != null) {
-          const [extractedBody, type] = extractBody(body2);
+        if (body != null) {
+          const [extractedBody, type] = extractBody(body);
           bodyWithType = { body: extractedBody, type };
         }
         initializeResponse(this, init, bodyWithType);
@@ -12226,7 +12226,7 @@ var require_response = __commonJS({
       assert(isCancelled(fetchParams));
       return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException2("The operation was aborted.", "AbortError"), { cause: err })) : makeNetworkError(Object.assign(new DOMException2("Request was cancelled."), { cause: err }));
     }
-    function initializeResponse(response, init, body2) {
+    function initializeResponse(response, init, body) {
       if (init.status !== null && (init.status < 200 || init.status > 599)) {
         throw new RangeError('init["status"] must be in the range of 200 to 599, inclusive.');
       }
@@ -12244,16 +12244,16 @@ var require_response = __commonJS({
       if ("headers" in init && init.headers != null) {
         fill3(response[kHeaders], init.headers);
       }
-      if (body2) {
+      if (body) {
         if (nullBodyStatus.includes(response.status)) {
           throw webidl.errors.exception({
             header: "Response constructor",
             message: "Invalid response status code " + response.status
           });
         }
-        response[kState].body = body2.body;
-        if (body2.type != null && !response[kState].headersList.contains("Content-Type")) {
-          response[kState].headersList.append("content-type", body2.type);
+        response[kState].body = body.body;
+        if (body.type != null && !response[kState].headersList.contains("Content-Type")) {
+          response[kState].headersList.append("content-type", body.type);
         }
       }
     }
@@ -13369,8 +13369,8 @@ var require_fetch = __commonJS({
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const bodyWithType = safelyExtractBody(blobURLEntryObject);
-          const body2 = bodyWithType[0];
-          const length = isomorphicEncode(`${body2.length}`);
+          const body = bodyWithType[0];
+          const length = isomorphicEncode(`${body.length}`);
           const type = bodyWithType[1] ?? "";
           const response = makeResponse({
             statusText: "OK",
@@ -13379,7 +13379,7 @@ var require_fetch = __commonJS({
               ["content-type", { name: "Content-Type", value: type }]
             ]
           });
-          response.body = body2;
+          response.body = body;
           return Promise.resolve(response);
         }
         case "data:": {
@@ -13751,11 +13751,11 @@ var require_fetch = __commonJS({
         })();
       }
       try {
-        const { body: body2, status, statusText, headersList, socket } = await dispatch({ body: requestBody });
+        const { body, status, statusText, headersList, socket } = await dispatch({ body: requestBody });
         if (socket) {
           response = makeResponse({ status, statusText, headersList, socket });
         } else {
-          const iterator = body2[Symbol.asyncIterator]();
+          const iterator = body[Symbol.asyncIterator]();
           fetchParams.controller.next = () => iterator.next();
           response = makeResponse({ status, statusText, headersList });
         }
@@ -13852,7 +13852,7 @@ var require_fetch = __commonJS({
         fetchParams.controller.connection.destroy();
       }
       return response;
-      async function dispatch({ body: body2 }) {
+      async function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve2, reject) => agent.dispatch(
@@ -13860,7 +13860,7 @@ var require_fetch = __commonJS({
             path: url.pathname + url.search,
             origin: url.origin,
             method: request.method,
-            body: fetchParams.controller.dispatcher.isMockActive ? request.body && (request.body.source || request.body.stream) : body2,
+            body: fetchParams.controller.dispatcher.isMockActive ? request.body && (request.body.source || request.body.stream) : body,
             headers: request.headersList.entries,
             maxRedirections: 0,
             upgrade: request.mode === "websocket" ? "websocket" : void 0
@@ -14920,9 +14920,9 @@ var require_cache = __commonJS({
         const responseList = [];
         for (const response of responses) {
           const responseObject = new Response(response.body?.source ?? null);
-          const body2 = responseObject[kState].body;
+          const body = responseObject[kState].body;
           responseObject[kState] = response;
-          responseObject[kState].body = body2;
+          responseObject[kState].body = body;
           responseObject[kHeaders][kHeadersList] = response.headersList;
           responseObject[kHeaders][kGuard] = "immutable";
           responseList.push(responseObject);
@@ -16587,12 +16587,12 @@ var require_receiver = __commonJS({
                 failWebsocketConnection(this.ws, "Received close frame with a 1-byte body.");
                 return;
               }
-              const body2 = this.consume(payloadLength);
-              this.#info.closeInfo = this.parseCloseBody(false, body2);
+              const body = this.consume(payloadLength);
+              this.#info.closeInfo = this.parseCloseBody(false, body);
               if (!this.ws[kSentClose]) {
-                const body3 = Buffer.allocUnsafe(2);
-                body3.writeUInt16BE(this.#info.closeInfo.code, 0);
-                const closeFrame = new WebsocketFrameSend(body3);
+                const body2 = Buffer.allocUnsafe(2);
+                body2.writeUInt16BE(this.#info.closeInfo.code, 0);
+                const closeFrame = new WebsocketFrameSend(body2);
                 this.ws[kResponse].socket.write(
                   closeFrame.createFrame(opcodes.CLOSE),
                   (err) => {
@@ -16607,13 +16607,13 @@ var require_receiver = __commonJS({
               this.end();
               return;
             } else if (this.#info.opcode === opcodes.PING) {
-              const body2 = this.consume(payloadLength);
+              const body = this.consume(payloadLength);
               if (!this.ws[kReceivedClose]) {
-                const frame = new WebsocketFrameSend(body2);
+                const frame = new WebsocketFrameSend(body);
                 this.ws[kResponse].socket.write(frame.createFrame(opcodes.PONG));
                 if (channels.ping.hasSubscribers) {
                   channels.ping.publish({
-                    payload: body2
+                    payload: body
                   });
                 }
               }
@@ -16625,10 +16625,10 @@ var require_receiver = __commonJS({
                 return;
               }
             } else if (this.#info.opcode === opcodes.PONG) {
-              const body2 = this.consume(payloadLength);
+              const body = this.consume(payloadLength);
               if (channels.pong.hasSubscribers) {
                 channels.pong.publish({
-                  payload: body2
+                  payload: body
                 });
               }
               if (this.#byteOffset > 0) {
@@ -16662,8 +16662,8 @@ var require_receiver = __commonJS({
             if (this.#byteOffset < this.#info.payloadLength) {
               return callback();
             } else if (this.#byteOffset >= this.#info.payloadLength) {
-              const body2 = this.consume(this.#info.payloadLength);
-              this.#fragments.push(body2);
+              const body = this.consume(this.#info.payloadLength);
+              this.#fragments.push(body);
               if (!this.#info.fragmented || this.#info.fin && this.#info.opcode === opcodes.CONTINUATION) {
                 const fullMessage = Buffer.concat(this.#fragments);
                 websocketMessageReceived(this.ws, this.#info.originalOpcode, fullMessage);
@@ -20423,7 +20423,7 @@ var require_dist_node3 = __commonJS({
       let method = options.method.toUpperCase();
       let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
       let headers = Object.assign({}, options.headers);
-      let body2;
+      let body;
       let parameters = omit(options, [
         "method",
         "baseUrl",
@@ -20463,22 +20463,22 @@ var require_dist_node3 = __commonJS({
         url = addQueryParameters(url, remainingParameters);
       } else {
         if ("data" in remainingParameters) {
-          body2 = remainingParameters.data;
+          body = remainingParameters.data;
         } else {
           if (Object.keys(remainingParameters).length) {
-            body2 = remainingParameters;
+            body = remainingParameters;
           }
         }
       }
-      if (!headers["content-type"] && typeof body2 !== "undefined") {
+      if (!headers["content-type"] && typeof body !== "undefined") {
         headers["content-type"] = "application/json; charset=utf-8";
       }
-      if (["PATCH", "PUT"].includes(method) && typeof body2 === "undefined") {
-        body2 = "";
+      if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+        body = "";
       }
       return Object.assign(
         { method, url, headers },
-        typeof body2 !== "undefined" ? { body: body2 } : null,
+        typeof body !== "undefined" ? { body } : null,
         options.request ? { request: options.request } : null
       );
     }
@@ -25227,10 +25227,10 @@ ${indent}`) + "'";
             literalFallback = true;
           };
         }
-        const body2 = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
-${indent}${body2}`;
+${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
       return `|${header}
@@ -27246,13 +27246,13 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body2 = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
-          body2 += stringifyComment.lineComment(body2, "", commentString(contentComment));
-        if ((body2[0] === "|" || body2[0] === ">") && lines[lines.length - 1] === "---") {
-          lines[lines.length - 1] = `--- ${body2}`;
+          body += stringifyComment.lineComment(body, "", commentString(contentComment));
+        if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
+          lines[lines.length - 1] = `--- ${body}`;
         } else
-          lines.push(body2);
+          lines.push(body);
       } else {
         lines.push(stringify.stringify(doc.contents, ctx));
       }
@@ -29245,13 +29245,13 @@ var require_cst_scalar = __commonJS({
         case ">": {
           const he = source.indexOf("\n");
           const head = source.substring(0, he);
-          const body2 = source.substring(he + 1) + "\n";
+          const body = source.substring(he + 1) + "\n";
           const props = [
             { type: "block-scalar-header", offset, indent, source: head }
           ];
           if (!addEndtoBlockProps(props, end))
             props.push({ type: "newline", offset: -1, indent, source: "\n" });
-          return { type: "block-scalar", offset, indent, props, source: body2 };
+          return { type: "block-scalar", offset, indent, props, source: body };
         }
         case '"':
           return { type: "double-quoted-scalar", offset, indent, source, end };
@@ -29308,13 +29308,13 @@ var require_cst_scalar = __commonJS({
     function setBlockScalarValue(token, source) {
       const he = source.indexOf("\n");
       const head = source.substring(0, he);
-      const body2 = source.substring(he + 1) + "\n";
+      const body = source.substring(he + 1) + "\n";
       if (token.type === "block-scalar") {
         const header = token.props[0];
         if (header.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
         header.source = head;
-        token.source = body2;
+        token.source = body;
       } else {
         const { offset } = token;
         const indent = "indent" in token ? token.indent : -1;
@@ -29326,7 +29326,7 @@ var require_cst_scalar = __commonJS({
         for (const key of Object.keys(token))
           if (key !== "type" && key !== "offset")
             delete token[key];
-        Object.assign(token, { type: "block-scalar", indent, props, source: body2 });
+        Object.assign(token, { type: "block-scalar", indent, props, source: body });
       }
     }
     function addEndtoBlockProps(props, end) {
@@ -32141,10 +32141,10 @@ var require_codegen = __commonJS({
         return this._leafNode(new Throw(error));
       }
       // start self-balancing block
-      block(body2, nodeCount) {
+      block(body, nodeCount) {
         this._blockStarts.push(this._nodes.length);
-        if (body2)
-          this.code(body2).endBlock(nodeCount);
+        if (body)
+          this.code(body).endBlock(nodeCount);
         return this;
       }
       // end the current self-balancing block
@@ -33569,15 +33569,15 @@ var require_validate = __commonJS({
       validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
     }
     exports.validateFunctionCode = validateFunctionCode;
-    function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body2) {
+    function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
       if (opts.code.es5) {
         gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${names_1.default.valCxt}`, schemaEnv.$async, () => {
           gen.code((0, codegen_1._)`"use strict"; ${funcSourceUrl(schema, opts)}`);
           destructureValCxtES5(gen, opts);
-          gen.code(body2);
+          gen.code(body);
         });
       } else {
-        gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema, opts)).code(body2));
+        gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema, opts)).code(body));
       }
     }
     function destructureValCxt(opts) {
@@ -38887,10 +38887,10 @@ function parseCommaParts(str, budget) {
       pushAll(parts, tail2);
       return parts;
     }
-    const { pre, body: body2, post } = m2;
+    const { pre, body, post } = m2;
     const p2 = pre.split(",");
     p2[0] = carry + p2[0];
-    p2[p2.length - 1] += "{" + body2 + "}";
+    p2[p2.length - 1] += "{" + body + "}";
     if (!post.length) {
       pushAll(parts, p2);
       return parts;
@@ -38954,8 +38954,8 @@ function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
   budget.remaining -= out.length;
   return out;
 }
-function expandSequence(body2, isAlphaSequence, max, maxLength, budget) {
-  const n2 = body2.split(/\.\./);
+function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
+  const n2 = body.split(/\.\./);
   const N2 = [];
   if (n2[0] === void 0 || n2[1] === void 0) {
     return N2;
@@ -39636,10 +39636,10 @@ var AST = class {
     if (this !== this.#root)
       return this.#root.toMMPattern();
     const glob = this.toString();
-    const [re, body2, hasMagic, uflag] = this.toRegExpSource();
+    const [re, body, hasMagic, uflag] = this.toRegExpSource();
     const anyMagic = hasMagic || this.#hasMagic || this.#options.nocase && !this.#options.nocaseMagicOnly && glob.toUpperCase() !== glob.toLowerCase();
     if (!anyMagic) {
-      return body2;
+      return body;
     }
     const flags = (this.#options.nocase ? "i" : "") + (uflag ? "u" : "");
     return Object.assign(new RegExp(`^${re}$`, flags), {
@@ -39764,8 +39764,8 @@ var AST = class {
     }
     const repeated = this.type === "*" || this.type === "+";
     const start = this.type === "!" ? "(?:(?!(?:" : "(?:";
-    let body2 = this.#partsToRegExp(dot);
-    if (this.isStart() && this.isEnd() && !body2 && this.type !== "!") {
+    let body = this.#partsToRegExp(dot);
+    if (this.isStart() && this.isEnd() && !body && this.type !== "!") {
       const s = this.toString();
       const me = this;
       me.#parts = [s];
@@ -39774,11 +39774,11 @@ var AST = class {
       return [s, unescape(this.toString()), false, false];
     }
     let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ? "" : this.#partsToRegExp(true);
-    if (bodyDotAllowed === body2) {
+    if (bodyDotAllowed === body) {
       bodyDotAllowed = "";
     }
     if (bodyDotAllowed) {
-      body2 = `(?:${body2})(?:${bodyDotAllowed})*?`;
+      body = `(?:${body})(?:${bodyDotAllowed})*?`;
     }
     let final = "";
     if (this.type === "!" && this.#emptyExt) {
@@ -39788,11 +39788,11 @@ var AST = class {
         // !() must match something,but !(x) can match ''
         "))" + (this.isStart() && !dot && !allowDot ? startNoDot : "") + star + ")"
       ) : this.type === "@" ? ")" : this.type === "?" ? ")?" : this.type === "+" && bodyDotAllowed ? ")" : this.type === "*" && bodyDotAllowed ? `)?` : `)${this.type}`;
-      final = start + body2 + close;
+      final = start + body + close;
     }
     return [
       final,
-      unescape(body2),
+      unescape(body),
       this.#hasMagic = !!this.#hasMagic,
       this.#uflag
     ];
@@ -40424,7 +40424,7 @@ var Minimatch = class {
   #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
     const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
     const lastgs = pattern.lastIndexOf(GLOBSTAR);
-    const [head, body2, tail2] = partial ? [
+    const [head, body, tail2] = partial ? [
       pattern.slice(patternIndex, firstgs),
       pattern.slice(firstgs + 1),
       []
@@ -40459,7 +40459,7 @@ var Minimatch = class {
         fileTailMatch = tail2.length + 1;
       }
     }
-    if (!body2.length) {
+    if (!body.length) {
       let sawSome = !!fileTailMatch;
       for (let i2 = fileIndex; i2 < file.length - fileTailMatch; i2++) {
         const f2 = String(file[i2]);
@@ -40474,7 +40474,7 @@ var Minimatch = class {
     let currentBody = bodySegments[0];
     let nonGsParts = 0;
     const nonGsPartsSums = [0];
-    for (const b2 of body2) {
+    for (const b2 of body) {
       if (b2 === GLOBSTAR) {
         nonGsPartsSums.push(nonGsParts);
         currentBody = [[], 0];
@@ -40505,11 +40505,11 @@ var Minimatch = class {
       }
       return sawTail;
     }
-    const [body2, after] = bs;
+    const [body, after] = bs;
     while (fileIndex <= after) {
-      const m2 = this.#matchOne(file.slice(0, fileIndex + body2.length), body2, partial, fileIndex, 0);
+      const m2 = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
       if (m2 && globStarDepth < this.maxGlobstarRecursion) {
-        const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body2.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
+        const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
         if (sub !== false) {
           return sub;
         }
@@ -40718,9 +40718,9 @@ function isLiteral(glob) {
 }
 function checkGlobs(globs) {
   for (const glob of globList(globs)) {
-    const body2 = glob.startsWith("!") ? glob.slice(1) : glob;
-    if (body2.length === 0) return `"${glob}" is not a glob: nothing follows the "!"`;
-    const regex = makeRe(body2, OPTIONS);
+    const body = glob.startsWith("!") ? glob.slice(1) : glob;
+    if (body.length === 0) return `"${glob}" is not a glob: nothing follows the "!"`;
+    const regex = makeRe(body, OPTIONS);
     if (regex === false) return `"${glob}" is not a valid glob`;
     if (regex.source.includes("$."))
       return `"${glob}" can never match: its [...] class is empty (write [a-z], not [z-a])`;
@@ -40732,8 +40732,8 @@ function compileGlobs(globs) {
   const negative = [];
   for (const glob of globList(globs)) {
     const negated = glob.startsWith("!");
-    const body2 = negated ? glob.slice(1) : glob;
-    (negated ? negative : positive).push(single(body2));
+    const body = negated ? glob.slice(1) : glob;
+    (negated ? negative : positive).push(single(body));
   }
   return (value) => {
     const text = value ?? "";
@@ -40843,6 +40843,38 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 var import_yaml2 = __toESM(require_dist(), 1);
+
+// bridge/runbooks/problem.ts
+var RunbookProblem = class {
+  file;
+  line;
+  column;
+  path;
+  message;
+  constructor(location, message) {
+    this.file = location.file;
+    this.line = location.line;
+    this.column = location.column;
+    this.path = location.path;
+    this.message = message;
+  }
+  /** `runbooks/nginx-down.yml:14:7 guards.cooldown: "10 minutes" is not a duration (use 30s, 10m, 1h)` */
+  toString() {
+    const where = this.line ? `${this.file}:${this.line}:${this.column ?? 1}` : this.file;
+    return this.path ? `${where} ${this.path}: ${this.message}` : `${where} ${this.message}`;
+  }
+  toJSON() {
+    return { file: this.file, line: this.line, column: this.column, path: this.path, message: this.message };
+  }
+};
+function formatPath(segments) {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
 
 // bridge/runbooks/schema.ts
 var import__ = __toESM(require__(), 1);
@@ -41296,7 +41328,7 @@ var runbook_schema_default = {
               }
             },
             severities: {
-              description: "Alert severities that open an incident issue.",
+              description: "Alert severities that open an issue (incident, review, approval escalation); an empty list opens none.",
               type: "array",
               items: {
                 type: "string"
@@ -41505,36 +41537,162 @@ function fill(schema, value) {
   }
 }
 
-// bridge/runbooks/problem.ts
-var RunbookProblem = class {
-  file;
-  line;
-  column;
-  path;
-  message;
-  constructor(location, message) {
-    this.file = location.file;
-    this.line = location.line;
-    this.column = location.column;
-    this.path = location.path;
-    this.message = message;
+// bridge/runbooks/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
+var PART = /([0-9]+)(ms|s|m|h|d)/g;
+var WHOLE = /^([0-9]+(ms|s|m|h|d))+$/;
+function isDuration(text) {
+  return WHOLE.test(text);
+}
+function parseDuration(text) {
+  if (!isDuration(text)) {
+    throw new Error(`"${text}" is not a duration (use 30s, 10m, 1h)`);
   }
-  /** `runbooks/nginx-down.yml:14:7 guards.cooldown: "10 minutes" is not a duration (use 30s, 10m, 1h)` */
-  toString() {
-    const where = this.line ? `${this.file}:${this.line}:${this.column ?? 1}` : this.file;
-    return this.path ? `${where} ${this.path}: ${this.message}` : `${where} ${this.message}`;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(PART)) {
+    total += Number(amount) * (UNIT_MS[unit] ?? 0);
   }
-  toJSON() {
-    return { file: this.file, line: this.line, column: this.column, path: this.path, message: this.message };
+  return total;
+}
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.max(0, Math.round(ms))}ms`;
+  let rest = Math.round(ms / 1e3);
+  const parts = [];
+  for (const [unit, size] of [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1]
+  ]) {
+    const count = Math.floor(rest / size);
+    if (count > 0) parts.push(`${count}${unit}`);
+    rest -= count * size;
   }
-};
-function formatPath(segments) {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out ? `.${segment}` : segment;
+  return parts.slice(0, 2).join("");
+}
+
+// bridge/runbooks/resolve.ts
+function filled(value, path2) {
+  if (value === void 0) {
+    throw new Error(
+      `${path2} has no value after applyDefaults; give it a "default" in schemas/runbook.schema.json again or make it optional in ResolvedRunbook`
+    );
   }
-  return out;
+  return value;
+}
+function duration(text, path2) {
+  const written = filled(text, path2);
+  return { text: written, ms: parseDuration(written) };
+}
+function resolveBreaker(breaker) {
+  const within = duration(breaker.within, "guards.breaker.within");
+  const openFor = duration(breaker.openFor, "guards.breaker.openFor");
+  return {
+    failures: breaker.failures,
+    within: within.text,
+    withinMs: within.ms,
+    openFor: openFor.text,
+    openForMs: openFor.ms,
+    scope: filled(breaker.scope, "guards.breaker.scope")
+  };
+}
+function resolveBlackout(window, index) {
+  const length = duration(window.duration, `guards.blackout[${index}].duration`);
+  return {
+    cron: window.cron,
+    duration: length.text,
+    durationMs: length.ms,
+    timezone: filled(window.timezone, `guards.blackout[${index}].timezone`),
+    ...window.reason !== void 0 && { reason: window.reason }
+  };
+}
+function resolveGuards(guards) {
+  const cooldown = guards.cooldown === void 0 ? void 0 : duration(guards.cooldown, "guards.cooldown");
+  return {
+    ...cooldown && { cooldown: cooldown.text, cooldownMs: cooldown.ms },
+    ...guards.maxPerHour !== void 0 && { maxPerHour: guards.maxPerHour },
+    ...guards.breaker && { breaker: resolveBreaker(guards.breaker) },
+    blackout: (guards.blackout ?? []).map(resolveBlackout),
+    onResolved: filled(guards.onResolved, "guards.onResolved"),
+    group: filled(guards.group, "guards.group")
+  };
+}
+function resolveStep(step, path2) {
+  const timeout = duration(step.timeout, `${path2}.timeout`);
+  const retryDelay = duration(step.retryDelay, `${path2}.retryDelay`);
+  const common = {
+    name: step.name,
+    timeout: timeout.text,
+    timeoutMs: timeout.ms,
+    retries: filled(step.retries, `${path2}.retries`),
+    retryDelay: retryDelay.text,
+    retryDelayMs: retryDelay.ms,
+    continueOnError: filled(step.continueOnError, `${path2}.continueOnError`),
+    env: step.env ?? {},
+    secrets: step.secrets ?? []
+  };
+  if ("run" in step) return { ...common, run: step.run, shell: filled(step.shell, `${path2}.shell`) };
+  if ("http" in step) {
+    return { ...common, http: { ...step.http, method: filled(step.http.method, `${path2}.http.method`) } };
+  }
+  if ("promql" in step) {
+    return {
+      ...common,
+      promql: { ...step.promql, expect: filled(step.promql.expect, `${path2}.promql.expect`) }
+    };
+  }
+  if ("wait" in step) {
+    const wait2 = duration(step.wait, `${path2}.wait`);
+    return { ...common, wait: wait2.text, waitMs: wait2.ms };
+  }
+  throw new Error(`${path2} has none of run, http, wait, promql; the runbook schema requires one`);
+}
+function resolveSteps(steps) {
+  const phase = (name) => (steps[name] ?? []).map((step, index) => resolveStep(step, `steps.${name}[${index}]`));
+  return {
+    healthCheck: phase("healthCheck"),
+    diagnostics: phase("diagnostics"),
+    remediate: phase("remediate"),
+    verify: phase("verify"),
+    rollback: phase("rollback")
+  };
+}
+function resolveNotification(entry, index) {
+  const path2 = `notify[${index}]`;
+  return {
+    when: filled(entry.when, `${path2}.when`),
+    ...entry.slack && { slack: { webhookSecret: entry.slack.webhookSecret } },
+    ...entry.issue && {
+      issue: {
+        labels: entry.issue.labels ?? [],
+        assignees: entry.issue.assignees ?? [],
+        severities: filled(entry.issue.severities, `${path2}.issue.severities`)
+      }
+    }
+  };
+}
+function resolveRunbook(document) {
+  const runbook = applyDefaults({ ...document, guards: document.guards ?? {} });
+  const approvalTimeout = duration(runbook.approvalTimeout, "approvalTimeout");
+  return {
+    name: runbook.name,
+    description: runbook.description,
+    owner: runbook.owner,
+    match: runbook.match,
+    priority: filled(runbook.priority, "priority"),
+    mode: runbook.mode,
+    ...runbook.environment !== void 0 && { environment: runbook.environment },
+    workflow: filled(runbook.workflow, "workflow"),
+    ref: filled(runbook.ref, "ref"),
+    dispatch: filled(runbook.dispatch, "dispatch"),
+    ...runbook.target && { target: runbook.target },
+    guards: resolveGuards(runbook.guards ?? {}),
+    approvalTimeout: approvalTimeout.text,
+    approvalTimeoutMs: approvalTimeout.ms,
+    steps: resolveSteps(runbook.steps ?? {}),
+    notify: (runbook.notify ?? []).map(resolveNotification),
+    examples: runbook.examples ?? []
+  };
 }
 
 // bridge/runbooks/schema-errors.ts
@@ -42087,8 +42245,8 @@ function checkSemantics(runbook) {
   const pattern = runbook.target?.pattern;
   const patternProblem = pattern === void 0 ? void 0 : regexProblem(pattern);
   if (patternProblem) errors.push({ segments: ["target", "pattern"], message: patternProblem });
-  (runbook.guards?.blackout ?? []).forEach((window, index) => {
-    const zone = window.timezone ?? "UTC";
+  runbook.guards.blackout.forEach((window, index) => {
+    const zone = window.timezone;
     if (!isTimeZone(zone)) {
       errors.push({
         segments: ["guards", "blackout", index, "timezone"],
@@ -42166,13 +42324,13 @@ function parseRunbookText(text, file) {
     );
     return { problems };
   }
-  const runbook = data;
+  const runbook = resolveRunbook(data);
   const semantic = checkSemantics(runbook).map(
     (error) => new RunbookProblem(at(error.segments), error.message)
   );
   if (semantic.length > 0) return { problems: semantic };
   const sourceHash = createHash("sha256").update(text).digest("hex");
-  return { runbook: { runbook: applyDefaults(runbook), file, sourceHash }, problems: [] };
+  return { runbook: { runbook, file, sourceHash }, problems: [] };
 }
 function loadRunbookFile(file) {
   let text;
@@ -42357,40 +42515,6 @@ function createJobLog(write = (text) => process.stdout.write(text)) {
 import { mkdirSync, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join4, resolve } from "node:path";
 
-// bridge/runbooks/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-var PART = /([0-9]+)(ms|s|m|h|d)/g;
-var WHOLE = /^([0-9]+(ms|s|m|h|d))+$/;
-function isDuration(text) {
-  return WHOLE.test(text);
-}
-function parseDuration(text) {
-  if (!isDuration(text)) {
-    throw new Error(`"${text}" is not a duration (use 30s, 10m, 1h)`);
-  }
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(PART)) {
-    total += Number(amount) * (UNIT_MS[unit] ?? 0);
-  }
-  return total;
-}
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.max(0, Math.round(ms))}ms`;
-  let rest = Math.round(ms / 1e3);
-  const parts = [];
-  for (const [unit, size] of [
-    ["d", 86400],
-    ["h", 3600],
-    ["m", 60],
-    ["s", 1]
-  ]) {
-    const count = Math.floor(rest / size);
-    if (count > 0) parts.push(`${count}${unit}`);
-    rest -= count * size;
-  }
-  return parts.slice(0, 2).join("");
-}
-
 // action/src/phases/context.ts
 function reportHeader(context2, phase) {
   const { execution } = context2;
@@ -42427,11 +42551,11 @@ function stepKind(step) {
 
 // action/src/steps/describe.ts
 function describeStep(step) {
-  if (isRunStep(step)) return `would run (${step.shell ?? "bash"}):
+  if (isRunStep(step)) return `would run (${step.shell}):
 ${step.run}`;
-  if (isHttpStep(step)) return `would send ${step.http.method ?? "GET"} ${step.http.url}`;
+  if (isHttpStep(step)) return `would send ${step.http.method} ${step.http.url}`;
   if (isPromqlStep(step))
-    return `would query ${step.promql.url}: ${step.promql.query} (expect ${step.promql.expect ?? "nonempty"})`;
+    return `would query ${step.promql.url}: ${step.promql.query} (expect ${step.promql.expect})`;
   if (isWaitStep(step)) return `would wait ${step.wait}`;
   return "unknown step";
 }
@@ -42477,7 +42601,7 @@ function alertEnv(execution) {
 }
 function runStepEnv(execution, step) {
   const env = { ...execution.baseEnv, ...step.env, ...alertEnv(execution) };
-  for (const name of step.secrets ?? []) {
+  for (const name of step.secrets) {
     env[name] = requireSecret(execution.secrets, name, `step "${step.name}"`);
   }
   return env;
@@ -42584,7 +42708,7 @@ function expected(check) {
 }
 async function checkHttp(check, options) {
   const url = targetUrl(check.url, options.target);
-  const method = check.method ?? "GET";
+  const { method } = check;
   const headers = buildHeaders(check.headers, check.secretHeaders, options.secrets, options.who);
   let response;
   try {
@@ -42596,17 +42720,17 @@ async function checkHttp(check, options) {
   }
   const { text, cut: cut2 } = await readBody(response);
   const head = `${method} ${url} \u2192 HTTP ${response.status}`;
-  const body2 = text.length > 2e3 ? `${text.slice(0, 2e3)}\u2026` : text;
+  const body = text.length > 2e3 ? `${text.slice(0, 2e3)}\u2026` : text;
   if (!statusAccepted(check, response.status)) {
-    throw new Error(`${head}, expected ${expected(check)}${body2 ? `
-${body2}` : ""}`);
+    throw new Error(`${head}, expected ${expected(check)}${body ? `
+${body}` : ""}`);
   }
   if (check.bodyContains !== void 0 && !text.includes(check.bodyContains)) {
     const read = cut2 ? " (first 1 MiB read)" : "";
     throw new Error(`${head}, but the body does not contain "${check.bodyContains}"${read}`);
   }
-  return body2 ? `${head}
-${body2}` : head;
+  return body ? `${head}
+${body}` : head;
 }
 
 // action/src/steps/promql.ts
@@ -42688,7 +42812,7 @@ async function checkPromql(check, options) {
     );
   }
   const samples = samplesOf(answer);
-  const expect = check.expect ?? "nonempty";
+  const { expect } = check;
   const shown = samples.slice(0, 20).map(describe2).join("\n");
   const summary2 = `query ${query} \u2192 ${samples.length} series${shown ? `
 ${shown}` : ""}`;
@@ -42784,7 +42908,7 @@ async function executeStep(step, execution, signal, onOutput) {
     onOutput(`${await checkPromql(step.promql, checkOptions)}
 `);
   } else if (isWaitStep(step)) {
-    await wait(parseDuration(step.wait), signal);
+    await wait(step.waitMs, signal);
     onOutput(`waited ${step.wait}
 `);
   } else {
@@ -42809,9 +42933,9 @@ function createOutputCapture(limit = OUTPUT_LIMIT) {
       }
     },
     text() {
-      const body2 = kept.toString("utf8").replace(/^\uFFFD+/, "");
+      const body = kept.toString("utf8").replace(/^\uFFFD+/, "");
       return dropped > 0 ? `[${dropped} earlier bytes not kept]
-${body2}` : body2;
+${body}` : body;
     }
   };
 }
@@ -42823,9 +42947,8 @@ function tail(text, lines) {
 // action/src/steps/runner.ts
 async function runStep(step, execution, log) {
   const kind = stepKind(step);
-  const timeoutMs = parseDuration(step.timeout ?? "5m");
-  const retryDelayMs = parseDuration(step.retryDelay ?? "5s");
-  const attempts = (step.retries ?? 0) + 1;
+  const { timeoutMs, retryDelayMs } = step;
+  const attempts = step.retries + 1;
   const started = performance.now();
   let output = "";
   let reason = "";
@@ -42867,7 +42990,7 @@ async function runStep(step, execution, log) {
     name: step.name,
     kind,
     status: "failed",
-    continued: step.continueOnError === true,
+    continued: step.continueOnError,
     attempts,
     durationMs: performance.now() - started,
     output,
@@ -42926,7 +43049,7 @@ ${sections.join("\n")}`;
 }
 async function diagnostics(context2) {
   const { execution, inputs } = context2;
-  const steps = execution.runbook.steps?.diagnostics ?? [];
+  const steps = execution.runbook.steps.diagnostics;
   const outcome = await runSteps(steps, execution, context2.log, { keepGoing: true });
   const dir = resolve(inputs.reportDir);
   mkdirSync(dir, { recursive: true });
@@ -42945,7 +43068,7 @@ async function diagnostics(context2) {
 
 // action/src/phases/health-check.ts
 async function healthCheck(context2) {
-  const steps = context2.execution.runbook.steps?.healthCheck ?? [];
+  const steps = context2.execution.runbook.steps.healthCheck;
   const outcome = await runSteps(steps, context2.execution, context2.log);
   const healthy = steps.length > 0 && outcome.results.every((result) => result.status === "passed");
   let verdict;
@@ -42959,6 +43082,95 @@ async function healthCheck(context2) {
   }
   await context2.report({ ...reportHeader(context2, "health-check"), verdict, results: outcome.results });
   return { status: "success", verdict, outputs: { healthy: String(healthy) } };
+}
+
+// bridge/notify/channels.ts
+function notifiesOn(when, success) {
+  return when === "always" || when === "success" === success;
+}
+function opensIssue(channel, severity) {
+  return channel.severities.includes(severity);
+}
+
+// bridge/notify/issue-text.ts
+var FENCE = "````";
+function issueText(message) {
+  const parts = [`**${message.headline}**`, message.details.join("\n\n")];
+  if (message.alertBlock !== void 0) {
+    parts.push(`${FENCE}json
+${message.alertBlock.replaceAll(FENCE, "'''")}
+${FENCE}`);
+  }
+  return parts.filter((part) => part !== "").join("\n\n");
+}
+
+// bridge/notify/message.ts
+function oneLine(text, max = 120) {
+  const flat = text.replace(/[\r\n\t]+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}\u2026` : flat;
+}
+
+// action/src/notify/issues.ts
+var RUNBRIDGE_LABEL = "runbridge";
+function incidentMarker(key) {
+  return `<!-- runbridge-incident runbook=${encodeURIComponent(key.runbook)} target=${encodeURIComponent(key.target)} -->`;
+}
+async function findOpenIncident(github2, key) {
+  const marker = incidentMarker(key);
+  const issues = await github2.octokit.paginate(github2.octokit.rest.issues.listForRepo, {
+    owner: github2.owner,
+    repo: github2.repo,
+    state: "open",
+    labels: RUNBRIDGE_LABEL,
+    per_page: 100
+  });
+  return issues.find((issue) => !issue.pull_request && issue.body?.includes(marker))?.number;
+}
+async function commentOnIssue(github2, issue, message) {
+  await github2.octokit.rest.issues.createComment({
+    owner: github2.owner,
+    repo: github2.repo,
+    issue_number: issue,
+    body: issueText(message)
+  });
+}
+async function openIncident(github2, key, message, alertName, options) {
+  const title = `Incident: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}${alertName ? ` (${oneLine(alertName, 80)})` : ""}`;
+  const created = await github2.octokit.rest.issues.create({
+    owner: github2.owner,
+    repo: github2.repo,
+    title,
+    body: `${incidentMarker(key)}
+${issueText(message)}`,
+    labels: [.../* @__PURE__ */ new Set([...options.labels, RUNBRIDGE_LABEL])],
+    assignees: options.assignees
+  });
+  return created.data.number;
+}
+async function openReview(github2, key, message, incident, options) {
+  const checklist = [
+    "- [ ] Timeline: alert fired, run started, remediated, verified",
+    "- [ ] Root cause: why did the alert's condition occur?",
+    "- [ ] Was the automatic remediation right, and fast enough?",
+    "- [ ] Follow-ups filed (fix the cause, tune the alert, improve the runbook)",
+    "- [ ] Runbook and alert changes merged by pull request"
+  ].join("\n");
+  const link = incident ? `Incident: #${incident}
+
+` : "";
+  const created = await github2.octokit.rest.issues.create({
+    owner: github2.owner,
+    repo: github2.repo,
+    title: `Post-incident review: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}`,
+    body: `${link}${issueText(message)}
+
+### Checklist
+
+${checklist}`,
+    labels: [.../* @__PURE__ */ new Set([...options.labels, RUNBRIDGE_LABEL, "post-incident-review"])],
+    assignees: options.assignees
+  });
+  return created.data.number;
 }
 
 // action/src/notify/outcome.ts
@@ -43051,101 +43263,20 @@ function composeMessage(execution, jobs, outcome, runUrl) {
     alertBlock: execution.mask(alertBlock)
   };
 }
-function oneLine(text, max = 120) {
-  const flat = text.replace(/[\r\n\t]+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max)}\u2026` : flat;
-}
 
-// action/src/notify/issues.ts
-var RUNBRIDGE_LABEL = "runbridge";
-function incidentMarker(key) {
-  return `<!-- runbridge-incident runbook=${encodeURIComponent(key.runbook)} target=${encodeURIComponent(key.target)} -->`;
-}
-function body(message) {
-  const fence = "````";
-  return [
-    message.details.join("\n\n"),
-    `${fence}json
-${message.alertBlock.replaceAll(fence, "'''")}
-${fence}`
-  ].join("\n\n");
-}
-async function findOpenIncident(github2, key) {
-  const marker = incidentMarker(key);
-  const issues = await github2.octokit.paginate(github2.octokit.rest.issues.listForRepo, {
-    owner: github2.owner,
-    repo: github2.repo,
-    state: "open",
-    labels: RUNBRIDGE_LABEL,
-    per_page: 100
-  });
-  return issues.find((issue) => !issue.pull_request && issue.body?.includes(marker))?.number;
-}
-async function commentOnIssue(github2, issue, message) {
-  await github2.octokit.rest.issues.createComment({
-    owner: github2.owner,
-    repo: github2.repo,
-    issue_number: issue,
-    body: `**${message.headline}**
-
-${body(message)}`
-  });
-}
-async function openIncident(github2, key, message, alertName, options) {
-  const title = `Incident: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}${alertName ? ` (${oneLine(alertName, 80)})` : ""}`;
-  const created = await github2.octokit.rest.issues.create({
-    owner: github2.owner,
-    repo: github2.repo,
-    title,
-    body: `${incidentMarker(key)}
-**${message.headline}**
-
-${body(message)}`,
-    labels: [.../* @__PURE__ */ new Set([...options.labels, RUNBRIDGE_LABEL])],
-    assignees: options.assignees
-  });
-  return created.data.number;
-}
-async function openReview(github2, key, message, incident, options) {
-  const checklist = [
-    "- [ ] Timeline: alert fired, run started, remediated, verified",
-    "- [ ] Root cause: why did the alert's condition occur?",
-    "- [ ] Was the automatic remediation right, and fast enough?",
-    "- [ ] Follow-ups filed (fix the cause, tune the alert, improve the runbook)",
-    "- [ ] Runbook and alert changes merged by pull request"
-  ].join("\n");
-  const link = incident ? `Incident: #${incident}
-
-` : "";
-  const created = await github2.octokit.rest.issues.create({
-    owner: github2.owner,
-    repo: github2.repo,
-    title: `Post-incident review: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}`,
-    body: `${link}**${message.headline}**
-
-${body(message)}
-
-### Checklist
-
-${checklist}`,
-    labels: [.../* @__PURE__ */ new Set([...options.labels, RUNBRIDGE_LABEL, "post-incident-review"])],
-    assignees: options.assignees
-  });
-  return created.data.number;
-}
-
-// action/src/notify/slack.ts
+// bridge/notify/slack-text.ts
 function escapeSlack(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 function slackText(message) {
-  const block = escapeSlack(message.alertBlock.replaceAll("```", "'''"));
-  return [
-    `*Runbridge:* ${escapeSlack(message.headline)}`,
-    ...message.details.map(escapeSlack),
-    `\`\`\`${block}\`\`\``
-  ].join("\n");
+  const lines = [`*Runbridge:* ${escapeSlack(message.headline)}`, ...message.details.map(escapeSlack)];
+  if (message.alertBlock !== void 0) {
+    lines.push(`\`\`\`${escapeSlack(message.alertBlock.replaceAll("```", "'''"))}\`\`\``);
+  }
+  return lines.join("\n");
 }
+
+// action/src/notify/slack.ts
 async function postSlack(url, message, secretName) {
   let response;
   try {
@@ -43175,9 +43306,8 @@ async function notify(context2, surroundings) {
   const key = { runbook: execution.runbook.name, target: execution.target };
   const done = [];
   const errors = [];
-  for (const [index, entry] of (execution.runbook.notify ?? []).entries()) {
-    const when = entry.when ?? "always";
-    if (when === "success" && !outcome.success || when === "failure" && outcome.success) continue;
+  for (const [index, entry] of execution.runbook.notify.entries()) {
+    if (!notifiesOn(entry.when, outcome.success)) continue;
     try {
       if (entry.slack) {
         const url = requireSecret(execution.secrets, entry.slack.webhookSecret, `notify[${index}].slack`);
@@ -43186,17 +43316,17 @@ async function notify(context2, surroundings) {
       }
       if (entry.issue) {
         if (!surroundings.github) throw new Error("issue notification needs the github-token input");
-        const options = { labels: entry.issue.labels ?? [], assignees: entry.issue.assignees ?? [] };
-        const critical = (entry.issue.severities ?? ["critical"]).includes(execution.severity);
+        const options = { labels: entry.issue.labels, assignees: entry.issue.assignees };
+        const opens = opensIssue(entry.issue, execution.severity);
         let incident = await findOpenIncident(surroundings.github, key);
         if (incident !== void 0) {
           await commentOnIssue(surroundings.github, incident, message);
           done.push(`commented on #${incident}`);
-        } else if (critical) {
+        } else if (opens) {
           incident = await openIncident(surroundings.github, key, message, execution.alert.name, options);
           done.push(`opened #${incident}`);
         }
-        if (critical && outcome.outcome === "remediated") {
+        if (opens && outcome.outcome === "remediated") {
           const review = await openReview(surroundings.github, key, message, incident, options);
           done.push(`review #${review}`);
         }
@@ -43241,7 +43371,7 @@ async function plan(context2) {
   };
   const counts = [];
   for (const [output, key] of PHASE_STEPS) {
-    const count = runbook.steps?.[key]?.length ?? 0;
+    const count = runbook.steps[key].length;
     outputs[output] = String(count > 0);
     counts.push(`${key} ${count}`);
   }
@@ -43278,7 +43408,7 @@ async function remediate(context2) {
     await context2.report({ ...reportHeader(context2, "remediate"), verdict, results: [] });
     return { status: "success", verdict, outputs: {} };
   }
-  const { outcome: _2, ...result } = await runStepPhase(context2, "remediate", runbook.steps?.remediate ?? [], {
+  const { outcome: _2, ...result } = await runStepPhase(context2, "remediate", runbook.steps.remediate, {
     dryRun,
     done: "remediated"
   });
@@ -43290,7 +43420,7 @@ async function rollback(context2) {
   const { outcome: _2, ...result } = await runStepPhase(
     context2,
     "rollback",
-    context2.execution.runbook.steps?.rollback ?? [],
+    context2.execution.runbook.steps.rollback,
     { dryRun: context2.execution.dryRun, done: "rolled back" }
   );
   return result;
@@ -43301,7 +43431,7 @@ async function verify(context2) {
   const { outcome, ...result } = await runStepPhase(
     context2,
     "verify",
-    context2.execution.runbook.steps?.verify ?? [],
+    context2.execution.runbook.steps.verify,
     {
       dryRun: false,
       done: "verified"

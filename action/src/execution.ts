@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Runbook } from "../../bridge/runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../../bridge/runbooks/resolved-runbook.js";
 import { extractTarget, isTargetAllowed } from "../../bridge/runbooks/target.js";
 import { type Alert, parseAlert } from "./alert.js";
 import type { ActionInputs } from "./inputs.js";
@@ -14,7 +14,7 @@ import { findRunbook } from "./runbook.js";
 import { parseSecrets, type Secrets } from "./secrets.js";
 
 export interface Execution {
-  runbook: Runbook;
+  runbook: ResolvedRunbook;
   runbookFile: string;
   executionId: string;
   /** "" when neither the input nor the alert names one. */

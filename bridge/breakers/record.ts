@@ -5,8 +5,7 @@
  * event (an execution failing, a storm decision, an operator's reset), so the breaker
  * never disagrees with what caused it.
  */
-import { parseDuration } from "../runbooks/duration.js";
-import type { Breaker } from "../runbooks/runbook.types.js";
+import type { ResolvedBreaker } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit } from "../store/audit.js";
 import {
   addBreakerFailure,
@@ -31,22 +30,13 @@ import {
 
 export type { BreakerChange };
 
-/** The runbook's breaker settings in milliseconds. */
-export function breakerPolicy(config: Breaker): BreakerPolicy {
-  return {
-    failures: config.failures,
-    withinMs: parseDuration(config.within),
-    openForMs: parseDuration(config.openFor),
-  };
-}
-
 /** Where a runbook's failures count, or undefined when it has no breaker. */
 export function runbookBreakerAt(
-  config: Breaker | undefined,
+  config: ResolvedBreaker | undefined,
   runbook: string,
   target: string | undefined,
 ): BreakerScopeKey | undefined {
-  return config ? breakerScopeKey(config.scope ?? "runbook", runbook, target) : undefined;
+  return config ? breakerScopeKey(config.scope, runbook, target) : undefined;
 }
 
 function apply(db: Db, at: BreakerScopeKey, event: BreakerEvent, now: number): BreakerChange | undefined {
@@ -60,7 +50,7 @@ export interface CountedOutcome {
   runbook: string;
   target: string | undefined;
   executionId: string;
-  config: Breaker | undefined;
+  config: ResolvedBreaker | undefined;
   now: number;
 }
 
@@ -68,7 +58,7 @@ export interface CountedOutcome {
 export function countFailure(db: Db, outcome: CountedOutcome & { why: string }): BreakerChange | undefined {
   const at = runbookBreakerAt(outcome.config, outcome.runbook, outcome.target);
   if (!at || !outcome.config) return undefined;
-  const policy = breakerPolicy(outcome.config);
+  const policy: BreakerPolicy = outcome.config;
   addBreakerFailure(db, at.key, outcome.executionId, outcome.now);
   const since = failureWindowStart(readBreaker(db, at.key), policy.withinMs, outcome.now);
   const failuresInWindow = countBreakerFailuresAfter(db, at.key, since);

@@ -5,9 +5,8 @@
  * the candidates that lost and the near misses. Plain data, so `--json` prints it as is
  * and `route-text.ts` renders it for people.
  */
-import { applyDefaults } from "../runbooks/defaults.js";
 import type { MatchIndex } from "../runbooks/match-index.js";
-import type { Blackout, Breaker, Runbook } from "../runbooks/runbook.types.js";
+import type { BreakerScope, ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { isTargetAllowed } from "../runbooks/target.js";
 import type { InputAlert } from "./alert-input.js";
 
@@ -20,23 +19,23 @@ export interface TargetReport {
   allowed: boolean;
 }
 
-/** Fields are optional only in type: the schema's defaults fill them (see `withDefaults`). */
 export interface DispatchReport {
-  mode: Runbook["mode"];
+  mode: ResolvedRunbook["mode"];
   environment?: string;
-  workflow?: string;
-  ref?: string;
-  dispatch?: "workflow" | "repository";
+  workflow: string;
+  ref: string;
+  dispatch: ResolvedRunbook["dispatch"];
   approvalTimeout?: string;
 }
 
+/** The guards as an author writes them (durations as text), every default spelled out. */
 export interface GuardsReport {
   cooldown?: string;
   maxPerHour?: number;
-  breaker?: Breaker;
-  blackout: Blackout[];
-  onResolved?: "cancel" | "ignore";
-  group?: "alert" | "group";
+  breaker?: { failures: number; within: string; openFor: string; scope: BreakerScope };
+  blackout: { cron: string; duration: string; timezone: string; reason?: string }[];
+  onResolved: ResolvedRunbook["guards"]["onResolved"];
+  group: ResolvedRunbook["guards"]["group"];
 }
 
 export interface AlertRoute {
@@ -53,7 +52,7 @@ export interface AlertRoute {
   rejected: { runbook: string; reason: string }[];
 }
 
-function targetReport(runbook: Runbook, value: string | undefined): TargetReport | null {
+function targetReport(runbook: ResolvedRunbook, value: string | undefined): TargetReport | null {
   const spec = runbook.target;
   if (!spec) return null;
   return {
@@ -65,7 +64,7 @@ function targetReport(runbook: Runbook, value: string | undefined): TargetReport
   };
 }
 
-function notesFor(runbook: Runbook, alert: InputAlert, target: TargetReport | null): string[] {
+function notesFor(runbook: ResolvedRunbook, alert: InputAlert, target: TargetReport | null): string[] {
   const notes: string[] = [];
   if (target && target.value === null) {
     notes.push(
@@ -83,7 +82,7 @@ function notesFor(runbook: Runbook, alert: InputAlert, target: TargetReport | nu
   }
   if (alert.status === "resolved") {
     notes.push(
-      runbook.guards?.onResolved === "cancel"
+      runbook.guards.onResolved === "cancel"
         ? "resolved alert: cancels this runbook's execution while it is queued or awaiting approval"
         : "resolved alert: recorded only (onResolved: ignore)",
     );
@@ -107,15 +106,9 @@ export function routeAlert(index: MatchIndex, alert: InputAlert): AlertRoute {
   if (!result.winner) {
     return { alert, runbook: null, reason: result.reason, target: null, notes: [], lost, rejected };
   }
-  const { file } = result.winner.runbook;
-  // A runbook without a guards block still has guard defaults (onResolved, group); let the
-  // schema fill them rather than repeating them here.
-  const runbook = applyDefaults({
-    ...result.winner.runbook.runbook,
-    guards: result.winner.runbook.runbook.guards ?? {},
-  });
+  const { file, runbook } = result.winner.runbook;
   const target = targetReport(runbook, result.target);
-  const guards = runbook.guards ?? {};
+  const { guards } = runbook;
   return {
     alert,
     runbook: runbook.name,
@@ -133,8 +126,20 @@ export function routeAlert(index: MatchIndex, alert: InputAlert): AlertRoute {
     guards: {
       ...(guards.cooldown !== undefined && { cooldown: guards.cooldown }),
       ...(guards.maxPerHour !== undefined && { maxPerHour: guards.maxPerHour }),
-      ...(guards.breaker !== undefined && { breaker: guards.breaker }),
-      blackout: guards.blackout ?? [],
+      ...(guards.breaker !== undefined && {
+        breaker: {
+          failures: guards.breaker.failures,
+          within: guards.breaker.within,
+          openFor: guards.breaker.openFor,
+          scope: guards.breaker.scope,
+        },
+      }),
+      blackout: guards.blackout.map((window) => ({
+        cron: window.cron,
+        duration: window.duration,
+        timezone: window.timezone,
+        ...(window.reason !== undefined && { reason: window.reason }),
+      })),
       onResolved: guards.onResolved,
       group: guards.group,
     },

@@ -84,12 +84,14 @@ function baseName(file: string): string {
   return file.slice(Math.max(file.lastIndexOf("/"), file.lastIndexOf(":")) + 1);
 }
 
+/** Changed fields, named as the author writes them. */
 function changedFields(before: LoadedRunbook, after: LoadedRunbook): string[] {
   const a = before.runbook as unknown as Record<string, unknown>;
   const b = after.runbook as unknown as Record<string, unknown>;
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((key) => !isDeepStrictEqual(a[key], b[key]))
-    .sort();
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  // `approvalTimeoutMs` only follows `approvalTimeout`, which names the change already.
+  const twin = (key: string) => key.endsWith("Ms") && keys.has(key.slice(0, -2));
+  return [...keys].filter((key) => !twin(key) && !isDeepStrictEqual(a[key], b[key])).sort();
 }
 
 function runbookChanges(base: RunbookSide, head: RunbookSide): RunbookChange[] {
@@ -148,7 +150,7 @@ function exampleAlerts(sides: readonly RunbookSide[]): ExampleAlert[] {
   const byKey = new Map<string, ExampleAlert>();
   for (const side of sides) {
     for (const loaded of side.runbooks) {
-      (loaded.runbook.examples ?? []).forEach((example, position) => {
+      loaded.runbook.examples.forEach((example, position) => {
         const labels = example.alert.labels;
         const annotations = example.alert.annotations ?? {};
         const key = JSON.stringify([sortedEntries(labels), sortedEntries(annotations)]);

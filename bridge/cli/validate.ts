@@ -36,8 +36,7 @@ export async function validateCommand(args: readonly string[], context: CliConte
   const dir = runbooksDir(positionals[0], context);
   const { set, problems } = loadRunbookSet(dir);
   const runbooks = set?.runbooks.length ?? 0;
-  const examples =
-    set?.runbooks.reduce((sum, loaded) => sum + (loaded.runbook.examples?.length ?? 0), 0) ?? 0;
+  const examples = set?.runbooks.reduce((sum, loaded) => sum + loaded.runbook.examples.length, 0) ?? 0;
 
   if (values.json) {
     const ok = problems.length === 0;

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runbook } from "../../test/fixtures/guards/context.js";
 import { createGitHubEmulator, type GitHubEmulator } from "../../test/github-emulator/index.js";
 import { octokitFor } from "../../test/github-emulator/octokit-for.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
 import type { Execution } from "../store/executions.js";
 import type { GitHubClient } from "./github-client.js";
 import { createDispatcher } from "./github-dispatcher.js";
 
 const REPO = { owner: "acme", repo: "infra" };
-const RUNBOOK = { name: "web-restart", workflow: "remediate.yml", ref: "main" } as Runbook;
+const RUNBOOK = runbook({ name: "web-restart" });
 
 let gh: GitHubEmulator;
 beforeEach(async () => {

@@ -4,10 +4,10 @@
  * an earlier, unanswered call already did (the run's name carries `[<execution id>]`).
  */
 import { executionIdInRunName } from "../executions/run-marker.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import type { Execution } from "../store/executions.js";
 import type { GitHubClient } from "./github-client.js";
-import { clientPayload, dispatchInputs, workflowOf } from "./payload.js";
+import { clientPayload, dispatchInputs } from "./payload.js";
 
 export interface DispatchedRun {
   runId?: number;
@@ -15,10 +15,10 @@ export interface DispatchedRun {
 }
 
 export interface Dispatcher {
-  dispatch(execution: Execution, runbook: Runbook, signal: AbortSignal): Promise<DispatchedRun>;
+  dispatch(execution: Execution, runbook: ResolvedRunbook, signal: AbortSignal): Promise<DispatchedRun>;
   findRun(
     execution: Execution,
-    runbook: Runbook,
+    runbook: ResolvedRunbook,
     since: number,
     signal: AbortSignal,
   ): Promise<DispatchedRun | undefined>;
@@ -36,7 +36,7 @@ export function createDispatcher(
     async dispatch(execution, runbook, signal) {
       // retries: 0 — a retried POST could start a second run; the outbox retries after a look-up.
       const request = { signal, retries: 0 };
-      if ((runbook.dispatch ?? "workflow") === "repository") {
+      if (runbook.dispatch === "repository") {
         await octokit.request("POST /repos/{owner}/{repo}/dispatches", {
           owner,
           repo,
@@ -51,8 +51,8 @@ export function createDispatcher(
         {
           owner,
           repo,
-          workflow_id: workflowOf(runbook),
-          ref: runbook.ref ?? "main",
+          workflow_id: runbook.workflow,
+          ref: runbook.ref,
           inputs: { ...dispatchInputs(execution) },
           return_run_details: true,
           request,
@@ -64,7 +64,7 @@ export function createDispatcher(
 
     async findRun(execution, runbook, since, signal) {
       const created = `>=${new Date(since - 60_000).toISOString()}`;
-      const repositoryDispatch = (runbook.dispatch ?? "workflow") === "repository";
+      const repositoryDispatch = runbook.dispatch === "repository";
       // retries: 0 here too — the retry plugin would retry a look-up that timed out with the
       // same, already aborted signal (1 s + 4 s + 9 s of waiting, each attempt failing at
       // once), holding a worker slot well past timeoutMs; the outbox reschedules the look-up.
@@ -84,7 +84,7 @@ export function createDispatcher(
           : await octokit.request("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
               owner,
               repo,
-              workflow_id: workflowOf(runbook),
+              workflow_id: runbook.workflow,
               event: "workflow_dispatch",
               created,
               per_page: 100,

@@ -5,7 +5,7 @@ import { normalizeWebhook } from "../alerts/normalize.js";
 import type { AlertmanagerWebhook } from "../alerts/types.js";
 import { decideWebhook } from "../decide/decide-webhook.js";
 import { type Execution, findExecution } from "../store/executions.js";
-import { clientPayload, dispatchInputs, MAX_ALERT_JSON, runbookVersion, workflowOf } from "./payload.js";
+import { clientPayload, dispatchInputs, MAX_ALERT_JSON, runbookVersion } from "./payload.js";
 
 /** GitHub's limits: inputs of a workflow_dispatch, client_payload of a repository_dispatch. */
 const MAX_INPUTS_CHARS = 65_535;
@@ -134,14 +134,5 @@ describe("clientPayload", () => {
       "target",
     ]);
     expect(payload.alert).toMatchObject({ labels: { instance: "web-1" } });
-  });
-});
-
-describe("workflowOf", () => {
-  it("uses the runbook's workflow, remediate.yml by default", () => {
-    const runbook = fixtureRunbooks().index.byName.get("disk-cleanup")?.runbook;
-    if (!runbook) throw new Error("fixture runbook disk-cleanup is missing");
-    expect(workflowOf(runbook)).toBe("cleanup.yml");
-    expect(workflowOf({ ...runbook, workflow: undefined })).toBe("remediate.yml");
   });
 });

@@ -6,7 +6,6 @@
  * must stay under 64 KB. The alert is sent as compact JSON, bounded.
  */
 import { runNameFor } from "../executions/run-marker.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
 import type { Execution } from "../store/executions.js";
 
 /** Bound for the `alert` input; the whole inputs object must stay under GitHub's 65,535 characters. */
@@ -61,8 +60,4 @@ export function dispatchInputs(execution: Execution): DispatchInputs {
 export function clientPayload(execution: Execution): Record<string, unknown> {
   const { alert, ...inputs } = dispatchInputs(execution);
   return { ...inputs, alert: JSON.parse(alert) };
-}
-
-export function workflowOf(runbook: Runbook): string {
-  return runbook.workflow ?? "remediate.yml";
 }

@@ -5,7 +5,7 @@
  * runbook's breaker settings decide what a failure opens).
  */
 
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import type { Execution } from "../store/executions.js";
@@ -16,6 +16,9 @@ export interface ExecutionDeps {
 }
 
 /** The loaded runbook an execution was decided by, if it is still loaded. */
-export function runbookOf(deps: ExecutionDeps, execution: Pick<Execution, "runbook">): Runbook | undefined {
+export function runbookOf(
+  deps: ExecutionDeps,
+  execution: Pick<Execution, "runbook">,
+): ResolvedRunbook | undefined {
   return execution.runbook ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook : undefined;
 }

@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { blackoutWindow } from "../../test/fixtures/guards/context.js";
 import { fixtureRunbooks } from "../../test/fixtures/store/temp-database.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { type GateFacts, judgeGate } from "./approval-gate.js";
 
 const NOW = Date.parse("2025-06-07T02:30:00Z"); // a Saturday
-const base = fixtureRunbooks().index.byName.get("api-approval")?.runbook as Runbook;
-const withBlackout = (cron: string, duration: string, reason?: string): Runbook => ({
+const base = fixtureRunbooks().index.byName.get("api-approval")?.runbook as ResolvedRunbook;
+const withBlackout = (cron: string, duration: string, reason?: string): ResolvedRunbook => ({
   ...base,
-  guards: { ...base.guards, blackout: [{ cron, duration, timezone: "UTC", ...(reason ? { reason } : {}) }] },
+  guards: {
+    ...base.guards,
+    blackout: [blackoutWindow({ cron, duration, timezone: "UTC", ...(reason ? { reason } : {}) })],
+  },
 });
 
 const facts = (over: Partial<GateFacts> = {}): GateFacts => ({

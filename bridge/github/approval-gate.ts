@@ -6,11 +6,11 @@
  */
 import { activeWindow } from "../guards/blackout.js";
 import { clock } from "../guards/format.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 
 export interface GateFacts {
   executionId?: string;
-  runbook?: Runbook;
+  runbook?: ResolvedRunbook;
   /** When the alert resolved, if it did. */
   alertResolvedAt?: number;
   enabled: boolean;
@@ -34,11 +34,11 @@ export function judgeGate(facts: GateFacts): GateVerdict {
   }
   const breaker = facts.openBreakers[0];
   if (breaker) return reject(`circuit breaker ${breaker.key} is open (${breaker.reason})`);
-  for (const window of facts.runbook?.guards?.blackout ?? []) {
+  for (const window of facts.runbook?.guards.blackout ?? []) {
     const active = activeWindow(window, facts.now);
     if (active) {
       return reject(
-        `blackout window "${window.cron}" ${window.timezone ?? "UTC"} is active (${clock(active.start)}–${clock(active.end)})${window.reason ? `: ${window.reason}` : ""}`,
+        `blackout window "${window.cron}" ${window.timezone} is active (${clock(active.start)}–${clock(active.end)})${window.reason ? `: ${window.reason}` : ""}`,
       );
     }
   }

@@ -11,7 +11,7 @@ import {
 import { seedExecution } from "../../test/loop/seed.js";
 import { createDispatcher } from "../dispatch/github-dispatcher.js";
 import { createLogger } from "../logger.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { queryAudit } from "../store/audit.js";
 import { updateExecution } from "../store/execution-writes.js";
 import { type Execution, findExecution } from "../store/executions.js";
@@ -173,7 +173,7 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
     expect(requestsTo("/cancel")).toEqual([]);
 
     // The in-flight dispatch lands.
-    const runbook = h.runbooks.set?.index.byName.get("nginx-loop")?.runbook as Runbook;
+    const runbook = h.runbooks.set?.index.byName.get("nginx-loop")?.runbook as ResolvedRunbook;
     const run = await createDispatcher(h.octokit, REPOSITORY).dispatch(
       execution,
       runbook,
@@ -242,7 +242,13 @@ describe("approval escalation", () => {
     expect(text).toContain("has waited 31m for approval in environment remediation-production");
     expect(text).toContain(runUrl);
     expect(h.gh.state.issues).toMatchObject([
-      { title: "Approval waiting: nginx-loop on web-1", labels: ["incident", "approval"], body: text },
+      {
+        title: "Approval waiting: nginx-loop on web-1",
+        labels: ["incident", "approval"],
+        body: expect.stringMatching(
+          new RegExp(`has waited 31m for approval in environment remediation-production[^]*${runUrl}`),
+        ),
+      },
     ]);
     expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
       { executionId: execution.id, message: "waited 31m for approval; notified slack, issue #1" },

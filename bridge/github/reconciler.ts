@@ -15,7 +15,6 @@ import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../execut
 import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
 import type { Logger } from "../logger.js";
 import { escalateApproval } from "../notify/escalate-approval.js";
-import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import {
@@ -144,7 +143,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     // approval of it ("alert resolved at …"), so asking people to approve was noise.
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
-    if (waited < parseDuration(runbook.approvalTimeout ?? "30m")) return;
+    if (waited < runbook.approvalTimeoutMs) return;
     claimApprovalEscalation(deps, execution, now());
     const result = await escalateApproval({ api, secret: options.secret }, execution, runbook, waited);
     options.bus.publish(recordApprovalEscalated(deps, execution, waited, result, now()));

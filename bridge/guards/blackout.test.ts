@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { context, runbook } from "../../test/fixtures/guards/context.js";
+import { blackoutWindow, context, runbook } from "../../test/fixtures/guards/context.js";
 import type { Blackout } from "../runbooks/runbook.types.js";
 import { activeWindow, blackout } from "./blackout.js";
 
@@ -56,7 +56,7 @@ describe("activeWindow", () => {
       ["2025-06-02T11:00:00.000Z", "2025-06-02T12:30:00.000Z"],
     ],
   ])("%s", (_case, window, now, expected) => {
-    const found = activeWindow(window, at(now));
+    const found = activeWindow(blackoutWindow(window), at(now));
     if (expected === undefined) expect(found).toBeUndefined();
     else expect(found).toEqual({ start: at(expected[0]), end: at(expected[1]) });
   });

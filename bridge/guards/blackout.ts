@@ -4,28 +4,23 @@
  * duration its length. Inside one, nothing is dispatched (e.g. during a maintenance).
  */
 import { Cron } from "croner";
-import { parseDuration } from "../runbooks/duration.js";
-import type { Blackout } from "../runbooks/runbook.types.js";
+import type { ResolvedBlackout } from "../runbooks/resolved-runbook.js";
 import { clock } from "./format.js";
 import { ALLOW, type Guard } from "./types.js";
 
 interface CompiledWindow {
   cron: Cron;
-  durationMs: number;
   /** Last answer: the first start strictly after `from`. */
   from?: number;
   start?: number | null;
 }
 
-const compiled = new WeakMap<Blackout, CompiledWindow>();
+const compiled = new WeakMap<ResolvedBlackout, CompiledWindow>();
 
-function compile(window: Blackout): CompiledWindow {
+function compile(window: ResolvedBlackout): CompiledWindow {
   let entry = compiled.get(window);
   if (!entry) {
-    entry = {
-      cron: new Cron(window.cron, { timezone: window.timezone ?? "UTC", paused: true }),
-      durationMs: parseDuration(window.duration),
-    };
+    entry = { cron: new Cron(window.cron, { timezone: window.timezone, paused: true }) };
     compiled.set(window, entry);
   }
   return entry;
@@ -53,23 +48,26 @@ function firstStartAfter(entry: CompiledWindow, from: number): number | null {
 }
 
 /** The window containing `now`, as [start, end), or undefined. */
-export function activeWindow(window: Blackout, now: number): { start: number; end: number } | undefined {
+export function activeWindow(
+  window: ResolvedBlackout,
+  now: number,
+): { start: number; end: number } | undefined {
   const entry = compile(window);
   // The first start strictly after (now - duration) is the only one whose window can contain now.
-  const start = firstStartAfter(entry, now - entry.durationMs);
+  const start = firstStartAfter(entry, now - window.durationMs);
   if (start === null || start > now) return undefined;
-  return { start, end: start + entry.durationMs };
+  return { start, end: start + window.durationMs };
 }
 
 export const blackout: Guard = ({ runbook, now }) => {
-  for (const window of runbook.guards?.blackout ?? []) {
+  for (const window of runbook.guards.blackout) {
     const active = activeWindow(window, now);
     if (active) {
       const why = window.reason ? ` (${window.reason})` : "";
       return {
         allow: false,
         guard: "blackout",
-        reason: `blackout: ${runbook.name} is in the window "${window.cron}" ${window.timezone ?? "UTC"} for ${window.duration}${why}, ${clock(active.start)}–${clock(active.end)}`,
+        reason: `blackout: ${runbook.name} is in the window "${window.cron}" ${window.timezone} for ${window.duration}${why}, ${clock(active.start)}–${clock(active.end)}`,
       };
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { context, MINUTE, NOW, runbook } from "../../test/fixtures/guards/context.js";
+import { blackoutWindow, context, MINUTE, NOW, runbook } from "../../test/fixtures/guards/context.js";
 import { evaluateGuards, GUARDS } from "./index.js";
 import type { GuardContext, GuardName } from "./types.js";
 
@@ -9,13 +9,16 @@ const failing: Record<GuardName, (c: GuardContext) => void> = {
     c.state.enabled = false;
   },
   blackout: (c) => {
-    c.runbook.guards = { ...c.runbook.guards, blackout: [{ cron: "* * * * *", duration: "1h" }] };
+    c.runbook.guards = {
+      ...c.runbook.guards,
+      blackout: [blackoutWindow({ cron: "* * * * *", duration: "1h" })],
+    };
   },
   target_not_allowed: (c) => {
     c.runbook.target = { label: "instance", allow: "db-*" };
   },
   cooldown: (c) => {
-    c.runbook.guards = { ...c.runbook.guards, cooldown: "10m" };
+    c.runbook.guards = { ...c.runbook.guards, cooldown: "10m", cooldownMs: 10 * MINUTE };
     c.state.lastDispatch = { at: NOW - MINUTE, executionId: "ex_last" };
   },
   max_per_hour: (c) => {

@@ -5,7 +5,7 @@ const HOUR = 3_600_000;
 
 /** At most N dispatches of a runbook within any sliding hour. */
 export const maxPerHour: Guard = ({ runbook, state, now }) => {
-  const limit = runbook.guards?.maxPerHour;
+  const limit = runbook.guards.maxPerHour;
   if (!limit) return ALLOW;
   const inWindow = state.dispatchesLastHour.filter((at) => at > now - HOUR);
   if (inWindow.length < limit) return ALLOW;

@@ -5,7 +5,7 @@
  */
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { BreakerScope, BreakerTiming } from "../breakers/state-machine.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 
 export type GuardName =
   | "kill_switch"
@@ -54,7 +54,7 @@ export interface StormLimit {
 
 export interface GuardContext {
   alert: NormalizedAlert;
-  runbook: Runbook;
+  runbook: ResolvedRunbook;
   target: string | undefined;
   state: GuardState;
   storm: StormLimit;

@@ -6,7 +6,6 @@
  */
 import { Gauge, type Registry } from "prom-client";
 import { openBreakers } from "../breakers/record.js";
-import { parseDuration } from "../runbooks/duration.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import { countExecutionsByState, listExecutions } from "../store/executions.js";
@@ -45,8 +44,8 @@ export function cooldownsRemaining(
   if (!set) return [];
   const cooldownMs = new Map<string, number>();
   for (const loaded of set.runbooks) {
-    const period = loaded.runbook.guards?.cooldown;
-    if (period) cooldownMs.set(loaded.runbook.name, parseDuration(period));
+    const period = loaded.runbook.guards.cooldownMs;
+    if (period !== undefined) cooldownMs.set(loaded.runbook.name, period);
   }
   if (cooldownMs.size === 0) return [];
   const longest = Math.max(...cooldownMs.values());

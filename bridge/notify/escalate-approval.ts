@@ -2,11 +2,17 @@
  * @module
  * Tells people that a remediation has waited for approval too long, through the
  * runbook's own notify channels: a Slack-compatible webhook (its URL read from the
- * bridge's environment variable named by `webhookSecret`) and a GitHub issue.
+ * bridge's environment variable named by `webhookSecret`) and a GitHub issue. Who is told
+ * and what they read follow the same rules as the Action's notifications (`channels.ts`,
+ * `slack-text.ts`, `issue-text.ts`).
  */
 import type { GitHubApi } from "../github/github-api.js";
-import type { Runbook } from "../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import type { Execution } from "../store/executions.js";
+import { notifiesOn, opensIssue } from "./channels.js";
+import { issueText } from "./issue-text.js";
+import { type Message, oneLine } from "./message.js";
+import { slackText } from "./slack-text.js";
 
 export interface EscalationDeps {
   api?: GitHubApi;
@@ -20,23 +26,28 @@ export interface EscalationResult {
   failed: string[];
 }
 
-export function escalationText(execution: Execution, runbook: Runbook, waitedMs: number): string {
+/** The target, alert name and severity come from alert labels: untrusted, kept to one line. */
+export function escalationMessage(execution: Execution, runbook: ResolvedRunbook, waitedMs: number): Message {
   const minutes = Math.round(waitedMs / 60_000);
-  const on = execution.target ? ` on ${execution.target}` : "";
-  const link = execution.runUrl ? ` ${execution.runUrl}` : "";
-  return `Runbridge: ${runbook.name}${on} (${execution.alertname}, ${execution.severity}) has waited ${minutes}m for approval in environment ${runbook.environment ?? "?"}; approve or reject it:${link}`;
+  const on = execution.target ? ` on ${oneLine(execution.target)}` : "";
+  const alert = `${oneLine(execution.alertname)}, ${oneLine(execution.severity)}`;
+  return {
+    headline: `${runbook.name}${on} (${alert}) has waited ${minutes}m for approval in environment ${runbook.environment ?? "?"}; approve or reject it`,
+    details: execution.runUrl ? [`Run: ${execution.runUrl}`] : [],
+  };
 }
 
 export async function escalateApproval(
   deps: EscalationDeps,
   execution: Execution,
-  runbook: Runbook,
+  runbook: ResolvedRunbook,
   waitedMs: number,
 ): Promise<EscalationResult> {
-  const text = escalationText(execution, runbook, waitedMs);
+  const message = escalationMessage(execution, runbook, waitedMs);
   const result: EscalationResult = { sent: [], failed: [] };
-  for (const channel of runbook.notify ?? []) {
-    if (channel.when === "success") continue;
+  for (const channel of runbook.notify) {
+    // A remediation stuck before approval is a problem, not a success.
+    if (!notifiesOn(channel.when, false)) continue;
     if (channel.slack) {
       const url = deps.secret(channel.slack.webhookSecret);
       if (!url) {
@@ -47,7 +58,7 @@ export async function escalateApproval(
         const response = await (deps.fetch ?? fetch)(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text }),
+          body: JSON.stringify({ text: slackText(message) }),
           signal: AbortSignal.timeout(10_000),
         });
         if (response.ok) result.sent.push("slack");
@@ -56,19 +67,16 @@ export async function escalateApproval(
         result.failed.push(`slack: ${(error as Error).message}`);
       }
     }
-    // an issue channel limited to some severities (`severities: [critical]`) opened
-    // escalation issues for every severity.
-    const severities = channel.issue?.severities;
-    if (channel.issue && (!severities?.length || severities.includes(execution.severity))) {
+    if (channel.issue && opensIssue(channel.issue, execution.severity)) {
       if (!deps.api) {
         result.failed.push("issue: no GitHub credentials");
         continue;
       }
       try {
         const issue = await deps.api.createIssue(
-          `Approval waiting: ${runbook.name}${execution.target ? ` on ${execution.target}` : ""}`,
-          text,
-          channel.issue.labels ?? [],
+          `Approval waiting: ${runbook.name}${execution.target ? ` on ${oneLine(execution.target, 80)}` : ""}`,
+          issueText(message),
+          channel.issue.labels,
         );
         result.sent.push(`issue #${issue.number}`);
       } catch (error) {

@@ -46,7 +46,7 @@ function checkExample(loaded: LoadedRunbook, example: Example, index: MatchIndex
 export function checkExamples(runbooks: readonly LoadedRunbook[], index: MatchIndex): ExampleFailure[] {
   const failures: ExampleFailure[] = [];
   for (const loaded of runbooks) {
-    (loaded.runbook.examples ?? []).forEach((example, position) => {
+    loaded.runbook.examples.forEach((example, position) => {
       const message = checkExample(loaded, example, index);
       if (message) failures.push({ runbook: loaded, index: position, message });
     });

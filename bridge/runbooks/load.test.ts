@@ -127,6 +127,11 @@ describe("parseRunbookText", () => {
       ref: "main",
       dispatch: "workflow",
       approvalTimeout: "30m",
+      approvalTimeoutMs: 30 * 60_000,
+      guards: { blackout: [], onResolved: "ignore", group: "alert" },
+      steps: { healthCheck: [], diagnostics: [], remediate: [], verify: [], rollback: [] },
+      notify: [],
+      examples: [],
     });
   });
 

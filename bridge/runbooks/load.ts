@@ -1,15 +1,15 @@
 /**
  * @module
- * Loads runbook files: YAML → schema → semantic checks → defaults. Every problem is
+ * Loads runbook files: YAML → schema → resolved (defaults, milliseconds) → semantic checks. Every problem is
  * located (file:line:column field) and all of them are returned, not just the first.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import { applyDefaults } from "./defaults.js";
 import type { LoadedRunbook } from "./loaded-runbook.js";
 import { formatPath, RunbookProblem } from "./problem.js";
+import { resolveRunbook } from "./resolve.js";
 import type { Runbook } from "./runbook.types.js";
 import { validateRunbookShape } from "./schema.js";
 import { explainSchemaErrors } from "./schema-errors.js";
@@ -57,14 +57,14 @@ export function parseRunbookText(text: string, file: string): LoadResult {
     return { problems };
   }
 
-  const runbook = data as Runbook;
+  const runbook = resolveRunbook(data as Runbook);
   const semantic = checkSemantics(runbook).map(
     (error) => new RunbookProblem(at(error.segments), error.message),
   );
   if (semantic.length > 0) return { problems: semantic };
 
   const sourceHash = createHash("sha256").update(text).digest("hex");
-  return { runbook: { runbook: applyDefaults(runbook), file, sourceHash }, problems: [] };
+  return { runbook: { runbook, file, sourceHash }, problems: [] };
 }
 
 /** Loads one runbook file. */

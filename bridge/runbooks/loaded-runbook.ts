@@ -1,8 +1,8 @@
-import type { Runbook } from "./runbook.types.js";
+import type { ResolvedRunbook } from "./resolved-runbook.js";
 
-/** A runbook as loaded from its file: schema-checked, defaults applied. */
+/** A runbook as loaded from its file: schema-checked, semantically checked, resolved. */
 export interface LoadedRunbook {
-  runbook: Runbook;
+  runbook: ResolvedRunbook;
   /** Path as given to the loader, e.g. `runbooks/nginx-down.yml`. */
   file: string;
   /** sha256 of the file's bytes: which version of the runbook decided an alert. */

@@ -56,7 +56,7 @@ export function compileRunbook(loaded: LoadedRunbook): CompiledRunbook {
   return {
     loaded,
     name: runbook.name,
-    priority: runbook.priority ?? 0,
+    priority: runbook.priority,
     specificity: (allLiteral ? 2 : 1) + fields.length,
     exactAlertnames: allLiteral ? alertnames : [],
     globPrefixes: allLiteral ? [] : positives.length === 0 ? [""] : positives.map(literalPrefix),

@@ -252,7 +252,7 @@ export interface Notification {
     labels?: string[];
     assignees?: string[];
     /**
-     * Alert severities that open an incident issue.
+     * Alert severities that open an issue (incident, review, approval escalation); an empty list opens none.
      */
     severities?: string[];
   };

@@ -6,7 +6,8 @@
  */
 import { Cron } from "croner";
 import { checkGlobs } from "./globs.js";
-import type { Globs, Runbook } from "./runbook.types.js";
+import type { ResolvedRunbook } from "./resolved-runbook.js";
+import type { Globs } from "./runbook.types.js";
 
 export interface SemanticError {
   segments: (string | number)[];
@@ -43,7 +44,7 @@ function regexProblem(pattern: string): string | undefined {
   }
 }
 
-export function checkSemantics(runbook: Runbook): SemanticError[] {
+export function checkSemantics(runbook: ResolvedRunbook): SemanticError[] {
   const errors: SemanticError[] = [];
   const globs = (segments: (string | number)[], value: Globs | undefined) => {
     const problem = value === undefined ? undefined : checkGlobs(value);
@@ -61,8 +62,8 @@ export function checkSemantics(runbook: Runbook): SemanticError[] {
   const patternProblem = pattern === undefined ? undefined : regexProblem(pattern);
   if (patternProblem) errors.push({ segments: ["target", "pattern"], message: patternProblem });
 
-  (runbook.guards?.blackout ?? []).forEach((window, index) => {
-    const zone = window.timezone ?? "UTC";
+  runbook.guards.blackout.forEach((window, index) => {
+    const zone = window.timezone;
     if (!isTimeZone(zone)) {
       errors.push({
         segments: ["guards", "blackout", index, "timezone"],

@@ -4,7 +4,10 @@
  * narrowed by a regex (instance is often host:port; `^([^:]+)` keeps the host).
  */
 import { compileGlobs } from "./globs.js";
-import type { Runbook } from "./runbook.types.js";
+import type { ResolvedRunbook } from "./resolved-runbook.js";
+
+/** Only the target rule matters here; the Action and the CLI pass the same runbooks. */
+type WithTarget = Pick<ResolvedRunbook, "target">;
 
 const patterns = new Map<string, RegExp>();
 
@@ -22,7 +25,7 @@ function compiled(pattern: string): RegExp {
  * missing or does not match the pattern.
  */
 export function extractTarget(
-  runbook: Runbook,
+  runbook: WithTarget,
   labels: Readonly<Record<string, string>>,
 ): string | undefined {
   const spec = runbook.target;
@@ -35,10 +38,10 @@ export function extractTarget(
   return match.groups?.target ?? match[1] ?? match[0];
 }
 
-const allowLists = new WeakMap<Runbook, (value: string) => boolean>();
+const allowLists = new WeakMap<WithTarget, (value: string) => boolean>();
 
 /** Whether the runbook's allow-list lets it touch this target (no list: any target). */
-export function isTargetAllowed(runbook: Runbook, target: string | undefined): boolean {
+export function isTargetAllowed(runbook: WithTarget, target: string | undefined): boolean {
   const allow = runbook.target?.allow;
   if (!allow) return true;
   if (target === undefined) return false;

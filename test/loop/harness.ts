@@ -16,7 +16,7 @@ import { createGitHubWebhookReceiver } from "../../bridge/github/webhook-receive
 import { createApp, type HttpDeps } from "../../bridge/http/app.js";
 import { githubRoutes } from "../../bridge/http/github.js";
 import { createLogger } from "../../bridge/logger.js";
-import type { Runbook } from "../../bridge/runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../../bridge/runbooks/resolved-runbook.js";
 import type { RunbookSet } from "../../bridge/runbooks/runbook-set.js";
 import type { AuditEvent } from "../../bridge/store/audit.js";
 import { updateExecution } from "../../bridge/store/execution-writes.js";
@@ -113,7 +113,7 @@ export async function startLoopHarness(
     handlerDeps,
     async dispatched(over = {}) {
       const execution = seedExecution(db.db, clock.now, over);
-      const runbook = runbooks.set?.index.byName.get(execution.runbook ?? "")?.runbook as Runbook;
+      const runbook = runbooks.set?.index.byName.get(execution.runbook ?? "")?.runbook as ResolvedRunbook;
       const run = await dispatcher.dispatch(execution, runbook, AbortSignal.timeout(5_000));
       if (!run.runId) throw new Error("the emulator returned no run id");
       updateExecution(db.db, execution.id, { runId: run.runId, runUrl: run.runUrl ?? null });

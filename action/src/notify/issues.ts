@@ -5,8 +5,8 @@
  * checklist when a critical incident was remediated.
  */
 import type { getOctokit } from "@actions/github";
-import type { Message } from "./message.js";
-import { oneLine } from "./message.js";
+import { issueText } from "../../../bridge/notify/issue-text.js";
+import { type Message, oneLine } from "../../../bridge/notify/message.js";
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -29,14 +29,6 @@ export function incidentMarker(key: IncidentKey): string {
   return `<!-- runbridge-incident runbook=${encodeURIComponent(key.runbook)} target=${encodeURIComponent(key.target)} -->`;
 }
 
-function body(message: Message): string {
-  const fence = "````";
-  return [
-    message.details.join("\n\n"),
-    `${fence}json\n${message.alertBlock.replaceAll(fence, "'''")}\n${fence}`,
-  ].join("\n\n");
-}
-
 /** The open incident issue for this runbook + target, if any. */
 export async function findOpenIncident(github: IssueTarget, key: IncidentKey): Promise<number | undefined> {
   const marker = incidentMarker(key);
@@ -55,7 +47,7 @@ export async function commentOnIssue(github: IssueTarget, issue: number, message
     owner: github.owner,
     repo: github.repo,
     issue_number: issue,
-    body: `**${message.headline}**\n\n${body(message)}`,
+    body: issueText(message),
   });
 }
 
@@ -76,7 +68,7 @@ export async function openIncident(
     owner: github.owner,
     repo: github.repo,
     title,
-    body: `${incidentMarker(key)}\n**${message.headline}**\n\n${body(message)}`,
+    body: `${incidentMarker(key)}\n${issueText(message)}`,
     labels: [...new Set([...options.labels, RUNBRIDGE_LABEL])],
     assignees: options.assignees,
   });
@@ -102,7 +94,7 @@ export async function openReview(
     owner: github.owner,
     repo: github.repo,
     title: `Post-incident review: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}`,
-    body: `${link}**${message.headline}**\n\n${body(message)}\n\n### Checklist\n\n${checklist}`,
+    body: `${link}${issueText(message)}\n\n### Checklist\n\n${checklist}`,
     labels: [...new Set([...options.labels, RUNBRIDGE_LABEL, "post-incident-review"])],
     assignees: options.assignees,
   });

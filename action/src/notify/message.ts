@@ -1,18 +1,11 @@
 /**
  * @module
- * The words of a notification, shared by Slack and issues.
+ * What a finished run tells people. bridge/notify renders it for Slack and issues, as it does
+ * the bridge's own notifications.
  */
+import { type Message, oneLine } from "../../../bridge/notify/message.js";
 import type { Execution } from "../execution.js";
 import { JOB_ORDER, type Jobs, type RunOutcome } from "./outcome.js";
-
-export interface Message {
-  /** One line: "nginx-down on web-1: remediated and verified". */
-  headline: string;
-  /** Plain lines: execution, severity, alert, job results, run link. */
-  details: string[];
-  /** Alert labels and annotations, shown only inside code blocks (they are untrusted). */
-  alertBlock: string;
-}
 
 export function composeMessage(
   execution: Execution,
@@ -35,10 +28,4 @@ export function composeMessage(
     ],
     alertBlock: execution.mask(alertBlock),
   };
-}
-
-/** Untrusted text for a single line: no line breaks, bounded. */
-export function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/[\r\n\t]+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

@@ -1,22 +1,9 @@
 /**
  * @module
- * Slack-compatible incoming webhooks (Slack, Mattermost, Rocket.Chat accept `{"text": ...}`).
+ * Posts to a Slack-compatible incoming webhook from the runner; the text is bridge/notify's.
  */
-import type { Message } from "./message.js";
-
-/** Slack's mrkdwn needs only these three escaped. */
-function escapeSlack(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-export function slackText(message: Message): string {
-  const block = escapeSlack(message.alertBlock.replaceAll("```", "'''"));
-  return [
-    `*Runbridge:* ${escapeSlack(message.headline)}`,
-    ...message.details.map(escapeSlack),
-    `\`\`\`${block}\`\`\``,
-  ].join("\n");
-}
+import type { Message } from "../../../bridge/notify/message.js";
+import { slackText } from "../../../bridge/notify/slack-text.js";
 
 /**
  * Posts the message.

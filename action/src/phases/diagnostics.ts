@@ -21,7 +21,7 @@ function markdown(title: string, results: readonly StepResult[]): string {
 
 export async function diagnostics(context: PhaseContext): Promise<PhaseResult> {
   const { execution, inputs } = context;
-  const steps = execution.runbook.steps?.diagnostics ?? [];
+  const steps = execution.runbook.steps.diagnostics;
   const outcome = await runSteps(steps, execution, context.log, { keepGoing: true });
   const dir = resolve(inputs.reportDir);
   mkdirSync(dir, { recursive: true });

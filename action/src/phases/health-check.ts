@@ -7,7 +7,7 @@ import { type PhaseContext, type PhaseResult, reportHeader } from "./context.js"
 import { runSteps } from "./run-steps.js";
 
 export async function healthCheck(context: PhaseContext): Promise<PhaseResult> {
-  const steps = context.execution.runbook.steps?.healthCheck ?? [];
+  const steps = context.execution.runbook.steps.healthCheck;
   // Checks only read, so they run in a dry run too: it should show what would really happen.
   const outcome = await runSteps(steps, context.execution, context.log);
   const healthy = steps.length > 0 && outcome.results.every((result) => result.status === "passed");

@@ -142,6 +142,12 @@ describe("notify phase", () => {
     expect(issues).toEqual([]);
   });
 
+  it("opens nothing when the issue channel lists no severities, even for a critical alert", async () => {
+    const result = await notifyWith([{ issue: { labels: ["incident"], severities: [] } }], "critical");
+    expect(result.status).toBe("success");
+    expect(issues).toEqual([]);
+  });
+
   it("honours when: failure", async () => {
     const before = slack.requests.length;
     await notifyWith([{ when: "failure", slack: { webhookSecret: "SLACK_URL" } }], "warning");

@@ -4,7 +4,7 @@
  * tells people through each of the runbook's notifications whose `when` matches. One failing
  * channel does not stop the others; the phase fails afterwards, naming each.
  */
-
+import { notifiesOn, opensIssue } from "../../../bridge/notify/channels.js";
 import {
   commentOnIssue,
   findOpenIncident,
@@ -32,9 +32,8 @@ export async function notify(context: PhaseContext, surroundings: NotifySurround
   const key = { runbook: execution.runbook.name, target: execution.target };
   const done: string[] = [];
   const errors: string[] = [];
-  for (const [index, entry] of (execution.runbook.notify ?? []).entries()) {
-    const when = entry.when ?? "always";
-    if ((when === "success" && !outcome.success) || (when === "failure" && outcome.success)) continue;
+  for (const [index, entry] of execution.runbook.notify.entries()) {
+    if (!notifiesOn(entry.when, outcome.success)) continue;
     try {
       if (entry.slack) {
         const url = requireSecret(execution.secrets, entry.slack.webhookSecret, `notify[${index}].slack`);
@@ -43,17 +42,17 @@ export async function notify(context: PhaseContext, surroundings: NotifySurround
       }
       if (entry.issue) {
         if (!surroundings.github) throw new Error("issue notification needs the github-token input");
-        const options = { labels: entry.issue.labels ?? [], assignees: entry.issue.assignees ?? [] };
-        const critical = (entry.issue.severities ?? ["critical"]).includes(execution.severity);
+        const options = { labels: entry.issue.labels, assignees: entry.issue.assignees };
+        const opens = opensIssue(entry.issue, execution.severity);
         let incident = await findOpenIncident(surroundings.github, key);
         if (incident !== undefined) {
           await commentOnIssue(surroundings.github, incident, message);
           done.push(`commented on #${incident}`);
-        } else if (critical) {
+        } else if (opens) {
           incident = await openIncident(surroundings.github, key, message, execution.alert.name, options);
           done.push(`opened #${incident}`);
         }
-        if (critical && outcome.outcome === "remediated") {
+        if (opens && outcome.outcome === "remediated") {
           const review = await openReview(surroundings.github, key, message, incident, options);
           done.push(`review #${review}`);
         }

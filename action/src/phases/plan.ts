@@ -4,10 +4,10 @@
  * what they need: the normalized execution (target, severity, ids), the environment that gates
  * remediation and which phases have work.
  */
-import type { Steps } from "../../../bridge/runbooks/runbook.types.js";
+import type { PhaseName } from "../../../bridge/runbooks/resolved-runbook.js";
 import { type PhaseContext, type PhaseResult, reportHeader } from "./context.js";
 
-const PHASE_STEPS: [output: string, key: keyof Steps][] = [
+const PHASE_STEPS: [output: string, key: PhaseName][] = [
   ["has-health-check", "healthCheck"],
   ["has-diagnostics", "diagnostics"],
   ["has-remediate", "remediate"],
@@ -33,7 +33,7 @@ export async function plan(context: PhaseContext): Promise<PhaseResult> {
   };
   const counts: string[] = [];
   for (const [output, key] of PHASE_STEPS) {
-    const count = runbook.steps?.[key]?.length ?? 0;
+    const count = runbook.steps[key].length;
     outputs[output] = String(count > 0);
     counts.push(`${key} ${count}`);
   }

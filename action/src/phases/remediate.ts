@@ -13,7 +13,7 @@ export async function remediate(context: PhaseContext): Promise<PhaseResult> {
     await context.report({ ...reportHeader(context, "remediate"), verdict, results: [] });
     return { status: "success", verdict, outputs: {} };
   }
-  const { outcome: _, ...result } = await runStepPhase(context, "remediate", runbook.steps?.remediate ?? [], {
+  const { outcome: _, ...result } = await runStepPhase(context, "remediate", runbook.steps.remediate, {
     dryRun,
     done: "remediated",
   });

@@ -9,7 +9,7 @@ export async function rollback(context: PhaseContext): Promise<PhaseResult> {
   const { outcome: _, ...result } = await runStepPhase(
     context,
     "rollback",
-    context.execution.runbook.steps?.rollback ?? [],
+    context.execution.runbook.steps.rollback,
     { dryRun: context.execution.dryRun, done: "rolled back" },
   );
   return result;

@@ -3,7 +3,7 @@
  * Runs a phase's step list in order. A failing step stops the list unless it may continue
  * (continueOnError) or the phase collects everything it can (diagnostics).
  */
-import type { Step } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedStep } from "../../../bridge/runbooks/resolved-runbook.js";
 import type { Execution } from "../execution.js";
 import { describeStep } from "../steps/describe.js";
 import type { StepLog } from "../steps/log.js";
@@ -25,7 +25,7 @@ export interface RunStepsOptions {
 }
 
 export async function runSteps(
-  steps: readonly Step[],
+  steps: readonly ResolvedStep[],
   execution: Execution,
   log: StepLog,
   options: RunStepsOptions = {},

@@ -3,7 +3,7 @@
  * The shape shared by remediate, verify and rollback: run the list (or describe it in a dry
  * run), write the summary, fail when a step failed.
  */
-import type { Step } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedStep } from "../../../bridge/runbooks/resolved-runbook.js";
 import { type PhaseContext, type PhaseResult, reportHeader } from "./context.js";
 import { runSteps, type StepsOutcome } from "./run-steps.js";
 
@@ -17,7 +17,7 @@ export interface StepPhaseOptions {
 export async function runStepPhase(
   context: PhaseContext,
   phase: string,
-  steps: readonly Step[],
+  steps: readonly ResolvedStep[],
   options: StepPhaseOptions,
 ): Promise<PhaseResult & { outcome: StepsOutcome }> {
   const outcome = await runSteps(steps, context.execution, context.log, { dryRun: options.dryRun });

@@ -9,7 +9,7 @@ export async function verify(context: PhaseContext): Promise<PhaseResult> {
   const { outcome, ...result } = await runStepPhase(
     context,
     "verify",
-    context.execution.runbook.steps?.verify ?? [],
+    context.execution.runbook.steps.verify,
     {
       dryRun: false,
       done: "verified",

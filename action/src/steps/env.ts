@@ -3,7 +3,7 @@
  * The environment of a `run` step: the only way alert data reaches a script. Values are data
  * to the shell (`"$ALERT_LABEL_INSTANCE"`), never script text, whatever they contain.
  */
-import type { RunStep } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedRunStep } from "../../../bridge/runbooks/resolved-runbook.js";
 import type { Execution } from "../execution.js";
 import { requireSecret } from "../secrets.js";
 
@@ -67,9 +67,9 @@ export function alertEnv(execution: Execution): Record<string, string> {
  * alert data, then the secrets it names (so neither a label nor static env can shadow them).
  * @throws Error when a named secret is not set
  */
-export function runStepEnv(execution: Execution, step: RunStep): Record<string, string> {
+export function runStepEnv(execution: Execution, step: ResolvedRunStep): Record<string, string> {
   const env: Record<string, string> = { ...execution.baseEnv, ...step.env, ...alertEnv(execution) };
-  for (const name of step.secrets ?? []) {
+  for (const name of step.secrets) {
     env[name] = requireSecret(execution.secrets, name, `step "${step.name}"`);
   }
   return env;

@@ -3,8 +3,7 @@
  * One attempt of one step, whatever its type.
  */
 
-import { parseDuration } from "../../../bridge/runbooks/duration.js";
-import type { Step } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedStep } from "../../../bridge/runbooks/resolved-runbook.js";
 import type { Execution } from "../execution.js";
 import { runStepEnv } from "./env.js";
 import { checkHttp } from "./http.js";
@@ -18,7 +17,7 @@ import { wait } from "./wait.js";
  * @throws Error saying why the attempt failed
  */
 export async function executeStep(
-  step: Step,
+  step: ResolvedStep,
   execution: Execution,
   signal: AbortSignal,
   onOutput: (chunk: Buffer | string) => void,
@@ -32,7 +31,7 @@ export async function executeStep(
   } else if (isPromqlStep(step)) {
     onOutput(`${await checkPromql(step.promql, checkOptions)}\n`);
   } else if (isWaitStep(step)) {
-    await wait(parseDuration(step.wait), signal);
+    await wait(step.waitMs, signal);
     onOutput(`waited ${step.wait}\n`);
   } else {
     throw new Error(`${who} has none of run, http, wait, promql; the runbook schema requires one`);

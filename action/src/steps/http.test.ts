@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Loopback, startLoopback } from "../testing/loopback.js";
+import { testHttpCheck } from "../testing/runbook.js";
 import { checkHttp } from "./http.js";
 
 describe("http step", () => {
@@ -22,37 +23,37 @@ describe("http step", () => {
   });
 
   it("accepts any 2xx by default and returns the status and body", async () => {
-    const out = await checkHttp({ url: `${server.url}/healthz` }, options());
+    const out = await checkHttp(testHttpCheck({ url: `${server.url}/healthz` }), options());
     expect(out).toBe(`GET ${server.url}/healthz → HTTP 200\nok GET `);
   });
 
   it("fails with the URL, the status and what was expected", async () => {
-    await expect(checkHttp({ url: `${server.url}/down`, expectStatus: 200 }, options())).rejects.toThrow(
-      `GET ${server.url}/down → HTTP 503, expected 200\nbackend down`,
-    );
+    await expect(
+      checkHttp(testHttpCheck({ url: `${server.url}/down`, expectStatus: 200 }), options()),
+    ).rejects.toThrow(`GET ${server.url}/down → HTTP 503, expected 200\nbackend down`);
   });
 
   it("accepts a list of statuses", async () => {
     await expect(
-      checkHttp({ url: `${server.url}/created`, expectStatus: [200, 201] }, options()),
+      checkHttp(testHttpCheck({ url: `${server.url}/created`, expectStatus: [200, 201] }), options()),
     ).resolves.toContain("HTTP 201");
   });
 
   it("checks that the body contains a text", async () => {
-    await expect(checkHttp({ url: `${server.url}/x`, bodyContains: "healthy" }, options())).rejects.toThrow(
-      'but the body does not contain "healthy"',
-    );
+    await expect(
+      checkHttp(testHttpCheck({ url: `${server.url}/x`, bodyContains: "healthy" }), options()),
+    ).rejects.toThrow('but the body does not contain "healthy"');
   });
 
   it("sends method, body, literal headers and headers from named secrets", async () => {
     await checkHttp(
-      {
+      testHttpCheck({
         url: `${server.url}/restart`,
         method: "POST",
         body: "now",
         headers: { "x-reason": "alert" },
         secretHeaders: { authorization: "API_TOKEN" },
-      },
+      }),
       options("web-1", { API_TOKEN: "Bearer abc123" }),
     );
     const sent = server.requests.at(-1);
@@ -62,7 +63,7 @@ describe("http step", () => {
 
   it("puts the target into the URL percent-encoded, so it cannot change path, query or host", async () => {
     await checkHttp(
-      { url: `${server.url}/targets/{{target}}/health?x=1` },
+      testHttpCheck({ url: `${server.url}/targets/{{target}}/health?x=1` }),
       options("../admin?drop=1#frag@evil.example"),
     );
     expect(server.requests.at(-1)?.url).toBe(
@@ -71,13 +72,13 @@ describe("http step", () => {
   });
 
   it("says when the target is needed but missing", async () => {
-    await expect(checkHttp({ url: "http://{{target}}/healthz" }, options(""))).rejects.toThrow(
+    await expect(checkHttp(testHttpCheck({ url: "http://{{target}}/healthz" }), options(""))).rejects.toThrow(
       "url uses {{target}} but this run has no target",
     );
   });
 
   it("refuses non-http URLs", async () => {
-    await expect(checkHttp({ url: "file:///etc/passwd" }, options())).rejects.toThrow(
+    await expect(checkHttp(testHttpCheck({ url: "file:///etc/passwd" }), options())).rejects.toThrow(
       "only http: and https: are allowed",
     );
   });
@@ -85,7 +86,7 @@ describe("http step", () => {
   it("names the URL when nothing answers", async () => {
     const closed = await startLoopback(() => {});
     await closed.close();
-    await expect(checkHttp({ url: `${closed.url}/healthz` }, options())).rejects.toThrow(
+    await expect(checkHttp(testHttpCheck({ url: `${closed.url}/healthz` }), options())).rejects.toThrow(
       `GET ${closed.url}/healthz failed: connect ECONNREFUSED`,
     );
   });

@@ -3,7 +3,7 @@
  * The `http` step: send a request, expect a status (default: any 2xx) and optionally a piece
  * of text in the body.
  */
-import type { HttpCheck } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedHttpCheck } from "../../../bridge/runbooks/resolved-runbook.js";
 import type { Secrets } from "../secrets.js";
 import { buildHeaders } from "./headers.js";
 import { readBody } from "./read-body.js";
@@ -18,13 +18,13 @@ export interface HttpCheckOptions {
 }
 
 /** Whether `status` is one the check accepts. */
-export function statusAccepted(check: HttpCheck, status: number): boolean {
+export function statusAccepted(check: ResolvedHttpCheck, status: number): boolean {
   if (check.expectStatus === undefined) return status >= 200 && status < 300;
   const accepted = Array.isArray(check.expectStatus) ? check.expectStatus : [check.expectStatus];
   return accepted.includes(status);
 }
 
-function expected(check: HttpCheck): string {
+function expected(check: ResolvedHttpCheck): string {
   if (check.expectStatus === undefined) return "a 2xx status";
   return Array.isArray(check.expectStatus) ? check.expectStatus.join(" or ") : String(check.expectStatus);
 }
@@ -34,9 +34,9 @@ function expected(check: HttpCheck): string {
  * @returns a line describing the answer, then the start of the body
  * @throws Error with the URL, the status and what was expected
  */
-export async function checkHttp(check: HttpCheck, options: HttpCheckOptions): Promise<string> {
+export async function checkHttp(check: ResolvedHttpCheck, options: HttpCheckOptions): Promise<string> {
   const url = targetUrl(check.url, options.target);
-  const method = check.method ?? "GET";
+  const { method } = check;
   const headers = buildHeaders(check.headers, check.secretHeaders, options.secrets, options.who);
   let response: Response;
   try {

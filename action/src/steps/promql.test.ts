@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Loopback, startLoopback } from "../testing/loopback.js";
+import { testPromqlCheck } from "../testing/runbook.js";
 import { checkPromql } from "./promql.js";
 import { escapePromqlString } from "./template.js";
 
@@ -53,7 +54,7 @@ describe("promql step", () => {
 
   it("passes when the alert's condition cleared (expect empty)", async () => {
     const out = await checkPromql(
-      { url: base(), query: 'up{instance="{{target}}"} == 0', expect: "empty" },
+      testPromqlCheck({ url: base(), query: 'up{instance="{{target}}"} == 0', expect: "empty" }),
       options(),
     );
     expect(out).toBe('query up{instance="web-1"} == 0 → 0 series');
@@ -62,7 +63,7 @@ describe("promql step", () => {
   it("fails with the series that still match", async () => {
     await expect(
       checkPromql(
-        { url: base(), query: 'up{instance="{{target}}"} == 0', expect: "empty" },
+        testPromqlCheck({ url: base(), query: 'up{instance="{{target}}"} == 0', expect: "empty" }),
         options("web-2"),
       ),
     ).rejects.toThrow('query up{instance="web-2"} == 0: expected no series, got 1');
@@ -70,19 +71,21 @@ describe("promql step", () => {
 
   it("compares every sample with a bound", async () => {
     await expect(
-      checkPromql({ url: base(), query: "error_ratio", expect: "< 0.5" }, options()),
+      checkPromql(testPromqlCheck({ url: base(), query: "error_ratio", expect: "< 0.5" }), options()),
     ).resolves.toContain("2 series");
     await expect(
-      checkPromql({ url: base(), query: "error_ratio", expect: "< 0.05" }, options()),
+      checkPromql(testPromqlCheck({ url: base(), query: "error_ratio", expect: "< 0.05" }), options()),
     ).rejects.toThrow('expected every sample < 0.05; 1 do not: {instance="web-2"} 0.2');
   });
 
   it("expects at least one series by default, and reads scalars", async () => {
-    await expect(checkPromql({ url: base(), query: "scalar(1)" }, options())).resolves.toContain("1 series");
+    await expect(
+      checkPromql(testPromqlCheck({ url: base(), query: "scalar(1)" }), options()),
+    ).resolves.toContain("1 series");
   });
 
   it("reports Prometheus's error for a bad query", async () => {
-    await expect(checkPromql({ url: base(), query: "up{" }, options())).rejects.toThrow(
+    await expect(checkPromql(testPromqlCheck({ url: base(), query: "up{" }), options())).rejects.toThrow(
       "Prometheus rejected query up{: bad_data: parse error in up{",
     );
   });
@@ -91,7 +94,7 @@ describe("promql step", () => {
     const hostile = 'web-1"} or vector(1) or up{x="\\\n';
     await expect(
       checkPromql(
-        { url: base(), query: 'up{instance="{{target}}"} == 0', expect: "empty" },
+        testPromqlCheck({ url: base(), query: 'up{instance="{{target}}"} == 0', expect: "empty" }),
         options(hostile),
       ),
     ).rejects.toThrow("Prometheus rejected query");

@@ -3,7 +3,7 @@
  * The `promql` step: ask Prometheus (`/api/v1/query`) and expect the answer to hold. The honest
  * way to verify a fix is to check that the alert's own condition cleared.
  */
-import type { PromqlCheck } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedPromqlCheck } from "../../../bridge/runbooks/resolved-runbook.js";
 import type { Secrets } from "../secrets.js";
 import { buildHeaders } from "./headers.js";
 import { readBody } from "./read-body.js";
@@ -93,7 +93,7 @@ export function judge(samples: Sample[], expect: string): string | undefined {
  * @returns the query and the samples it returned
  * @throws Error with the query and why the answer does not hold
  */
-export async function checkPromql(check: PromqlCheck, options: PromqlCheckOptions): Promise<string> {
+export async function checkPromql(check: ResolvedPromqlCheck, options: PromqlCheckOptions): Promise<string> {
   const query = targetQuery(check.query, options.target);
   const base = targetUrl(check.url, options.target);
   const url = new URL(`${base.pathname.replace(/\/$/, "")}/api/v1/query`, base);
@@ -122,7 +122,7 @@ export async function checkPromql(check: PromqlCheck, options: PromqlCheckOption
     );
   }
   const samples = samplesOf(answer);
-  const expect = check.expect ?? "nonempty";
+  const { expect } = check;
   const shown = samples.slice(0, 20).map(describe).join("\n");
   const summary = `query ${query} → ${samples.length} series${shown ? `\n${shown}` : ""}`;
   const problem = judge(samples, expect);

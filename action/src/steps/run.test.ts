@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunStep } from "../../../bridge/runbooks/runbook.types.js";
 import { testExecution } from "../testing/execution.js";
+import { testStep } from "../testing/runbook.js";
 import { MAX_VALUE_BYTES } from "./env.js";
 import { silentLog } from "./log.js";
 import { runStep } from "./runner.js";
@@ -30,7 +31,7 @@ describe("run step", () => {
 
   it("runs the script with bash and passes on exit 0", async () => {
     const result = await runStep(
-      { name: "hello", run: 'echo "hello from $SHELL_NAME"', env: { SHELL_NAME: "bash" } },
+      testStep({ name: "hello", run: 'echo "hello from $SHELL_NAME"', env: { SHELL_NAME: "bash" } }),
       execution(),
       silentLog,
     );
@@ -40,7 +41,7 @@ describe("run step", () => {
 
   it("fails on the first failing command, like GitHub's bash (-e -o pipefail)", async () => {
     const result = await runStep(
-      { name: "strict", run: "false | true\necho not reached" },
+      testStep({ name: "strict", run: "false | true\necho not reached" }),
       execution(),
       silentLog,
     );
@@ -52,7 +53,7 @@ describe("run step", () => {
   it("runs sh when asked", async () => {
     const result = await runStep(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-      { name: "posix", shell: "sh", run: 'test -z "${BASH_VERSION:-}" && echo posix' },
+      testStep({ name: "posix", shell: "sh", run: 'test -z "${BASH_VERSION:-}" && echo posix' }),
       execution(),
       silentLog,
     );
@@ -68,7 +69,7 @@ describe("run step", () => {
       run: `sleep 30 & echo $! > ${pidFile}; wait; echo never`,
       timeout: "300ms",
     };
-    const result = await runStep(step, run, silentLog);
+    const result = await runStep(testStep(step), run, silentLog);
     expect(result.status).toBe("failed");
     expect(result.reason).toBe('step "slow" (run) failed: timed out after 300ms');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -94,7 +95,7 @@ describe("run step", () => {
         'echo; cat "$ALERT_FILE"',
       ].join("\n"),
     };
-    const result = await runStep(step, run, silentLog);
+    const result = await runStep(testStep(step), run, silentLog);
     const [fields, file] = result.output.split("\n");
     expect(fields).toBe("NginxDown|critical|web-1:9100|nginx|nginx is down|web-1|exec-1|nginx-down|");
     expect(JSON.parse(file ?? "")).toMatchObject({ labels: { "job.name": "nginx" } });
@@ -105,8 +106,12 @@ describe("run step", () => {
   it("gives a step only the secrets it names, and masks them in its output", async () => {
     const run = execution({ secrets: { API_TOKEN: "s3cr3t-value-123", OTHER: "other-secret-456" } });
     const result = await runStep(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-      { name: "secret", secrets: ["API_TOKEN"], run: 'echo "token=$API_TOKEN other=${OTHER:-unset}"' },
+      testStep({
+        name: "secret",
+        secrets: ["API_TOKEN"],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+        run: 'echo "token=$API_TOKEN other=${OTHER:-unset}"',
+      }),
       run,
       silentLog,
     );
@@ -115,7 +120,7 @@ describe("run step", () => {
 
   it("names the missing secret and how to provide it", async () => {
     const result = await runStep(
-      { name: "needs", secrets: ["MISSING"], run: "true" },
+      testStep({ name: "needs", secrets: ["MISSING"], run: "true" }),
       execution(),
       silentLog,
     );
@@ -127,7 +132,7 @@ describe("run step", () => {
     try {
       const result = await runStep(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-        { name: "peek", run: 'echo "${INPUT_SECRETS:-hidden}"' },
+        testStep({ name: "peek", run: 'echo "${INPUT_SECRETS:-hidden}"' }),
         execution(),
         silentLog,
       );
@@ -169,7 +174,7 @@ describe("run step with hostile alert data", () => {
         name: "uses the data",
         run: `printf '%s' "$ALERT_LABEL_EVIL" > ${out}\necho "target=$TARGET name=$ALERT_NAME" >/dev/null\necho "truncated=\${ALERT_TRUNCATED:-}"`,
       };
-      const result = await runStep(step, hostile, silentLog);
+      const result = await runStep(testStep(step), hostile, silentLog);
       expect(result.status, result.reason).toBe("passed");
       expect(existsSync(marker)).toBe(false);
       const expected = value.replaceAll("\0", "");

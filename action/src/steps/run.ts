@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunStep } from "../../../bridge/runbooks/runbook.types.js";
+import type { ResolvedRunStep } from "../../../bridge/runbooks/resolved-runbook.js";
 
 /** How long a stopped script gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 5_000;
@@ -20,7 +20,7 @@ export interface RunScriptOptions {
   onOutput: (chunk: Buffer) => void;
 }
 
-function shellCommand(step: RunStep, file: string): [string, string[]] {
+function shellCommand(step: Pick<ResolvedRunStep, "shell">, file: string): [string, string[]] {
   // The same flags GitHub uses for `shell: bash` / `shell: sh`: fail on the first error.
   return step.shell === "sh"
     ? ["sh", ["-e", file]]
@@ -31,7 +31,10 @@ function shellCommand(step: RunStep, file: string): [string, string[]] {
  * Runs the step's script and resolves when it exits 0.
  * @throws Error saying how the script ended (exit code or signal)
  */
-export function runScript(step: RunStep, options: RunScriptOptions): Promise<void> {
+export function runScript(
+  step: Pick<ResolvedRunStep, "run" | "shell">,
+  options: RunScriptOptions,
+): Promise<void> {
   const dir = mkdtempSync(join(options.workDir, "step-"));
   const file = join(dir, "script.sh");
   writeFileSync(file, step.run, { mode: 0o700 });

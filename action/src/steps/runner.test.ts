@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testExecution } from "../testing/execution.js";
 import { type Loopback, startLoopback } from "../testing/loopback.js";
+import { testStep } from "../testing/runbook.js";
 import type { StepLog } from "./log.js";
 import { runStep } from "./runner.js";
 
@@ -24,7 +25,7 @@ describe("step runner", () => {
   it("retries with retryDelay until the step passes", async () => {
     failuresLeft = 2;
     const result = await runStep(
-      { name: "up again", http: { url: `${server.url}/` }, retries: 3, retryDelay: "10ms" },
+      testStep({ name: "up again", http: { url: `${server.url}/` }, retries: 3, retryDelay: "10ms" }),
       execution,
       { begin() {}, output() {}, end() {} },
     );
@@ -34,7 +35,7 @@ describe("step runner", () => {
   it("fails after the last attempt, saying how many and why", async () => {
     failuresLeft = 5;
     const result = await runStep(
-      { name: "up again", http: { url: `${server.url}/` }, retries: 1, retryDelay: "10ms" },
+      testStep({ name: "up again", http: { url: `${server.url}/` }, retries: 1, retryDelay: "10ms" }),
       execution,
       {
         begin() {},
@@ -49,16 +50,20 @@ describe("step runner", () => {
   });
 
   it("marks a failure the runbook allows as continued", async () => {
-    const result = await runStep({ name: "optional", run: "exit 3", continueOnError: true }, execution, {
-      begin() {},
-      output() {},
-      end() {},
-    });
+    const result = await runStep(
+      testStep({ name: "optional", run: "exit 3", continueOnError: true }),
+      execution,
+      {
+        begin() {},
+        output() {},
+        end() {},
+      },
+    );
     expect(result).toMatchObject({ status: "failed", continued: true });
   });
 
   it("times out a wait step", async () => {
-    const result = await runStep({ name: "long wait", wait: "1h", timeout: "50ms" }, execution, {
+    const result = await runStep(testStep({ name: "long wait", wait: "1h", timeout: "50ms" }), execution, {
       begin() {},
       output() {},
       end() {},
@@ -74,13 +79,13 @@ describe("step runner", () => {
       end: (message) => lines.push(`end ${message}`),
     };
     const result = await runStep(
-      {
+      testStep({
         name: "leaky",
         secrets: ["API_TOKEN"],
         run: 'echo "using $API_TOKEN"; echo "bad $API_TOKEN" >&2; exit 1',
         retries: 1,
         retryDelay: "1ms",
-      },
+      }),
       execution,
       log,
     );

@@ -4,8 +4,8 @@
  * records what happened: result, attempts, duration, the masked tail of its output.
  */
 
-import { formatDuration, parseDuration } from "../../../bridge/runbooks/duration.js";
-import type { Step } from "../../../bridge/runbooks/runbook.types.js";
+import { formatDuration } from "../../../bridge/runbooks/duration.js";
+import type { ResolvedStep } from "../../../bridge/runbooks/resolved-runbook.js";
 import type { Execution } from "../execution.js";
 import { executeStep } from "./execute.js";
 import { type StepKind, stepKind } from "./kind.js";
@@ -28,11 +28,10 @@ export interface StepResult {
 }
 
 /** Runs `step` until it passes or its attempts are used up. Never throws for a failing step. */
-export async function runStep(step: Step, execution: Execution, log: StepLog): Promise<StepResult> {
+export async function runStep(step: ResolvedStep, execution: Execution, log: StepLog): Promise<StepResult> {
   const kind = stepKind(step);
-  const timeoutMs = parseDuration(step.timeout ?? "5m");
-  const retryDelayMs = parseDuration(step.retryDelay ?? "5s");
-  const attempts = (step.retries ?? 0) + 1;
+  const { timeoutMs, retryDelayMs } = step;
+  const attempts = step.retries + 1;
   const started = performance.now();
   let output = "";
   let reason = "";
@@ -75,7 +74,7 @@ export async function runStep(step: Step, execution: Execution, log: StepLog): P
     name: step.name,
     kind,
     status: "failed",
-    continued: step.continueOnError === true,
+    continued: step.continueOnError,
     attempts,
     durationMs: performance.now() - started,
     output,
@@ -84,7 +83,7 @@ export async function runStep(step: Step, execution: Execution, log: StepLog): P
 }
 
 /** A step that did not run, with why. */
-export function skippedStep(step: Step, reason: string): StepResult {
+export function skippedStep(step: ResolvedStep, reason: string): StepResult {
   return {
     name: step.name,
     kind: stepKind(step),

@@ -8,6 +8,7 @@ import { parseAlert } from "../alert.js";
 import type { Execution } from "../execution.js";
 import { createMask } from "../mask.js";
 import { scrubRunnerEnv } from "../steps/env.js";
+import { testRunbook } from "./runbook.js";
 
 export interface TestExecutionOptions {
   runbook?: Partial<Runbook>;
@@ -27,14 +28,7 @@ export function testExecution(options: TestExecutionOptions = {}): Execution & {
   writeFileSync(alertFile, JSON.stringify(alert.raw));
   const secrets = new Map(Object.entries(options.secrets ?? {}));
   return {
-    runbook: {
-      name: "nginx-down",
-      description: "test",
-      owner: "@test",
-      match: { alertname: "NginxDown" },
-      mode: "auto",
-      ...options.runbook,
-    },
+    runbook: testRunbook(options.runbook),
     runbookFile: "runbooks/nginx-down.yml",
     executionId: "exec-1",
     target: options.target ?? "web-1",

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blackoutWindow, runbook as resolvedRunbook } from "../../../test/fixtures/guards/context.js";
 import { deliver, deploymentProtectionRulePayload } from "../../../test/loop/github-webhooks.js";
 import { type LoopHarness, postResolved, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
 import { countFailure } from "../../breakers/record.js";
 import { createLogger } from "../../logger.js";
-import type { Runbook } from "../../runbooks/runbook.types.js";
+import type { ResolvedRunbook } from "../../runbooks/resolved-runbook.js";
 import { queryAudit } from "../../store/audit.js";
 import { updateExecution } from "../../store/execution-writes.js";
 import { findExecution } from "../../store/executions.js";
@@ -24,7 +25,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const runbook = () => h.runbooks.set?.index.byName.get("nginx-loop")?.runbook as Runbook;
+const runbook = () => h.runbooks.set?.index.byName.get("nginx-loop")?.runbook as ResolvedRunbook;
 
 async function askGate(runId: number) {
   const payload = deploymentProtectionRulePayload({ runId, environment: ENVIRONMENT, apiUrl: h.gh.url });
@@ -118,7 +119,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
         runbook: "nginx-loop",
         target: "web-9",
         executionId: id,
-        config: runbook().guards?.breaker,
+        config: runbook().guards.breaker,
         now: NOW - 60_000,
         why: "run failed",
       });
@@ -135,7 +136,8 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
       runbook: "other",
       target: undefined,
       executionId: "ex_other",
-      config: { failures: 1, within: "1h", openFor: "1h" },
+      config: resolvedRunbook({ guards: { breaker: { failures: 1, within: "1h", openFor: "1h" } } }).guards
+        .breaker,
       now: NOW - 60_000,
       why: "run failed",
     });
@@ -145,10 +147,9 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
 
   it("rejects inside a blackout window", async () => {
     const execution = await h.dispatched();
-    const guards = runbook().guards ?? {};
     runbook().guards = {
-      ...guards,
-      blackout: [{ cron: "0 2 * * 6", duration: "2h", reason: "maintenance" }],
+      ...runbook().guards,
+      blackout: [blackoutWindow({ cron: "0 2 * * 6", duration: "2h", reason: "maintenance" })],
     };
     await askGate(execution.runId);
     expect(h.gh.gateReviews()).toMatchObject([

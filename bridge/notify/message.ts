@@ -1,0 +1,24 @@
+/**
+ * @module
+ * The words of a notification, whoever sends it: the Action after a run, the bridge when an
+ * approval waits too long. Slack (`slack-text.ts`) and GitHub issues (`issue-text.ts`) render
+ * the same `Message`, so what people read does not depend on which side sent it.
+ */
+
+export interface Message {
+  /** One line, e.g. "nginx-down on web-1: remediated and verified". */
+  headline: string;
+  /** Plain lines: execution, severity, alert, job results, run link. */
+  details: string[];
+  /** Alert labels and annotations as JSON, shown only inside code blocks (they are untrusted). */
+  alertBlock?: string;
+}
+
+/**
+ * Untrusted text for a single line: no line breaks, bounded.
+ * @param max characters kept before an ellipsis
+ */
+export function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/[\r\n\t]+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

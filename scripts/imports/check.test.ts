@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkImports, formatViolation } from "./check.js";
+import { checkImports, findCycles, formatViolation } from "./check.js";
 import { buildImportGraph, type ImportEdge, importsOf } from "./graph.js";
 import { type ImportRule, importRules } from "./rules.js";
 
@@ -100,6 +100,34 @@ describe("checkImports", () => {
   });
 });
 
+describe("findCycles", () => {
+  it("finds two modules that import each other, and a longer loop", () => {
+    expect(
+      findCycles([
+        edge("bench/report.ts", "bench/run.ts", true),
+        edge("bench/run.ts", "bench/report.ts"),
+        edge("bridge/a.ts", "bridge/b.ts"),
+        edge("bridge/b.ts", "bridge/c.ts"),
+        edge("bridge/c.ts", "bridge/a.ts"),
+        edge("bridge/c.ts", "bridge/d.ts"),
+      ]),
+    ).toEqual([
+      ["bench/report.ts", "bench/run.ts", "bench/report.ts"],
+      ["bridge/a.ts", "bridge/b.ts", "bridge/c.ts", "bridge/a.ts"],
+    ]);
+  });
+
+  it("finds none in a tree with shared leaves", () => {
+    expect(
+      findCycles([
+        edge("bench/run.ts", "bench/samples.ts"),
+        edge("bench/report.ts", "bench/samples.ts"),
+        edge("bench/run.ts", "bench/report.ts"),
+      ]),
+    ).toEqual([]);
+  });
+});
+
 describe("importsOf", () => {
   it("finds static, re-exported, dynamic and type imports, and tells which are erased", () => {
     const text = [
@@ -150,6 +178,8 @@ describe("scripts/check-imports.ts", () => {
       'import { on } from "../store/settings.js";\nexport const k = on;\n',
     );
     write("action/src/main.ts", 'import "../../bridge/guards/kill-switch.js";\n');
+    write("bench/run.ts", 'import "./report.js";\n');
+    write("bench/report.ts", 'import "./run.js";\n');
     const failure = await run(process.execPath, ["--import", "tsx", script, root]).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
@@ -160,6 +190,7 @@ describe("scripts/check-imports.ts", () => {
     expect(failure?.stderr).toContain(
       "action/src/main.ts -> bridge/guards/kill-switch.ts -> bridge/store/settings.ts",
     );
+    expect(failure?.stderr).toContain("bench/report.ts -> bench/run.ts -> bench/report.ts");
   });
 
   it("exits 0 for a repository whose imports follow the rules", async () => {

@@ -100,3 +100,33 @@ export function formatViolation(violation: ImportViolation): string {
   const kind = violation.typeOnly ? " (type-only)" : "";
   return `${chain}${kind}\n    rule "${violation.rule.name}": ${violation.rule.why}`;
 }
+
+/**
+ * Import cycles, each as the files around it (first file repeated at the end). Two modules
+ * that import each other are one idea split in two, or a third module both should import
+ * (bench/run.ts and bench/report.ts once shared their types that way).
+ */
+export function findCycles(edges: readonly ImportEdge[]): string[][] {
+  const imports = new Map<string, string[]>();
+  for (const edge of edges) {
+    if (edge.to === undefined) continue;
+    imports.set(edge.from, [...(imports.get(edge.from) ?? []), edge.to]);
+  }
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (file: string): void => {
+    path.push(file);
+    onPath.add(file);
+    for (const next of imports.get(file) ?? []) {
+      if (onPath.has(next)) cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (!done.has(next)) visit(next);
+    }
+    path.pop();
+    onPath.delete(file);
+    done.add(file);
+  };
+  for (const file of [...imports.keys()].sort()) if (!done.has(file)) visit(file);
+  return cycles;
+}

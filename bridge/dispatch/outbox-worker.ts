@@ -22,8 +22,9 @@ import {
   retryDispatchLater,
 } from "../store/outbox.js";
 import { inTransaction } from "../store/transaction.js";
+import { backoffMs } from "./backoff.js";
+import { classifyGitHubError } from "./github-client.js";
 import type { DispatchedRun, Dispatcher } from "./github-dispatcher.js";
-import { backoffMs, classifyGitHubError } from "./github-errors.js";
 
 export interface OutboxWorkerOptions {
   db: Db;

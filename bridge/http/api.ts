@@ -5,12 +5,13 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { setKillSwitch } from "../operator/kill-switch.js";
 import { appendAudit, queryAudit } from "../store/audit.js";
 import { closeBreaker, listOpenBreakers } from "../store/breakers.js";
 import { countExecutionsByState, findExecution, listExecutions } from "../store/executions.js";
 import { outboxDepth } from "../store/outbox.js";
 import { type ExecutionState, executionStates } from "../store/schema.js";
-import { isEnabled, setEnabled } from "../store/settings.js";
+import { isEnabled } from "../store/settings.js";
 import { inTransaction } from "../store/transaction.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
@@ -101,17 +102,12 @@ export function apiRoutes(deps: HttpDeps): Hono {
         400,
       );
     }
-    const now = deps.now();
     const reason = typeof body.reason === "string" ? body.reason.slice(0, 500) : "";
-    const event = inTransaction(deps.db, (tx) => {
-      setEnabled(tx, body.enabled as boolean, now);
-      return appendAudit(tx, {
-        at: now,
-        kind: "kill_switch",
-        message: `automation switched ${body.enabled ? "on" : "off"} through the API${reason ? `: ${reason}` : ""}`,
-      });
+    setKillSwitch(deps, {
+      enabled: body.enabled,
+      at: deps.now(),
+      origin: `through the API${reason ? `: ${reason}` : ""}`,
     });
-    deps.bus.publish([event]);
     return c.json({ enabled: body.enabled });
   });
 

@@ -10,7 +10,7 @@
  * text only.
  *
  * @example
- *   createApp(deps, [consoleRoutes()]);
+ *   app.route("/", consoleRoutes()); // in createApp
  */
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";

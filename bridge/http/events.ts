@@ -14,7 +14,7 @@
  *
  * @example
  *   const events = createEventStream(deps);
- *   createApp(deps, [events.routes]);
+ *   createApp(deps, { events });
  *   // on shutdown, before server.close(): open streams would otherwise keep it waiting
  *   events.close();
  */

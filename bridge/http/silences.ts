@@ -12,7 +12,7 @@
  * Alertmanager is configured.
  *
  * @example
- *   createApp(deps, [silenceRoutes(deps, { alertmanagerUrls: config.alertmanagerUrls })]);
+ *   app.route("/", silenceRoutes(deps, { alertmanagerUrls: config.alertmanagerUrls })); // in createApp
  */
 import { Hono } from "hono";
 import { formatDuration, isDuration, parseDuration } from "../runbooks/duration.js";

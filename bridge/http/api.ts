@@ -13,6 +13,7 @@ import { outboxDepth } from "../store/outbox.js";
 import { type ExecutionState, executionStates } from "../store/schema.js";
 import { isEnabled } from "../store/settings.js";
 import { inTransaction } from "../store/transaction.js";
+import type { BreakerResetAnswer, ExecutionsAnswer, KillSwitchAnswer, StatusAnswer } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 import { optionalInt, optionalSince } from "./query-params.js";
@@ -46,7 +47,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       limit,
     });
     const next = rows.length === limit ? rows[rows.length - 1]?.id : undefined;
-    return c.json({ executions: rows, next: next ?? null });
+    return c.json({ executions: rows, next: next ?? null } satisfies ExecutionsAnswer);
   });
 
   app.get("/api/executions/:id", read, (c) => {
@@ -89,7 +90,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       openBreakers: listOpenBreakers(deps.db, deps.now()),
       outboxDepth: outboxDepth(deps.db),
       executionsByState: countExecutionsByState(deps.db),
-    });
+    } satisfies StatusAnswer);
   });
 
   app.post("/api/kill-switch", write, async (c) => {
@@ -108,7 +109,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       at: deps.now(),
       origin: `through the API${reason ? `: ${reason}` : ""}`,
     });
-    return c.json({ enabled: body.enabled });
+    return c.json({ enabled: body.enabled } satisfies KillSwitchAnswer);
   });
 
   app.post("/api/breakers/:key/reset", write, (c) => {
@@ -124,7 +125,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     });
     if (!event) return c.json({ error: `no open breaker ${key}` }, 404);
     deps.bus.publish([event]);
-    return c.json({ key, state: "closed" });
+    return c.json({ key, state: "closed" } satisfies BreakerResetAnswer);
   });
 
   return app;

@@ -18,6 +18,7 @@ import { Hono } from "hono";
 import { formatDuration, isDuration, parseDuration } from "../runbooks/duration.js";
 import { appendAudit } from "../store/audit.js";
 import { findExecution } from "../store/executions.js";
+import type { SilenceAnswer } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 
@@ -269,7 +270,7 @@ export function silenceRoutes(
           endsAt: silence.endsAt,
           matchers: request.matchers,
           url: `${url}/#/silences/${encodeURIComponent(outcome.silenceId)}`,
-        },
+        } satisfies SilenceAnswer,
         201,
       );
     }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Machine } from "./machine.js";
-import type { LatencySample, Settings, ThroughputSample } from "./run.js";
+import type { LatencySample, Settings, ThroughputSample } from "./samples.js";
 
 export const GOALS = {
   /** Bridge decisions/s as a share of (b) Hono + one SQLite insert. */

@@ -24,8 +24,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import type { OpenLoopOptions, OpenLoopResult } from "./load/open-loop.js";
-import { runWrk, type WrkResult } from "./load/wrk.js";
-import { type CpuShare, describeMachine, loadAverage, waitForQuiet, watchCpu } from "./machine.js";
+import { runWrk } from "./load/wrk.js";
+import { describeMachine, loadAverage, waitForQuiet, watchCpu } from "./machine.js";
 import {
   BENCH_DIR,
   killAll,
@@ -46,40 +46,9 @@ import {
   renderMarkdown,
   writeBenchmarksDoc,
 } from "./report.js";
+import { type LatencySample, QUICK, SETTINGS, type ThroughputSample } from "./samples.js";
 
-const QUICK = process.env.BENCH_QUICK === "1";
 const PROFILE = process.env.BENCH_PROFILE === "1";
-
-const SETTINGS = QUICK
-  ? {
-      connections: 32,
-      wrkThreads: 1,
-      warmupS: 1,
-      throughputS: 2,
-      rounds: 1,
-      rate: 1_000,
-      latencyWarmupS: 1,
-      latencyS: 3,
-      latencyRounds: 1,
-      stormAlerts: 5_000,
-      stormWarmup: 500,
-      stormTimeoutS: 60,
-    }
-  : {
-      connections: 32,
-      wrkThreads: 1,
-      warmupS: 2,
-      throughputS: 6,
-      rounds: 3,
-      rate: 1_000,
-      latencyWarmupS: 3,
-      latencyS: 10,
-      latencyRounds: 2,
-      stormAlerts: 100_000,
-      stormWarmup: 2_000,
-      stormTimeoutS: 150,
-    };
-export type Settings = typeof SETTINGS;
 
 const log = (message: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -167,9 +136,6 @@ async function measureOpenLoop(server: ServerProcess, short = false) {
   const result = JSON.parse(json) as OpenLoopResult;
   return { ...result, background, cpu: share };
 }
-
-export type ThroughputSample = WrkResult & { background: number; cpu: CpuShare };
-export type LatencySample = OpenLoopResult & { background: number; cpu: CpuShare };
 
 function countDecisions(dbFile: string): Record<string, number> {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });

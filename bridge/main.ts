@@ -1,37 +1,32 @@
 /**
  * @module
- * The composition root: config → store → runbooks → GitHub → outbox worker → HTTP.
- * The only place that reads `process.env`, installs signal handlers and starts timers.
+ * The composition root: config → store → runbooks → GitHub → HTTP → workers. The only place
+ * that reads `process.env`, installs signal handlers and starts timers. Every part registers
+ * its stop as it starts (lifecycle.ts): a start that fails halfway stops what had started and
+ * rejects with the reason, and `close()` stops the parts in reverse order.
  */
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
 import { type AuditBus, createAuditBus } from "./audit-bus.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
-import { createGitHubClient, type GitHubClient } from "./dispatch/github-client.js";
+import { createGitHubClient, type GitHubClient, observeAnswers } from "./dispatch/github-client.js";
 import { createDispatcher, type Dispatcher } from "./dispatch/github-dispatcher.js";
 import { createOutboxWorker, type OutboxWorker } from "./dispatch/outbox-worker.js";
-import { createGitHubApi, type GitHubApi } from "./github/github-api.js";
+import { createGitHubApi } from "./github/github-api.js";
 import { createReconciler, type Reconciler } from "./github/reconciler.js";
 import { createGitHubWebhookReceiver } from "./github/webhook-receiver.js";
 import { createApp } from "./http/app.js";
-import { consoleRoutes } from "./http/console.js";
+import type { HttpDeps } from "./http/deps.js";
 import { createEventStream, type EventStream } from "./http/events.js";
-import { githubRoutes } from "./http/github.js";
-import { metricsRoutes } from "./http/metrics.js";
-import { silenceRoutes } from "./http/silences.js";
+import { ListenError, listen } from "./http/listen.js";
+import { createLifecycle, StartError } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type BridgeMetrics, createBridgeMetrics } from "./metrics/bridge-metrics.js";
-import { loadRunbooksFromGitHub } from "./runbooks/github-source.js";
-import { createRunbookHolder } from "./runbooks/runbook-holder.js";
-import { loadRunbookSet } from "./runbooks/runbook-set.js";
-import { watchRunbookDir } from "./runbooks/watch-dir.js";
+import { setKillSwitch } from "./operator/kill-switch.js";
+import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { createGroupCommit } from "./store/group-commit.js";
-import { setEnabled } from "./store/settings.js";
-import { inTransaction } from "./store/transaction.js";
 
 export interface RunningBridge {
   url: string;
@@ -61,231 +56,256 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
+function runbookOrigin(config: Config, octokit: GitHubClient | undefined): RunbookOrigin {
+  const source = config.runbooksSource;
+  if (source.kind === "local") return { kind: "local", dir: config.runbooksDir };
+  // loadConfig refuses RUNBRIDGE_RUNBOOKS_SOURCE=github without GitHub credentials.
+  if (!octokit || !config.github) throw new Error("runbooks from GitHub need GitHub credentials");
+  const { owner, repo } = config.github;
+  return { kind: "github", octokit, location: { owner, repo, ref: source.ref, path: source.path } };
+}
+
+/**
+ * Starts the bridge. Rejects with a ConfigError (nothing started), or a StartError naming the
+ * part that failed after everything started before it was stopped again.
+ */
 export async function startBridge(options: StartOptions = {}): Promise<RunningBridge> {
-  const config = loadConfig(options.env ?? process.env);
+  const environment = options.env ?? process.env;
+  const config = loadConfig(environment);
   const log = createLogger(config.logLevel, options.logDestination);
+  const parts = createLifecycle(log);
+  try {
+    return await startParts(config, log, parts, options, environment);
+  } catch (error) {
+    log.error({ err: error }, "start failed; stopping what had started");
+    await parts.stop().catch(() => {
+      // each failed stop was logged; the start failure is the reason to report
+    });
+    throw error;
+  }
+}
+
+async function startParts(
+  config: Config,
+  log: Logger,
+  parts: ReturnType<typeof createLifecycle>,
+  options: StartOptions,
+  environment: Readonly<Record<string, string | undefined>>,
+): Promise<RunningBridge> {
   const now = options.clock ?? Date.now;
-  const database = openDatabase(config.dbFile);
-  const checkpointer = startCheckpointer(config.dbFile, 1_000, (message) =>
-    log.warn({ message }, "WAL checkpoint failed"),
+  const database = await parts.start(
+    "database",
+    () => openDatabase(config.dbFile),
+    (opened) => opened.close(),
+  );
+  const db = database.db;
+  await parts.start(
+    "WAL checkpointer",
+    () =>
+      startCheckpointer(config.dbFile, 1_000, (message) => log.warn({ message }, "WAL checkpoint failed")),
+    (checkpointer) => checkpointer.stop(),
   );
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));
-
   if (config.enabled !== undefined) {
-    const event = inTransaction(database.db, (tx) => {
-      setEnabled(tx, config.enabled as boolean, now());
-      return appendAudit(tx, {
-        at: now(),
-        kind: "kill_switch",
-        message: `automation ${config.enabled ? "on" : "off"} (RUNBRIDGE_ENABLED at start)`,
-      });
-    });
-    bus.publish([event]);
+    setKillSwitch(
+      { db, bus },
+      { enabled: config.enabled, at: now(), origin: "by RUNBRIDGE_ENABLED at start" },
+    );
   }
 
   const octokit = options.octokit ?? (config.github ? createGitHubClient(config.github, log) : undefined);
   const repository = config.github;
-  const source = config.runbooksSource;
-  const from =
-    source.kind === "github"
-      ? `${config.repository?.owner}/${config.repository?.repo}/${source.path}@${source.ref}`
-      : config.runbooksDir;
-  const { holder, reloadAsync } = createRunbookHolder((sha?: string) =>
-    source.kind === "github" && octokit && repository
-      ? loadRunbooksFromGitHub(
-          octokit,
-          { owner: repository.owner, repo: repository.repo, ref: source.ref, path: source.path },
-          sha,
-        )
-      : loadRunbookSet(config.runbooksDir),
-  );
-  const reloadRunbooks = async (sha?: string) => {
-    const outcome = await reloadAsync(sha);
-    const commit = outcome.set?.commitSha ? ` at ${outcome.set.commitSha.slice(0, 12)}` : "";
-    if (!outcome.ok) {
-      log.error(
-        { problems: outcome.problems },
-        `runbooks from ${from}${sha ? ` at ${sha.slice(0, 12)}` : ""} rejected; ${outcome.set ? "the last good set stays active" : "no set is active"}`,
-      );
-    } else if (outcome.changed) {
-      log.info(
-        {
-          runbooks: outcome.set?.runbooks.length,
-          sourceHash: outcome.set?.sourceHash,
-          commit: outcome.set?.commitSha,
-        },
-        "runbooks loaded",
-      );
-    }
-    const event = appendAudit(database.db, {
-      at: now(),
-      kind: outcome.ok ? "runbooks.loaded" : "runbooks.rejected",
-      message: outcome.ok
-        ? `${outcome.set?.runbooks.length} runbooks loaded from ${from}${commit} (${outcome.set?.sourceHash.slice(0, 12)})`
-        : `runbooks from ${from}${sha ? ` at ${sha.slice(0, 12)}` : ""} rejected (${outcome.problems.length} problems): ${outcome.problems.slice(0, 5).join("; ")}`,
-      // a rejected push recorded the last good set's commit as if it were the rejected one.
-      data: {
-        problems: outcome.problems.slice(0, 50),
-        commitSha: (outcome.ok ? outcome.set?.commitSha : sha) ?? null,
-        activeCommitSha: outcome.set?.commitSha ?? null,
-      },
-    });
-    bus.publish([event]);
-  };
-  const metrics = createBridgeMetrics({
-    db: database.db,
-    bus,
-    runbooks: holder.current,
-    runbookProblems: holder.problems,
-    dryRun: config.dryRun,
+  const runbooks = createRunbookReloader({
+    origin: runbookOrigin(config, octokit),
+    log,
     now,
+    record: (event) => bus.publish([appendAudit(db, event)]),
   });
-  if (octokit) metrics.observeGitHub(octokit);
-  await reloadRunbooks();
+  const metrics = await parts.start(
+    "metrics",
+    () =>
+      createBridgeMetrics({
+        db,
+        bus,
+        runbooks: runbooks.current,
+        runbookProblems: runbooks.problems,
+        dryRun: config.dryRun,
+        now,
+      }),
+    (started) => started.close(),
+  );
+  if (octokit) observeAnswers(octokit, metrics.recordGitHubAnswer);
+  await runbooks.reload();
 
-  let worker: OutboxWorker | undefined;
   const dispatcher =
     options.dispatcher ??
     (octokit && repository && !config.dryRun ? createDispatcher(octokit, repository) : undefined);
-  const api: GitHubApi | undefined = octokit && repository ? createGitHubApi(octokit, repository) : undefined;
-  if (dispatcher && !config.dryRun) {
-    worker = createOutboxWorker({
-      db: database.db,
-      dispatcher,
-      runbooks: () => {
-        const set = holder.current();
-        if (!set) throw new Error("no runbook set loaded");
-        return set;
-      },
-      bus,
-      log,
-      clock: now,
-      ...config.dispatch,
-    });
-    worker.start();
-  }
-
+  const api = octokit && repository ? createGitHubApi(octokit, repository) : undefined;
+  const activeRunbooks = () => {
+    const set = runbooks.current();
+    if (!set) throw new Error("no runbook set loaded");
+    return set;
+  };
+  const worker =
+    dispatcher && !config.dryRun
+      ? createOutboxWorker({
+          db,
+          dispatcher,
+          runbooks: activeRunbooks,
+          bus,
+          log,
+          clock: now,
+          ...config.dispatch,
+        })
+      : undefined;
   // Secrets named by runbooks (e.g. a Slack webhook for escalations) come from the bridge's environment.
-  const environment = options.env ?? process.env;
   const secret = (name: string) => environment[name];
-  let reconciler: Reconciler | undefined;
-  if (api) {
-    reconciler = createReconciler({
-      db: database.db,
-      api,
-      dispatcher,
-      runbooks: holder.current,
-      bus,
-      log,
-      secret,
-      now,
-      ...config.reconcile,
-    });
-    reconciler.start();
-  }
-  const receiver = config.githubWebhookSecret
+  const reconciler = api
+    ? createReconciler({
+        db,
+        api,
+        dispatcher,
+        runbooks: runbooks.current,
+        bus,
+        log,
+        secret,
+        now,
+        ...config.reconcile,
+      })
+    : undefined;
+  const githubReceiver = config.githubWebhookSecret
     ? createGitHubWebhookReceiver(config.githubWebhookSecret, {
-        db: database.db,
-        runbooks: holder.current,
+        db,
+        runbooks: runbooks.current,
         bus,
         log,
         api,
         now,
-        runbooksFromGit:
-          source.kind === "github" ? { ref: source.ref, reloadAt: (sha) => reloadRunbooks(sha) } : undefined,
+        runbooksFromGit: runbooks.fromGit,
       })
     : undefined;
 
-  const deps = {
-    db: database.db,
+  const deps: HttpDeps = {
+    db,
     config,
     log,
     bus,
-    runbooks: holder.current,
-    runbookProblems: holder.problems,
+    runbooks: runbooks.current,
+    runbookProblems: runbooks.problems,
     worker,
-    commits: createGroupCommit(database.db),
+    commits: createGroupCommit(db),
     onCancelRequested: () => reconciler?.kick(),
     now,
   };
   const events = createEventStream(deps, { heartbeatMs: options.heartbeatMs });
-  const app = createApp(deps, [
-    githubRoutes(deps, receiver),
-    metricsRoutes(metrics, { token: config.metricsToken }),
-    events.routes,
-    silenceRoutes(deps, { alertmanagerUrls: config.alertmanagerUrls }),
-    consoleRoutes(),
-  ]);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(started),
+  const app = createApp(deps, { githubReceiver, metrics, events });
+  // The port is taken before the workers start: a second bridge on the same database (the
+  // old one still running) stops here instead of releasing the outbox rows the first holds.
+  const server = await parts.start(
+    "HTTP server",
+    () => listen(app, { port: config.port, host: config.host }),
+    async (listening) => {
+      // Open event streams would otherwise keep the server from closing.
+      events.close();
+      await listening.close();
+    },
+  );
+  if (worker) {
+    await parts.start(
+      "outbox worker",
+      () => worker.start(),
+      () => worker.stop(),
     );
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  const watcher =
-    source.kind === "local"
-      ? watchRunbookDir(config.runbooksDir, () => void reloadRunbooks())
-      : { close() {} };
+  }
+  if (reconciler) {
+    await parts.start(
+      "reconciler",
+      () => reconciler.start(),
+      () => reconciler.stop(),
+    );
+  }
+  await parts.start("runbook watch", runbooks.watch, (stopWatching) => stopWatching());
+
   log.info(
     {
-      url,
+      url: server.url,
       db: config.dbFile,
       runbooks: config.runbooksDir,
       dryRun: config.dryRun,
       repository: config.repository,
     },
-    `runbridge listening on ${url}${config.dryRun ? " (dry-run: nothing is dispatched)" : ""}`,
+    `runbridge listening on ${server.url}${config.dryRun ? " (dry-run: nothing is dispatched)" : ""}`,
   );
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       log.info("shutting down: no new requests, finishing in-flight work");
-      watcher.close();
-      // Open event streams would otherwise keep server.close() waiting forever.
-      events.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await worker?.stop();
-      await reconciler?.stop();
-      metrics.close();
-      await checkpointer.stop();
-      database.close();
+      await parts.stop();
       log.info("stopped");
     })();
     return closing;
   };
-
   if (options.handleSignals) {
-    process.on("SIGHUP", () => {
-      log.info("SIGHUP: reloading runbooks");
-      void reloadRunbooks();
-    });
-    for (const signal of ["SIGTERM", "SIGINT"] as const) {
-      process.once(signal, () => {
-        close().then(
-          () => process.exit(0),
-          (error) => {
-            log.error({ err: error }, "shutdown failed");
-            process.exit(1);
-          },
-        );
-      });
-    }
+    await parts.start(
+      "signal handlers",
+      () => handleSignals(log, close, () => void runbooks.reload()),
+      (remove) => remove(),
+    );
   }
   return {
-    url,
+    url: server.url,
     config,
     log,
     worker,
     reconciler,
-    db: database.db,
+    db,
     bus,
     metrics,
     events,
-    reloadRunbooks: () => reloadRunbooks(),
+    reloadRunbooks: () => runbooks.reload(),
     close,
   };
+}
+
+/** SIGHUP reloads runbooks; SIGTERM and SIGINT stop the bridge and exit. Returns how to remove them. */
+function handleSignals(log: Logger, close: () => Promise<void>, reload: () => void): () => void {
+  const onHangup = () => {
+    log.info("SIGHUP: reloading runbooks");
+    reload();
+  };
+  const onStop = () => {
+    close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGHUP", onHangup);
+  process.once("SIGTERM", onStop);
+  process.once("SIGINT", onStop);
+  return () => {
+    process.off("SIGHUP", onHangup);
+    process.off("SIGTERM", onStop);
+    process.off("SIGINT", onStop);
+  };
+}
+
+/**
+ * What to print when the bridge cannot start: the reason, and a stack only when the reason
+ * does not already say what to fix (a configuration problem, a port that cannot be bound).
+ */
+export function startFailureMessage(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (error instanceof StartError) {
+    const cause = error.cause;
+    return cause instanceof ListenError || !(cause instanceof Error)
+      ? error.message
+      : `${error.message}\n${cause.stack ?? ""}`;
+  }
+  return `cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 
 /** `npm start` / `runbridge serve`. */
@@ -293,11 +313,8 @@ export async function main(): Promise<void> {
   try {
     await startBridge({ handleSignals: true });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`runbridge: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    process.stderr.write(`runbridge: ${startFailureMessage(error)}\n`);
+    process.exit(1);
   }
 }
 

@@ -5,7 +5,7 @@
  * dispatches, its outbox row. Nothing here talks to GitHub.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
-import { runbookBreakerAt } from "../breakers/record.js";
+import { runbookBreakerAt } from "../executions/breaker-changes.js";
 import { type DecidedState, recordDecision } from "../executions/decision.js";
 import { evaluateGuards } from "../guards/index.js";
 import type { Verdict } from "../guards/types.js";

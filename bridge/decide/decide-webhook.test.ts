@@ -3,7 +3,7 @@ import { firingAlert, fixture, type WebhookBody, webhook } from "../../test/fixt
 import { fixtureRunbooks, type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
 import { normalizeWebhook } from "../alerts/normalize.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
-import { countFailure } from "../breakers/record.js";
+import { countFailure } from "../executions/breaker-changes.js";
 import type { StormLimit } from "../guards/types.js";
 import { loadRunbookSet, type RunbookSet } from "../runbooks/runbook-set.js";
 import { updateExecution } from "../store/execution-writes.js";

@@ -6,7 +6,7 @@
 import { executionIdInRunName } from "../executions/run-marker.js";
 import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import type { Execution } from "../store/executions.js";
-import type { GitHubClient } from "./github-client.js";
+import { type GitHubClient, type GitHubRepository, once } from "./github-client.js";
 import { clientPayload, dispatchInputs } from "./payload.js";
 
 export interface DispatchedRun {
@@ -27,15 +27,12 @@ export interface Dispatcher {
 /** Pages of 100 runs read when looking for the run of an unanswered dispatch. */
 const LOOK_UP_PAGES = 5;
 
-export function createDispatcher(
-  octokit: GitHubClient,
-  repository: { owner: string; repo: string },
-): Dispatcher {
+export function createDispatcher(octokit: GitHubClient, repository: GitHubRepository): Dispatcher {
   const { owner, repo } = repository;
   return {
     async dispatch(execution, runbook, signal) {
-      // retries: 0 — a retried POST could start a second run; the outbox retries after a look-up.
-      const request = { signal, retries: 0 };
+      // once: a retried POST could start a second run; the outbox retries after a look-up.
+      const request = once(signal);
       if (runbook.dispatch === "repository") {
         await octokit.request("POST /repos/{owner}/{repo}/dispatches", {
           owner,
@@ -65,7 +62,7 @@ export function createDispatcher(
     async findRun(execution, runbook, since, signal) {
       const created = `>=${new Date(since - 60_000).toISOString()}`;
       const repositoryDispatch = runbook.dispatch === "repository";
-      // retries: 0 here too — the retry plugin would retry a look-up that timed out with the
+      // once here too: the retry plugin would retry a look-up that timed out with the
       // same, already aborted signal (1 s + 4 s + 9 s of waiting, each attempt failing at
       // once), holding a worker slot well past timeoutMs; the outbox reschedules the look-up.
       // Newest first; a busy repository may start more than 100 runs in the window, so a few
@@ -79,7 +76,7 @@ export function createDispatcher(
               created,
               per_page: 100,
               page,
-              request: { signal, retries: 0 },
+              request: once(signal),
             })
           : await octokit.request("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
               owner,
@@ -89,7 +86,7 @@ export function createDispatcher(
               created,
               per_page: 100,
               page,
-              request: { signal, retries: 0 },
+              request: once(signal),
             });
         const runs = response.data.workflow_runs;
         // GitHub shows the workflow's run-name as display_title; `name` is the workflow's name.

@@ -24,8 +24,9 @@ import {
   postponeClaim,
   releaseInFlight,
 } from "../store/outbox.js";
+import { backoffMs } from "./backoff.js";
+import { classifyGitHubError, type Failure } from "./github-client.js";
 import type { Dispatcher } from "./github-dispatcher.js";
-import { backoffMs, classifyGitHubError, type Failure } from "./github-errors.js";
 
 export interface OutboxWorkerOptions {
   db: Db;

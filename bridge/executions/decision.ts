@@ -4,12 +4,13 @@
  * when it dispatches, its audit event and a storm breaker it opens are written together
  * in the webhook's transaction (the hot path: prepared statements only).
  */
-import { openStormBreaker } from "../breakers/record.js";
+
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { insertExecution } from "../store/execution-writes.js";
 import type { NewExecution } from "../store/executions.js";
 import { enqueueDispatch } from "../store/outbox.js";
+import { openStormBreaker } from "./breaker-changes.js";
 import type { DecidedState } from "./states.js";
 
 export type { DecidedState };

@@ -5,11 +5,12 @@
  * circuit breaker hears about a failure or a success as the state table says. Callers
  * run it inside their transition's transaction.
  */
-import { type BreakerChange, countFailure, countSuccess } from "../breakers/record.js";
+
 import { type AuditEvent, type AuditKind, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { updateExecution } from "../store/execution-writes.js";
 import type { Execution, NewExecution } from "../store/executions.js";
+import { type BreakerChange, countFailure, countSuccess } from "./breaker-changes.js";
 import { type ExecutionDeps, runbookOf } from "./deps.js";
 import { type ExecutionState, traitsOf } from "./states.js";
 

@@ -5,8 +5,9 @@
  * be delivered, the execution keeps it as pending and the reconciler tries again (judging
  * afresh then): an unanswered rule would hold the job for up to 30 days.
  */
-import { openBreakers, runbookBreakerAt } from "../breakers/record.js";
+
 import { recordGateAnswer } from "../executions/approval.js";
+import { openBreakers, runbookBreakerAt } from "../executions/breaker-changes.js";
 import { alertResolvedAt } from "../store/alerts.js";
 import type { Execution } from "../store/executions.js";
 import { isEnabled } from "../store/settings.js";

@@ -1,9 +1,10 @@
 /**
  * @module
  * The GitHub calls the feedback loop makes, behind one small interface so handlers stay
- * readable and tests can point them at the local emulator.
+ * readable and tests can point them at the local emulator. Built on the bridge's one GitHub
+ * client (dispatch/github-client.ts), which decides what is retried and classifies failures.
  */
-import type { GitHubClient } from "../dispatch/github-client.js";
+import { type GitHubClient, type GitHubRepository, once } from "../dispatch/github-client.js";
 
 export interface RunInfo {
   id: number;
@@ -26,10 +27,7 @@ export interface GitHubApi {
   createIssue(title: string, body: string, labels: string[]): Promise<{ number: number; url: string }>;
 }
 
-export function createGitHubApi(
-  octokit: GitHubClient,
-  repository: { owner: string; repo: string },
-): GitHubApi {
+export function createGitHubApi(octokit: GitHubClient, repository: GitHubRepository): GitHubApi {
   const { owner, repo } = repository;
   return {
     async getRun(runId) {
@@ -65,9 +63,9 @@ export function createGitHubApi(
         owner,
         repo,
         run_id: runId,
-        // No plugin retries: GitHub's 409 (run already completed) is definitive, and
-        // the reconciler's next pass is the retry for anything else.
-        request: { retries: 0 },
+        // once: GitHub's 409 (run already completed) is definitive, and the reconciler's
+        // next pass is the retry for anything else.
+        request: once(),
       });
     },
     async reviewDeploymentGate(runId, environment, state, comment) {
@@ -87,8 +85,8 @@ export function createGitHubApi(
         title,
         body,
         labels,
-        // a retried POST after a lost answer (502) opened a second, duplicate issue.
-        request: { retries: 0 },
+        // once: a retried POST after a lost answer (502) opened a second, duplicate issue.
+        request: once(),
       });
       return { number: data.number, url: data.html_url };
     },

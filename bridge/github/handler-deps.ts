@@ -13,6 +13,9 @@ export interface GitHubHandlerDeps {
   /** Absent in dry-run without credentials: state is still tracked, nothing is called back. */
   api?: GitHubApi;
   now: () => number;
-  /** Runbooks served from Git: reload at this commit when the watched ref is pushed. */
+  /**
+   * Runbooks served from Git: reload at this commit when the watched ref is pushed
+   * (`reloadAt` runs reloads one at a time, in call order: runbooks/reloader.ts).
+   */
   runbooksFromGit?: { ref: string; reloadAt(sha: string): Promise<void> };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { firingAlert, webhook } from "../../test/fixtures/alertmanager/index.js";
 import { T0, type TestApp, testApp } from "../../test/fixtures/http/test-app.js";
-import { openStormBreaker } from "../breakers/record.js";
+import { openStormBreaker } from "../executions/breaker-changes.js";
 import { appendAudit } from "../store/audit.js";
 
 let t: TestApp;

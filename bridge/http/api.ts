@@ -5,13 +5,14 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { openBreakers, resetBreaker } from "../breakers/record.js";
+import { openBreakers, resetBreaker } from "../executions/breaker-changes.js";
 import { type ExecutionState, executionStates } from "../executions/states.js";
-import { appendAudit, queryAudit } from "../store/audit.js";
+import { setKillSwitch } from "../operator/kill-switch.js";
+import { queryAudit } from "../store/audit.js";
 import { countExecutionsByState, findExecution, listExecutions } from "../store/executions.js";
 import { outboxDepth } from "../store/outbox.js";
-import { isEnabled, setEnabled } from "../store/settings.js";
-import { inTransaction } from "../store/transaction.js";
+import { isEnabled } from "../store/settings.js";
+import type { BreakerResetAnswer, ExecutionsAnswer, KillSwitchAnswer, StatusAnswer } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 import { optionalInt, optionalSince } from "./query-params.js";
@@ -45,7 +46,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       limit,
     });
     const next = rows.length === limit ? rows[rows.length - 1]?.id : undefined;
-    return c.json({ executions: rows, next: next ?? null });
+    return c.json({ executions: rows, next: next ?? null } satisfies ExecutionsAnswer);
   });
 
   app.get("/api/executions/:id", read, (c) => {
@@ -88,7 +89,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       openBreakers: openBreakers(deps.db, deps.now()),
       outboxDepth: outboxDepth(deps.db),
       executionsByState: countExecutionsByState(deps.db),
-    });
+    } satisfies StatusAnswer);
   });
 
   app.post("/api/kill-switch", write, async (c) => {
@@ -101,18 +102,13 @@ export function apiRoutes(deps: HttpDeps): Hono {
         400,
       );
     }
-    const now = deps.now();
     const reason = typeof body.reason === "string" ? body.reason.slice(0, 500) : "";
-    const event = inTransaction(deps.db, (tx) => {
-      setEnabled(tx, body.enabled as boolean, now);
-      return appendAudit(tx, {
-        at: now,
-        kind: "kill_switch",
-        message: `automation switched ${body.enabled ? "on" : "off"} through the API${reason ? `: ${reason}` : ""}`,
-      });
+    setKillSwitch(deps, {
+      enabled: body.enabled,
+      at: deps.now(),
+      origin: `through the API${reason ? `: ${reason}` : ""}`,
     });
-    deps.bus.publish([event]);
-    return c.json({ enabled: body.enabled });
+    return c.json({ enabled: body.enabled } satisfies KillSwitchAnswer);
   });
 
   app.post("/api/breakers/:key/reset", write, (c) => {
@@ -121,7 +117,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     const events = resetBreaker(deps.db, key, "reset by an operator", now);
     if (!events) return c.json({ error: `no open breaker ${key}` }, 404);
     deps.bus.publish(events);
-    return c.json({ key, state: "closed" });
+    return c.json({ key, state: "closed" } satisfies BreakerResetAnswer);
   });
 
   return app;

@@ -1,16 +1,17 @@
 /**
  * @module
- * GET /: the operator console, a static page (HTML, one ES module, one stylesheet) that
+ * GET /: the operator console, a static page (HTML, two ES modules, one stylesheet) that
  * reads the API the way a script would: /api/status, /api/executions, /api/events. No
  * framework and no build step; the files sit in `console/` next to this module (the
- * Dockerfile copies non-TypeScript files next to the compiled code).
+ * Dockerfile copies non-TypeScript files next to the compiled code). The scripts are
+ * type-checked against the API's types (console/tsconfig.json, http/api-types.ts).
  *
  * The page is served with a strict Content-Security-Policy (own scripts and styles only,
  * no inline code, no framing): alert content is untrusted, and the page renders it as
  * text only.
  *
  * @example
- *   createApp(deps, [consoleRoutes()]);
+ *   app.route("/", consoleRoutes()); // in createApp
  */
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
@@ -50,6 +51,7 @@ export function consoleRoutes(): Hono {
   const page = load("index.html", "text/html; charset=utf-8");
   const assets = new Map<string, Asset>([
     ["console.js", load("console.js", "text/javascript; charset=utf-8")],
+    ["sse.js", load("sse.js", "text/javascript; charset=utf-8")],
     ["console.css", load("console.css", "text/css; charset=utf-8")],
     ["favicon.svg", load("favicon.svg", "image/svg+xml")],
   ]);

@@ -14,13 +14,14 @@
  *
  * @example
  *   const events = createEventStream(deps);
- *   createApp(deps, [events.routes]);
+ *   createApp(deps, { events });
  *   // on shutdown, before server.close(): open streams would otherwise keep it waiting
  *   events.close();
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { type AuditEvent, type AuditQuery, queryAudit } from "../store/audit.js";
+import type { EventFrames } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 import { optionalInt } from "./query-params.js";
@@ -137,7 +138,11 @@ function backlogEvents(deps: Pick<HttpDeps, "db">, filter: EventFilter, n: numbe
   return found.reverse();
 }
 
-function frame(fields: { event: string; data: unknown; id?: number }): string {
+function frame<Type extends keyof EventFrames>(fields: {
+  event: Type;
+  data: EventFrames[Type];
+  id?: number;
+}): string {
   // JSON.stringify never emits raw newlines, so the data is always one `data:` line.
   const id = fields.id === undefined ? "" : `id: ${fields.id}\n`;
   return `${id}event: ${fields.event}\ndata: ${JSON.stringify(fields.data)}\n\n`;

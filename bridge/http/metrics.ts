@@ -5,7 +5,7 @@
  * a bearer token (`authorization: { credentials: … }` in the scrape config).
  *
  * @example
- *   createApp(deps, [metricsRoutes(metrics, { token: config.metricsToken })]);
+ *   app.route("/", metricsRoutes(metrics, { token: config.metricsToken })); // in createApp
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { BridgeMetrics } from "../metrics/bridge-metrics.js";

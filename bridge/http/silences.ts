@@ -12,12 +12,13 @@
  * Alertmanager is configured.
  *
  * @example
- *   createApp(deps, [silenceRoutes(deps, { alertmanagerUrls: config.alertmanagerUrls })]);
+ *   app.route("/", silenceRoutes(deps, { alertmanagerUrls: config.alertmanagerUrls })); // in createApp
  */
 import { Hono } from "hono";
 import { formatDuration, isDuration, parseDuration } from "../runbooks/duration.js";
 import { appendAudit } from "../store/audit.js";
 import { findExecution } from "../store/executions.js";
+import type { SilenceAnswer } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 
@@ -269,7 +270,7 @@ export function silenceRoutes(
           endsAt: silence.endsAt,
           matchers: request.matchers,
           url: `${url}/#/silences/${encodeURIComponent(outcome.silenceId)}`,
-        },
+        } satisfies SilenceAnswer,
         201,
       );
     }

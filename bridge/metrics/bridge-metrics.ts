@@ -5,9 +5,9 @@
  * Node.js process metrics. Label values are bounded (see label-values.ts).
  *
  * @example
- *   const metrics = createBridgeMetrics({ db, bus, runbooks: holder.current,
- *     runbookProblems: holder.problems, dryRun: config.dryRun, now });
- *   createApp(deps, [metricsRoutes(deps, metrics)]);
+ *   const metrics = createBridgeMetrics({ db, bus, runbooks: runbooks.current,
+ *     runbookProblems: runbooks.problems, dryRun: config.dryRun, now });
+ *   createApp(deps, { metrics });
  *   // on shutdown
  *   metrics.close();
  */
@@ -17,7 +17,7 @@ import { queryAudit } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { findExecution, listExecutions } from "../store/executions.js";
 import { createAuditMetrics } from "./audit-metrics.js";
-import { observeGitHubRateLimit, rateLimitGauges } from "./github-rate-limit.js";
+import { rateLimitGauges } from "./github-rate-limit.js";
 import { registerStoreGauges, type StoreGaugeSources } from "./store-gauges.js";
 
 export interface BridgeMetricsOptions extends StoreGaugeSources {
@@ -32,10 +32,11 @@ export interface BridgeMetrics {
   /** The text exposition for GET /metrics. */
   render(): Promise<string>;
   contentType: string;
-  /** Adds GitHub's rate limit (remaining, limit, reset) from this Octokit client's answers. */
-  observeGitHub(octokit: Parameters<typeof observeGitHubRateLimit>[0]): void;
-  /** The same from a caller that reads the headers itself (createGitHubClient's `onRateLimit` hook). */
-  recordGitHubRateLimit(remaining: number, resource: string): void;
+  /**
+   * Records GitHub's rate limit (remaining, limit, reset) from one answer's headers; the GitHub
+   * client calls it for every answer (`observeAnswers(octokit, metrics.recordGitHubAnswer)`).
+   */
+  recordGitHubAnswer(headers: Record<string, string | number | undefined>): void;
   /** Stops listening to the audit bus. */
   close(): void;
 }
@@ -72,9 +73,7 @@ export function createBridgeMetrics(options: BridgeMetricsOptions): BridgeMetric
     registry,
     render: () => registry.metrics(),
     contentType: registry.contentType,
-    observeGitHub: (octokit) => observeGitHubRateLimit(octokit, registry),
-    recordGitHubRateLimit: (remaining, resource) =>
-      rateLimit.record({ "x-ratelimit-remaining": remaining, "x-ratelimit-resource": resource }),
+    recordGitHubAnswer: (headers) => rateLimit.record(headers),
     close: unsubscribe,
   };
 }

@@ -1,14 +1,13 @@
 /**
  * @module
  * GitHub's rate limit as gauges, read from the `x-ratelimit-*` headers GitHub sends on
- * every answer (errors included) through Octokit's request hooks — no extra API calls.
+ * every answer (errors included), which the GitHub client hands over — no extra API calls.
  *
  * @example
- *   const octokit = createGitHubClient(config.github, log);
- *   observeGitHubRateLimit(octokit, metrics.registry);
+ *   const gauges = rateLimitGauges(registry);
+ *   observeAnswers(octokit, gauges.record);
  */
 import { Gauge, type Registry } from "prom-client";
-import type { GitHubClient } from "../dispatch/github-client.js";
 import { oneOf, RATE_LIMIT_RESOURCES } from "./label-values.js";
 
 type Headers = Record<string, string | number | undefined>;
@@ -59,23 +58,4 @@ export function rateLimitGauges(registry: Registry): RateLimitGauges {
       if (resetAt !== undefined) reset.set({ resource }, resetAt);
     },
   };
-}
-
-/**
- * Attaches the rate-limit gauges to an Octokit client: after every answer and every
- * error answer (a 403/429 carries the headers that matter most), never changing either.
- *
- * @param octokit the client the bridge talks to GitHub with
- * @param registry the bridge's prom-client registry
- */
-export function observeGitHubRateLimit(octokit: Pick<GitHubClient, "hook">, registry: Registry): void {
-  const gauges = rateLimitGauges(registry);
-  octokit.hook.after("request", (response) => {
-    gauges.record(response.headers as Headers);
-  });
-  octokit.hook.error("request", (error) => {
-    const response = (error as { response?: { headers?: Headers } }).response;
-    gauges.record(response?.headers);
-    throw error;
-  });
 }

@@ -5,7 +5,7 @@
  * Each is one indexed query per scrape.
  */
 import { Gauge, type Registry } from "prom-client";
-import { openBreakers } from "../breakers/record.js";
+import { openBreakers } from "../executions/breaker-changes.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import { countExecutionsByState, listExecutions } from "../store/executions.js";

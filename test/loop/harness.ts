@@ -14,7 +14,6 @@ import { createGitHubApi, type GitHubApi } from "../../bridge/github/github-api.
 import type { GitHubHandlerDeps } from "../../bridge/github/handler-deps.js";
 import { createGitHubWebhookReceiver } from "../../bridge/github/webhook-receiver.js";
 import { createApp, type HttpDeps } from "../../bridge/http/app.js";
-import { githubRoutes } from "../../bridge/http/github.js";
 import { createLogger } from "../../bridge/logger.js";
 import type { ResolvedRunbook } from "../../bridge/runbooks/resolved-runbook.js";
 import type { RunbookSet } from "../../bridge/runbooks/runbook-set.js";
@@ -94,7 +93,7 @@ export async function startLoopHarness(
     runbookProblems: () => [],
     now: () => clock.now,
   };
-  const app = createApp(deps, [githubRoutes(deps, receiver)]);
+  const app = createApp(deps, { githubReceiver: receiver });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blackoutWindow, runbook as resolvedRunbook } from "../../../test/fixtures/guards/context.js";
 import { deliver, deploymentProtectionRulePayload } from "../../../test/loop/github-webhooks.js";
 import { type LoopHarness, postResolved, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
-import { countFailure } from "../../breakers/record.js";
+import { countFailure } from "../../executions/breaker-changes.js";
 import { createLogger } from "../../logger.js";
 import type { ResolvedRunbook } from "../../runbooks/resolved-runbook.js";
 import { queryAudit } from "../../store/audit.js";

@@ -1,10 +1,27 @@
-// The Runbridge console: plain JavaScript, no build step. Alert content is untrusted, so
-// every value reaches the page through textContent (never innerHTML), and links are
-// made only from http(s) URLs.
+// @ts-check
+// The Runbridge console: plain JavaScript, no build step, type-checked against the API's own
+// types (../api-types.ts) by ./tsconfig.json. Alert content is untrusted, so every value
+// reaches the page through textContent (never innerHTML), and links are made only from
+// http(s) URLs.
+
+/** @import { AuditEventJson, BreakerJson, ErrorAnswer, EventFrames, ExecutionJson, ExecutionsAnswer, SilenceAnswer, StatusAnswer } from "../api-types.js" */
+
+import { createSseParser } from "./sse.js";
 
 const TOKEN_KEY = "runbridge.apiToken";
 const FEED_LIMIT = 200;
+const FRAME_TYPES = /** @type {const} */ (["audit", "ready", "heartbeat", "reset"]);
 
+/**
+ * @type {{
+ *   token: string,
+ *   lastEventId: number | undefined,
+ *   stream: { close(): void } | undefined,
+ *   status: StatusAnswer | undefined,
+ *   refreshTimer: ReturnType<typeof setTimeout> | undefined,
+ *   silenceTarget: ExecutionJson | undefined,
+ * }}
+ */
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? "",
   lastEventId: undefined,
@@ -14,52 +31,139 @@ const state = {
   silenceTarget: undefined,
 };
 
-const $ = (id) => document.getElementById(id);
+/**
+ * An element of the page, checked to be of the expected kind.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {new () => T} kind
+ * @returns {T}
+ */
+function element(id, kind) {
+  const node = document.getElementById(id);
+  if (!(node instanceof kind)) throw new Error(`the console page has no ${kind.name} #${id}`);
+  return node;
+}
 
+/** @param {string} id */
+const $ = (id) => element(id, HTMLElement);
+/** @param {string} id */
+const input = (id) => element(id, HTMLInputElement);
+/** @param {string} id */
+const button = (id) => element(id, HTMLButtonElement);
+
+/**
+ * @typedef {object} Props
+ * @property {string} [text] set as textContent, never parsed as HTML
+ * @property {string} [className]
+ * @property {Record<string, string>} [data] data-* attributes
+ * @property {string} [href]
+ * @property {string} [target]
+ * @property {string} [rel]
+ * @property {string} [title]
+ * @property {"button" | "submit"} [type]
+ * @property {boolean} [disabled]
+ */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Props} [props]
+ * @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else if (key.startsWith("data-")) node.setAttribute(key, value);
-    else node[key] = value;
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.className !== undefined) node.className = props.className;
+  for (const [name, value] of Object.entries(props.data ?? {})) node.dataset[name] = value;
+  for (const name of /** @type {const} */ (["href", "target", "rel", "title", "type"])) {
+    const value = props[name];
+    if (value !== undefined) node.setAttribute(name, value);
   }
+  if (props.disabled !== undefined && node instanceof HTMLButtonElement) node.disabled = props.disabled;
   for (const child of children) node.append(child);
   return node;
 }
 
+/** @param {number | null | undefined} ms */
 function time(ms) {
   if (!ms) return "";
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour12: false });
 }
 
+/**
+ * @param {string} text
+ * @param {"info" | "error"} [kind]
+ */
 function say(text, kind = "info") {
   const message = $("message");
   message.textContent = text;
   message.dataset.kind = kind;
 }
 
+/** @param {unknown} url */
 function safeUrl(url) {
   return typeof url === "string" && /^https?:\/\//i.test(url) ? url : undefined;
 }
 
+/** An API answer other than 2xx: the bridge's reason, and the status to tell 401 apart. */
+class ApiError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status
+   */
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** @param {unknown} error */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+/** @param {unknown} error */
+const statusOf = (error) => (error instanceof ApiError ? error.status : undefined);
+
+/**
+ * Calls the bridge's API with the token, if one is set.
+ * @template T the answer's type (../api-types.ts)
+ * @param {string} path
+ * @param {{ method?: "GET" | "POST", body?: string }} [init]
+ * @returns {Promise<T>}
+ */
 async function api(path, init = {}) {
-  const headers = { accept: "application/json", ...(init.headers ?? {}) };
+  /** @type {Record<string, string>} */
+  const headers = { accept: "application/json" };
   if (state.token) headers.authorization = `Bearer ${state.token}`;
   if (init.body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(body.error ?? `HTTP ${response.status}`);
-    error.status = response.status;
-    throw error;
+    throw new ApiError(
+      /** @type {Partial<ErrorAnswer>} */ (body).error ?? `HTTP ${response.status}`,
+      response.status,
+    );
   }
-  return body;
+  return /** @type {T} */ (body);
 }
 
 // ---- status: kill switch, dry-run, runbooks, breakers -----------------------------------
 
+/** @param {BreakerJson} breaker */
+function breakerRow(breaker) {
+  const reset = el("button", { type: "button", text: "Reset", disabled: !state.token });
+  reset.addEventListener("click", () => resetBreaker(breaker.key));
+  return el("tr", { data: { key: breaker.key } }, [
+    el("td", { className: "mono nowrap", text: breaker.key }),
+    el("td", { text: breaker.scope }),
+    el("td", { text: time(breaker.openedAt) }),
+    el("td", { text: time(breaker.halfOpenAt) }),
+    el("td", { text: breaker.reason }),
+    el("td", {}, [reset]),
+  ]);
+}
+
+/** @param {StatusAnswer} status */
 function renderStatus(status) {
   state.status = status;
   const automation = $("automation-state");
@@ -68,7 +172,7 @@ function renderStatus(status) {
   $("automation-detail").textContent = status.enabled
     ? "Alerts that pass the guards are dispatched to GitHub."
     : "Kill switch engaged: every alert is recorded and suppressed; nothing is dispatched.";
-  const toggle = $("kill-switch");
+  const toggle = button("kill-switch");
   toggle.textContent = status.enabled ? "Stop automation" : "Resume automation";
   toggle.className = status.enabled ? "danger" : "primary";
   toggle.disabled = !state.token;
@@ -85,31 +189,26 @@ function renderStatus(status) {
     : "no runbooks loaded";
   $("outbox-state").textContent = `outbox ${status.outboxDepth}`;
 
-  const body = $("breakers").querySelector("tbody");
-  body.replaceChildren(
-    ...status.openBreakers.map((breaker) => {
-      const reset = el("button", { type: "button", text: "Reset", disabled: !state.token });
-      reset.addEventListener("click", () => resetBreaker(breaker.key));
-      return el("tr", { "data-key": breaker.key }, [
-        el("td", { className: "mono nowrap", text: breaker.key }),
-        el("td", { text: breaker.scope }),
-        el("td", { text: time(breaker.openedAt) }),
-        el("td", { text: time(breaker.halfOpenAt) }),
-        el("td", { text: breaker.reason }),
-        el("td", {}, [reset]),
-      ]);
-    }),
-  );
+  tableBody("breakers").replaceChildren(...status.openBreakers.map(breakerRow));
   $("breakers-empty").hidden = status.openBreakers.length > 0;
+}
+
+/** @param {string} id */
+function tableBody(id) {
+  const body = element(id, HTMLTableElement).tBodies[0];
+  if (!body) throw new Error(`the console page's #${id} has no tbody`);
+  return body;
 }
 
 async function refreshStatus() {
   try {
-    renderStatus(await api("/api/status"));
+    /** @type {StatusAnswer} */
+    const status = await api("/api/status");
+    renderStatus(status);
   } catch (error) {
-    if (error.status === 401)
+    if (statusOf(error) === 401)
       say("The bridge needs the API token to show its state: enter it above.", "error");
-    else say(`Cannot read the bridge's status: ${error.message}`, "error");
+    else say(`Cannot read the bridge's status: ${messageOf(error)}`, "error");
   }
 }
 
@@ -118,28 +217,30 @@ async function toggleKillSwitch() {
   try {
     await api("/api/kill-switch", {
       method: "POST",
-      body: JSON.stringify({ enabled, reason: $("kill-reason").value.trim() || "from the console" }),
+      body: JSON.stringify({ enabled, reason: input("kill-reason").value.trim() || "from the console" }),
     });
     say(enabled ? "Automation resumed." : "Automation stopped: alerts are recorded, nothing is dispatched.");
-    $("kill-reason").value = "";
+    input("kill-reason").value = "";
   } catch (error) {
-    say(`Kill switch not changed: ${error.message}`, "error");
+    say(`Kill switch not changed: ${messageOf(error)}`, "error");
   }
   await refreshStatus();
 }
 
+/** @param {string} key */
 async function resetBreaker(key) {
   try {
     await api(`/api/breakers/${encodeURIComponent(key)}/reset`, { method: "POST" });
     say(`Breaker ${key} reset.`);
   } catch (error) {
-    say(`Breaker ${key} not reset: ${error.message}`, "error");
+    say(`Breaker ${key} not reset: ${messageOf(error)}`, "error");
   }
   await refreshStatus();
 }
 
 // ---- executions ------------------------------------------------------------------------
 
+/** @param {ExecutionJson} execution */
 function executionRow(execution) {
   const runUrl = safeUrl(execution.runUrl);
   const run = runUrl
@@ -150,10 +251,14 @@ function executionRow(execution) {
         text: `run ${execution.runId ?? ""}`.trim(),
       })
     : el("span", { className: "muted", text: execution.runId ? `run ${execution.runId}` : "" });
-  const silence = el("button", { type: "button", text: "Silence", disabled: !state.token });
-  silence.title = state.token ? "silence this alert in Alertmanager" : "enter the API token to silence";
+  const silence = el("button", {
+    type: "button",
+    text: "Silence",
+    disabled: !state.token,
+    title: state.token ? "silence this alert in Alertmanager" : "enter the API token to silence",
+  });
   silence.addEventListener("click", () => openSilence(execution));
-  return el("tr", { "data-id": execution.id, "data-state": execution.state }, [
+  return el("tr", { data: { id: execution.id, state: execution.state } }, [
     el("td", { className: "nowrap", text: time(execution.createdAt) }),
     el("td", { className: "wrap", text: execution.alertname }),
     el("td", { className: "nowrap", text: execution.runbook ?? "—" }),
@@ -167,13 +272,12 @@ function executionRow(execution) {
 
 async function refreshExecutions() {
   try {
+    /** @type {ExecutionsAnswer} */
     const { executions } = await api("/api/executions?limit=50");
-    $("executions")
-      .querySelector("tbody")
-      .replaceChildren(...executions.map(executionRow));
+    tableBody("executions").replaceChildren(...executions.map(executionRow));
     $("executions-empty").hidden = executions.length > 0;
   } catch (error) {
-    if (error.status !== 401) say(`Cannot list executions: ${error.message}`, "error");
+    if (statusOf(error) !== 401) say(`Cannot list executions: ${messageOf(error)}`, "error");
   }
 }
 
@@ -187,65 +291,80 @@ function scheduleRefresh() {
 
 // ---- silences --------------------------------------------------------------------------
 
+/** @param {ExecutionJson} execution */
 function openSilence(execution) {
   state.silenceTarget = execution;
-  const labels = execution.alert?.labels ?? { alertname: execution.alertname };
+  const labels = /** @type {{ labels?: Record<string, string> }} */ (execution.alert).labels ?? {
+    alertname: execution.alertname,
+  };
   $("silence-subject").textContent = Object.entries(labels)
     .map(([name, value]) => `${name}="${value}"`)
     .join(", ");
-  $("silence-comment").value = "";
-  $("silence-dialog").showModal();
+  input("silence-comment").value = "";
+  element("silence-dialog", HTMLDialogElement).showModal();
 }
 
+/** @param {SubmitEvent} event */
 async function submitSilence(event) {
-  const submitter = event.submitter?.value;
-  if (submitter !== "create") return;
-  event.preventDefault();
+  const submitter = event.submitter instanceof HTMLButtonElement ? event.submitter.value : undefined;
   const execution = state.silenceTarget;
+  if (submitter !== "create" || !execution) return;
+  event.preventDefault();
+  const dialog = element("silence-dialog", HTMLDialogElement);
   try {
+    /** @type {SilenceAnswer} */
     const silence = await api("/api/silences", {
       method: "POST",
       body: JSON.stringify({
         executionId: execution.id,
-        duration: $("silence-duration").value,
-        comment: $("silence-comment").value,
-        createdBy: $("silence-by").value || "runbridge console",
+        duration: element("silence-duration", HTMLSelectElement).value,
+        comment: input("silence-comment").value,
+        createdBy: input("silence-by").value || "runbridge console",
       }),
     });
-    $("silence-dialog").close();
+    dialog.close();
     say(
       `Silenced ${execution.alertname} until ${new Date(silence.endsAt).toLocaleString()} (silence ${silence.silenceId}).`,
     );
   } catch (error) {
-    say(`Silence not created: ${error.message}`, "error");
-    $("silence-dialog").close();
+    say(`Silence not created: ${messageOf(error)}`, "error");
+    dialog.close();
   }
 }
 
 // ---- live feed -------------------------------------------------------------------------
 
+/**
+ * @param {string} text
+ * @param {"live" | "connecting" | "down"} kind
+ */
 function streamState(text, kind) {
   const pill = $("stream-state");
   pill.textContent = `feed: ${text}`;
   pill.dataset.state = kind;
 }
 
+/** @param {AuditEventJson} event */
 function addEvent(event) {
   state.lastEventId = event.id;
   const feed = $("feed");
-  const item = el("li", { "data-kind": event.kind, "data-id": String(event.id) }, [
+  const item = el("li", { data: { kind: event.kind, id: String(event.id) } }, [
     el("time", { text: time(event.at) }),
     el("span", { className: `kind kind-${event.kind.split(".")[0]}`, text: event.kind }),
     el("span", { className: "alertname", text: event.alertname ?? "" }),
     el("span", { className: "text", text: event.message }),
   ]);
   feed.prepend(item);
-  while (feed.children.length > FEED_LIMIT) feed.lastElementChild.remove();
+  while (feed.children.length > FEED_LIMIT) feed.lastElementChild?.remove();
   scheduleRefresh();
 }
 
+/**
+ * @param {string} type the frame's `event` field
+ * @param {string} data its `data`, JSON
+ */
 function handleFrame(type, data) {
-  if (type === "audit") addEvent(JSON.parse(data));
+  if (type === "audit") addEvent(/** @type {EventFrames["audit"]} */ (JSON.parse(data)));
   else if (type === "ready" || type === "heartbeat") streamState("live", "live");
   else if (type === "reset") {
     $("feed").replaceChildren();
@@ -255,17 +374,18 @@ function handleFrame(type, data) {
 
 function eventsUrl() {
   const params = new URLSearchParams({ backlog: "50" });
-  const kind = $("filter-kind").value.trim();
-  const alertname = $("filter-alertname").value.trim();
+  const kind = input("filter-kind").value.trim();
+  const alertname = input("filter-alertname").value.trim();
   if (kind) params.set("kind", kind);
   if (alertname) params.set("alertname", alertname);
   return `/api/events?${params}`;
 }
 
 // Without a token: the browser's EventSource (reconnects and sends Last-Event-ID by itself).
+/** @param {string} url */
 function openEventSource(url) {
   const source = new EventSource(url);
-  for (const type of ["audit", "ready", "heartbeat", "reset"]) {
+  for (const type of FRAME_TYPES) {
     source.addEventListener(type, (event) => handleFrame(type, event.data));
   }
   source.onerror = () => {
@@ -278,6 +398,7 @@ function openEventSource(url) {
 
 // With a token: EventSource cannot send headers, so read the stream with fetch and keep
 // the same contract — reconnect after `retry` ms with Last-Event-ID.
+/** @param {string} url */
 function openFetchStream(url) {
   const controller = new AbortController();
   let retryMs = 3000;
@@ -285,6 +406,7 @@ function openFetchStream(url) {
   const run = async () => {
     while (!stopped) {
       try {
+        /** @type {Record<string, string>} */
         const headers = { authorization: `Bearer ${state.token}`, accept: "text/event-stream" };
         if (state.lastEventId !== undefined) headers["last-event-id"] = String(state.lastEventId);
         const response = await fetch(url, { headers, signal: controller.signal });
@@ -294,30 +416,21 @@ function openFetchStream(url) {
           return;
         }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        const parser = createSseParser({
+          onEvent: (event) => handleFrame(event.type, event.data),
+          onRetry: (ms) => {
+            retryMs = ms;
+          },
+        });
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = "";
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let end = buffer.indexOf("\n\n");
-          while (end >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let type = "message";
-            const data = [];
-            for (const line of block.split("\n")) {
-              if (line.startsWith("event: ")) type = line.slice(7);
-              else if (line.startsWith("data: ")) data.push(line.slice(6));
-              else if (line.startsWith("retry: ")) retryMs = Number(line.slice(7)) || retryMs;
-            }
-            if (data.length) handleFrame(type, data.join("\n"));
-            end = buffer.indexOf("\n\n");
-          }
+          parser.push(value);
         }
       } catch (error) {
         if (stopped) return;
-        streamState(`reconnecting (${error.message})`, "connecting");
+        streamState(`reconnecting (${messageOf(error)})`, "connecting");
       }
       if (stopped) return;
       streamState("reconnecting", "connecting");
@@ -345,9 +458,10 @@ function connect() {
 function renderToken() {
   $("token-state").textContent = state.token ? "set for this tab" : "not set: read-only";
   $("token-forget").hidden = !state.token;
-  $("token-input").value = "";
+  input("token-input").value = "";
 }
 
+/** @param {string} token */
 function useToken(token) {
   state.token = token;
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
@@ -362,7 +476,7 @@ function useToken(token) {
 
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  useToken($("token-input").value.trim());
+  useToken(input("token-input").value.trim());
   say(state.token ? "API token set for this tab (kept in sessionStorage)." : "API token cleared.");
 });
 $("token-forget").addEventListener("click", () => {

@@ -1,10 +1,21 @@
 /**
  * @module
- * Applies breaker events to the stored breakers: reads the row, asks the state machine
- * for the next one, writes it. Callers run these inside the transaction that caused the
- * event (an execution failing, a storm decision, an operator's reset), so the breaker
- * never disagrees with what caused it.
+ * Applies breaker events to the stored breakers: reads the row, asks the pure state
+ * machine (breakers/state-machine.ts) for the next one, writes it. Callers run these
+ * inside the transaction that caused the event (an execution failing or succeeding, a
+ * storm decision, an operator's reset), so a breaker never disagrees with what caused it.
  */
+
+import {
+  type BreakerChange,
+  type BreakerEvent,
+  type BreakerPolicy,
+  type BreakerScopeKey,
+  breakerScopeKey,
+  failureWindowStart,
+  nextBreaker,
+  phaseOf,
+} from "../breakers/state-machine.js";
 import type { ResolvedBreaker } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit } from "../store/audit.js";
 import {
@@ -17,16 +28,6 @@ import {
 } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
 import { inTransaction } from "../store/transaction.js";
-import {
-  type BreakerChange,
-  type BreakerEvent,
-  type BreakerPolicy,
-  type BreakerScopeKey,
-  breakerScopeKey,
-  failureWindowStart,
-  nextBreaker,
-  phaseOf,
-} from "./state-machine.js";
 
 export type { BreakerChange };
 

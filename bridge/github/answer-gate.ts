@@ -26,11 +26,16 @@ export interface GateAnswer {
   failure?: string;
 }
 
+/**
+ * @param execution the run's execution; undefined for a run the bridge did not start (a manual one)
+ * @param unknownBecause the run's execution could not be established: the gate fails closed
+ */
 export async function answerGate(
   deps: GateDeps,
   runId: number,
   environment: string,
   execution: Execution | undefined,
+  unknownBecause?: string,
 ): Promise<GateAnswer> {
   const now = deps.now();
   const runbook = execution?.runbook
@@ -44,6 +49,7 @@ export async function answerGate(
     .map((row) => ({ key: row.key, reason: row.reason }));
   const verdict = judgeGate({
     executionId: execution?.id,
+    unknownBecause,
     runbook,
     alertResolvedAt: execution ? resolvedAt(deps, execution) : undefined,
     enabled: isEnabled(deps.db),

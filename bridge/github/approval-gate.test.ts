@@ -35,8 +35,15 @@ describe("judgeGate", () => {
   it("approves a run it cannot place (no execution, no runbook) when nothing global forbids it", () => {
     expect(judgeGate(facts({ executionId: undefined, runbook: undefined }))).toMatchObject({
       state: "approved",
-      comment: expect.stringContaining("this run"),
+      comment: expect.stringContaining("a run Runbridge did not start (manual)"),
     });
+  });
+
+  it("never approves when the run's execution could not be established (fails closed)", () => {
+    const verdict = judgeGate(facts({ executionId: undefined, unknownBecause: "GitHub 502: Bad Gateway" }));
+    expect(verdict.state).toBe("rejected");
+    expect(verdict.comment).toContain("cannot check this run: GitHub 502: Bad Gateway");
+    expect(verdict.comment).not.toContain("still firing");
   });
 
   it.each<[string, Partial<GateFacts>, string]>([

@@ -10,6 +10,8 @@ import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 
 export interface GateFacts {
   executionId?: string;
+  /** Why the run's execution could not be established (GitHub errors, rate limits): never approve then. */
+  unknownBecause?: string;
   runbook?: ResolvedRunbook;
   /** When the alert resolved, if it did. */
   alertResolvedAt?: number;
@@ -27,6 +29,11 @@ export interface GateVerdict {
 export function judgeGate(facts: GateFacts): GateVerdict {
   const reject = (comment: string): GateVerdict => ({ state: "rejected", comment: `Runbridge: ${comment}` });
   if (!facts.enabled) return reject("automation is switched off (kill switch); nothing may remediate now");
+  if (facts.unknownBecause !== undefined) {
+    return reject(
+      `cannot check this run: ${facts.unknownBecause}; rejected rather than approved on missing facts. Re-run the remediate job to ask again.`,
+    );
+  }
   if (facts.alertResolvedAt !== undefined) {
     return reject(
       `alert resolved at ${new Date(facts.alertResolvedAt).toISOString()}; nothing left to remediate`,
@@ -42,9 +49,11 @@ export function judgeGate(facts: GateFacts): GateVerdict {
       );
     }
   }
-  const who = facts.executionId ? `execution ${facts.executionId}` : "this run";
+  const checked = new Date(facts.now).toISOString();
   return {
     state: "approved",
-    comment: `Runbridge: ${who} checked at ${new Date(facts.now).toISOString()}: alert still firing, automation on, no breaker open, no blackout`,
+    comment: facts.executionId
+      ? `Runbridge: execution ${facts.executionId} checked at ${checked}: alert still firing, automation on, no breaker open, no blackout`
+      : `Runbridge: a run Runbridge did not start (manual) checked at ${checked}: automation on, no global breaker open`,
   };
 }

@@ -71,6 +71,31 @@ describe("POST /webhook/github: authentication and limits", () => {
     expect(h.published.map((event) => event.kind)).toEqual(["github.ignored"]);
   });
 
+  it("202 for a signed event about another repository sharing the secret, and the execution is untouched", async () => {
+    const execution = seedExecution(h.db.db, h.clock.now, { runId: 1001 });
+    const payload = workflowRunPayload({
+      runId: 1001,
+      status: "completed",
+      conclusion: "failure",
+      repository: "acme/website",
+      displayTitle: runName(execution),
+    });
+    const answer = await deliver(h.url, "workflow_run", payload, SECRET, { "x-github-delivery": "d-other" });
+    expect(answer).toEqual({
+      status: 202,
+      body: { ignored: "workflow_run", reason: "it is about acme/website, not acme/infra" },
+    });
+    expect(findExecution(h.db.db, execution.id)?.state).toBe("dispatched");
+    expect(h.db.count("breaker_failures")).toBe(0);
+    expect(queryAudit(h.db.db, {})).toMatchObject([
+      {
+        kind: "github.ignored",
+        message:
+          "GitHub workflow_run event ignored: it is about acme/website, not acme/infra (delivery d-other)",
+      },
+    ]);
+  });
+
   it("ping is answered ok and writes nothing", async () => {
     const answer = await deliver(h.url, "ping", example("ping"), SECRET);
     expect(answer).toEqual({ status: 200, body: { ok: true } });
@@ -162,9 +187,12 @@ describe("workflow_run and workflow_job deliveries (real payloads)", () => {
   });
 
   it("ignore a run that is not the bridge's (no run id, no marker)", async () => {
-    seedExecution(h.db.db, h.clock.now, { runId: 1 });
-    const answer = await deliver(h.url, "workflow_run", example("workflow_run"), SECRET);
+    const execution = seedExecution(h.db.db, h.clock.now, { runId: 1 });
+    // The bridge's repository, a run it did not start: the example's own name carries no marker.
+    const payload = workflowRunPayload({ runId: 424242, status: "completed", conclusion: "failure" });
+    const answer = await deliver(h.url, "workflow_run", payload, SECRET);
     expect(answer.status).toBe(200);
     expect(auditCount()).toBe(0);
+    expect(findExecution(h.db.db, execution.id)?.state).toBe("dispatched");
   });
 });

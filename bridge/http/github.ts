@@ -1,10 +1,12 @@
 /**
  * @module
  * POST /webhook/github. A missing or bad signature → 401 and nothing changes; an event
- * the bridge does not use → 202 and an audit line; a body over the limit → 413; a
+ * the bridge does not use, or one about another repository → 202 and an audit line; a
+ * body over the limit → 413; a
  * handler failure → 500 so GitHub shows the delivery as failed and it can be redelivered.
  */
 import { Hono } from "hono";
+import { foreignEventReason } from "../github/event-origin.js";
 import type { GitHubWebhookReceiver } from "../github/webhook-receiver.js";
 import { appendAudit } from "../store/audit.js";
 import { limitBody } from "./body-limit.js";
@@ -12,6 +14,11 @@ import type { HttpDeps } from "./deps.js";
 
 export function githubRoutes(deps: HttpDeps, receiver: GitHubWebhookReceiver | undefined): Hono {
   const app = new Hono();
+  const auth = deps.config.github?.auth;
+  const origin = {
+    repository: deps.config.repository,
+    installationId: auth?.kind === "app" ? auth.installationId : undefined,
+  };
   app.post(
     "/webhook/github",
     // GitHub caps webhook payloads at 25 MB.
@@ -56,6 +63,20 @@ export function githubRoutes(deps: HttpDeps, receiver: GitHubWebhookReceiver | u
         });
         deps.bus.publish([event]);
         return c.json({ ignored: name }, 202);
+      }
+      const foreign = name === "ping" ? undefined : foreignEventReason(body, origin);
+      if (foreign) {
+        deps.log.warn(
+          { delivery: id, event: name, reason: foreign },
+          "GitHub event of another repository ignored",
+        );
+        const event = appendAudit(deps.db, {
+          at: deps.now(),
+          kind: "github.ignored",
+          message: `GitHub ${name} event ignored: ${foreign} (delivery ${id})`,
+        });
+        deps.bus.publish([event]);
+        return c.json({ ignored: name, reason: foreign }, 202);
       }
       try {
         await receiver.receive(id, name, body);

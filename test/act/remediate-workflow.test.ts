@@ -36,10 +36,10 @@ const load = (file: string) =>
 describe("remediate.yml", () => {
   const workflow = load("remediate.yml");
 
-  it("names runs 'Remediate <runbook> on <target> [<execution_id>]'", () => {
+  it("names runs 'Remediate <the bridge's run_name, else runbook on target> [<execution_id>]'", () => {
     const name = workflow["run-name"] ?? "";
     expect(name).toMatch(
-      /^Remediate \$\{\{ inputs\.runbook \|\| [^}]+ \}\} on \$\{\{ inputs\.target \|\| [^}]+ \}\} \[\$\{\{ inputs\.execution_id \|\| .+ \}\}\]$/,
+      /^Remediate \$\{\{ inputs\.run_name \|\| github\.event\.client_payload\.run_name \|\| format\('\{0\} on \{1\}', inputs\.runbook \|\| [^,]+, inputs\.target \|\| [^)]+\) \}\} \[\$\{\{ inputs\.execution_id \|\| .+ \}\}\]$/,
     );
     expect(name).toContain("github.event.client_payload.execution_id");
   });
@@ -52,7 +52,7 @@ describe("remediate.yml", () => {
   it("accepts workflow_dispatch with the bridge's inputs and repository_dispatch of type runbridge", () => {
     const dispatch = workflow.on.workflow_dispatch as { inputs: Record<string, { required?: boolean }> };
     expect(Object.keys(dispatch.inputs).sort()).toEqual(
-      ["alert", "dry_run", "execution_id", "runbook", "runbook_sha", "severity", "target"].sort(),
+      ["alert", "dry_run", "execution_id", "run_name", "runbook", "runbook_sha", "severity", "target"].sort(),
     );
     expect(dispatch.inputs.runbook?.required).toBe(true);
     expect(workflow.on.repository_dispatch).toEqual({ types: ["runbridge"] });

@@ -97,9 +97,24 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     for (const run of h.gh.runs()) run.displayTitle = "Deploy docs";
     await askGate(execution.runId);
     expect(h.gh.gateReviews()).toMatchObject([
-      { state: "approved", comment: expect.stringContaining("this run") },
+      { state: "approved", comment: expect.stringContaining("a run Runbridge did not start (manual)") },
     ]);
     expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([{ executionId: null }]);
+  });
+
+  it("rejects, never approves, when GitHub cannot say which run is asking (fails closed)", async () => {
+    const execution = await h.dispatched();
+    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    await postResolved(h.url, execution, "2025-06-07T02:30:00Z");
+    // A status the read is not retried on (a 5xx is retried for 14 s first, then fails the same way).
+    h.gh.faults.push({ operationId: "actions/get-workflow-run", times: 10, status: 404 });
+    await askGate(execution.runId);
+    expect(h.gh.gateReviews()).toMatchObject([
+      {
+        state: "rejected",
+        comment: expect.stringContaining("rejected rather than approved on missing facts"),
+      },
+    ]);
   });
 
   it("rejects with the kill switch off", async () => {

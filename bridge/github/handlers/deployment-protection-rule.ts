@@ -13,22 +13,25 @@ import type { GitHubHandlerDeps } from "../handler-deps.js";
 const CALLBACK_RUN = /\/actions\/runs\/(\d+)\/deployment_protection_rule/;
 
 /**
- * The execution a gated run belongs to. By run id only, a repository_dispatch run whose
- * workflow_run delivery was missed (so not yet linked) was approved without any check; now
- * the run's name is looked up for its `[ex_…]` marker.
+ * The execution a gated run belongs to: by run id, else (a repository_dispatch run whose
+ * workflow_run delivery was missed, so not yet linked) by the marker that ends its name.
+ * When GitHub cannot tell us the name, the run's execution is unknown — not absent.
  */
-async function findExecution(deps: GitHubHandlerDeps, runId: number): Promise<Execution | undefined> {
+async function findExecution(
+  deps: GitHubHandlerDeps,
+  runId: number,
+): Promise<{ execution?: Execution; unknownBecause?: string }> {
   const linked = findExecutionByRunId(deps.db, runId);
-  if (linked || !deps.api) return linked;
+  if (linked || !deps.api) return { execution: linked };
   try {
     const run = await deps.api.getRun(runId);
-    return findExecutionForRun(deps.db, runId, run.displayTitle);
+    return { execution: findExecutionForRun(deps.db, runId, run.displayTitle) };
   } catch (error) {
     deps.log.warn(
       { err: error, runId },
-      "cannot look up the gated run's name; judging without its execution",
+      "cannot look up the gated run's name; the gate rejects rather than guess",
     );
-    return undefined;
+    return { unknownBecause: `GitHub did not tell which run ${runId} is (${(error as Error).message})` };
   }
 }
 
@@ -46,8 +49,8 @@ export async function onDeploymentProtectionRule(
     );
     return;
   }
-  const execution = await findExecution(deps, runId);
-  const answer = await answerGate(deps, runId, environment, execution);
+  const found = await findExecution(deps, runId);
+  const answer = await answerGate(deps, runId, environment, found.execution, found.unknownBecause);
   if (!answer.delivered) {
     throw new Error(`could not answer the deployment protection rule for run ${runId}: ${answer.failure}`);
   }

@@ -27,6 +27,7 @@ import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { createGroupCommit } from "./store/group-commit.js";
+import { createStorageHealth } from "./store/storage-health.js";
 
 export interface RunningBridge {
   url: string;
@@ -135,6 +136,7 @@ async function startParts(
     (started) => started.close(),
   );
   if (octokit) observeAnswers(octokit, metrics.recordGitHubAnswer);
+  const storage = createStorageHealth(metrics.recordStorageError);
   await runbooks.reload();
 
   const dispatcher =
@@ -154,6 +156,7 @@ async function startParts(
           runbooks: activeRunbooks,
           bus,
           log,
+          storage,
           clock: now,
           ...config.dispatch,
         })
@@ -169,6 +172,7 @@ async function startParts(
         bus,
         log,
         secret,
+        storage,
         now,
         ...config.reconcile,
       })
@@ -194,6 +198,7 @@ async function startParts(
     runbookProblems: runbooks.problems,
     worker,
     commits: createGroupCommit(db),
+    storage,
     onCancelRequested: () => reconciler?.kick(),
     now,
   };

@@ -526,4 +526,53 @@ describe("the outbox worker against the GitHub emulator", () => {
       expect(gh.runs()).toHaveLength(0);
     });
   });
+
+  describe("a full disk", () => {
+    it("sends nothing it cannot record, never crashes, and dispatches exactly once when space returns", async () => {
+      const [id] = decide([nginx("web-1")]) as [string];
+      // Fill the database to its page limit: every further audit row (the attempt's first) fails.
+      const pages = db.sqlite.pragma("page_count", { simple: true }) as number;
+      db.sqlite.pragma(`max_page_count = ${pages + 8}`);
+      // Audit rows are what every step writes first; fill their table's last pages too.
+      const fill = db.sqlite.prepare(
+        "INSERT INTO audit_events (at, kind, message) VALUES (0, 'kill_switch', ?)",
+      );
+      for (const size of [1_000, 100, 10]) {
+        try {
+          for (;;) fill.run("x".repeat(size));
+        } catch (error) {
+          expect(error).toMatchObject({ code: "SQLITE_FULL" });
+        }
+      }
+      const failures: string[] = [];
+      const storage = {
+        failed: (error: unknown) => {
+          failures.push(String((error as { code?: string }).code));
+          return true;
+        },
+        succeeded: () => {},
+        problem: () => undefined,
+        counts: () => new Map(),
+      };
+      startWorker({ dispatcher: plainDispatcher(), storage });
+      await until(() => failures.length >= 2, "the worker met the full disk twice");
+      expect(failures.every((code) => code === "SQLITE_FULL")).toBe(true);
+      expect(gh.dispatches()).toHaveLength(0);
+      expect(findExecution(db.db, id)?.state).toBe("pending");
+
+      db.sqlite.prepare("DELETE FROM audit_events WHERE at = 0").run();
+      db.sqlite.pragma("max_page_count = 1073741823");
+      // The failure is recorded once space returns, and retried (after a look-up) when due.
+      await until(
+        () => {
+          advance(10_000);
+          return findExecution(db.db, id)?.state === "dispatched";
+        },
+        "dispatched after space returned",
+        15_000,
+      );
+      expect(gh.dispatches()).toHaveLength(1);
+      expect(gh.runs()).toHaveLength(1);
+    });
+  });
 });

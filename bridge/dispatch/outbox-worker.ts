@@ -24,6 +24,7 @@ import {
   postponeClaim,
   releaseInFlight,
 } from "../store/outbox.js";
+import type { StorageHealth } from "../store/storage-health.js";
 import { backoffMs } from "./backoff.js";
 import { classifyGitHubError, type Failure } from "./github-client.js";
 import type { Dispatcher } from "./github-dispatcher.js";
@@ -40,6 +41,8 @@ export interface OutboxWorkerOptions {
   /** How long after an unanswered call a run may take to show up in GitHub's list. */
   lookupGraceMs: number;
   clock?: () => number;
+  /** Told about writes the storage refused (full disk), so /readyz and the metric say so. */
+  storage?: StorageHealth;
   /** Called after each processed row (tests and metrics). */
   onSettled?: (executionId: string, outcome: "dispatched" | "retry" | "failed" | "recovered") => void;
 }
@@ -59,6 +62,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { db, log } = options;
   let running = false;
   let pauseUntil = 0;
+  /** Claims in a row that failed (a full disk): the back-off grows with it. */
+  let storageFailures = 0;
   const sleepers = new Set<() => void>();
   const loops: Promise<void>[] = [];
 
@@ -219,6 +224,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         else finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
         return;
       } catch (recordError) {
+        options.storage?.failed(recordError, now());
         log.error(
           { err: recordError, executionId: row.executionId },
           "outbox: cannot record the failure; retrying in 1s",
@@ -238,9 +244,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       let row: OutboxRow | undefined;
       try {
         row = claimNextDispatch(db, current);
+        if (storageFailures > 0) log.info("outbox: the database takes writes again; dispatching resumes");
+        storageFailures = 0;
+        options.storage?.succeeded();
       } catch (error) {
-        log.error({ err: error }, "outbox: cannot read the outbox; retrying in 1s");
-        await sleep(1_000);
+        // A full disk fails every claim until space returns: back off (1 s doubling to 30 s)
+        // instead of spinning, and say so once rather than every second.
+        const storage = options.storage?.failed(error, now()) ?? false;
+        storageFailures += 1;
+        if (!storage || storageFailures === 1) {
+          log.error(
+            { err: error },
+            "outbox: cannot claim from the outbox; backing off until the database takes writes",
+          );
+        }
+        await sleep(Math.min(30_000, 1_000 * 2 ** Math.min(storageFailures - 1, 5)));
         continue;
       }
       if (!row) {

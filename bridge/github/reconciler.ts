@@ -25,6 +25,7 @@ import {
   gateAnswersUndelivered,
   quietExecutions,
 } from "../store/executions.js";
+import type { StorageHealth } from "../store/storage-health.js";
 import { answerGate } from "./answer-gate.js";
 import type { GitHubApi } from "./github-api.js";
 
@@ -39,6 +40,8 @@ export interface ReconcilerOptions {
   intervalMs: number;
   /** An execution not heard of for this long is looked up. */
   quietForMs: number;
+  /** Told about writes the storage refused (full disk). */
+  storage?: StorageHealth;
   now?: () => number;
 }
 
@@ -182,13 +185,21 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return running;
   }
 
+  /** A timed pass: its failure (the database unreadable, the disk full) waits for the next, never ends the process. */
+  function runInBackground(): void {
+    runOnce().catch((error: unknown) => {
+      options.storage?.failed(error, now());
+      log.error({ err: error }, "reconciler: pass failed; will retry next pass");
+    });
+  }
+
   return {
     start() {
-      timer = setInterval(() => void runOnce(), options.intervalMs);
+      timer = setInterval(runInBackground, options.intervalMs);
       timer.unref();
     },
     kick() {
-      setImmediate(() => void runOnce());
+      setImmediate(runInBackground);
     },
     runOnce,
     async stop() {

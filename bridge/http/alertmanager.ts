@@ -52,13 +52,24 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
         );
       try {
         decision = deps.commits ? await deps.commits.run(decide) : decide();
+        deps.storage?.succeeded();
       } catch (error) {
+        const storageError = deps.storage?.failed(error, deps.now()) ?? false;
         deps.log.error(
           { err: error, alerts: alerts.length },
-          "cannot record alerts; answering 503 so Alertmanager retries",
+          storageError
+            ? "cannot record alerts: the database cannot take writes (disk full or I/O error); answering 503 so Alertmanager retries"
+            : "cannot record alerts; answering 503 so Alertmanager retries",
         );
         c.header("Retry-After", "5");
-        return c.json({ error: "cannot record the alerts right now (database unavailable); retry" }, 503);
+        return c.json(
+          {
+            error: storageError
+              ? `cannot record the alerts: the database cannot take writes (${(error as { code?: string }).code}); free disk space, then Alertmanager's retry succeeds`
+              : "cannot record the alerts right now (database unavailable); retry",
+          },
+          503,
+        );
       }
       deps.bus.publish(decision.events);
       deps.worker?.wake();

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import type { GroupCommit } from "../store/group-commit.js";
+import type { StorageHealth } from "../store/storage-health.js";
 
 /** What the HTTP routes need, passed in by the composition root (tests build their own). */
 export interface HttpDeps {
@@ -19,6 +20,8 @@ export interface HttpDeps {
   worker?: Pick<OutboxWorker, "wake">;
   /** Batches concurrent deliveries into one commit (absent: each commits alone). */
   commits?: GroupCommit;
+  /** Whether writes reach the disk (a full disk, an I/O error): /readyz reports it, the webhook answers 503. */
+  storage?: StorageHealth;
   /** A resolved alert asked for runs on GitHub to be cancelled (wakes the reconciler). */
   onCancelRequested?: () => void;
   now: () => number;

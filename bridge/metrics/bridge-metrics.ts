@@ -11,13 +11,15 @@
  *   // on shutdown
  *   metrics.close();
  */
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Registry } from "prom-client";
 import type { AuditBus } from "../audit-bus.js";
 import { queryAudit } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { findExecution, listExecutions } from "../store/executions.js";
+import { STORAGE_ERROR_CODES, type StorageErrorCode } from "../store/storage-health.js";
 import { createAuditMetrics } from "./audit-metrics.js";
 import { rateLimitGauges } from "./github-rate-limit.js";
+import { oneOf } from "./label-values.js";
 import { registerStoreGauges, type StoreGaugeSources } from "./store-gauges.js";
 
 export interface BridgeMetricsOptions extends StoreGaugeSources {
@@ -37,6 +39,8 @@ export interface BridgeMetrics {
    * client calls it for every answer (`observeAnswers(octokit, metrics.recordGitHubAnswer)`).
    */
   recordGitHubAnswer(headers: Record<string, string | number | undefined>): void;
+  /** Counts a write the storage refused (full disk, I/O error), by SQLite code. */
+  recordStorageError(code: StorageErrorCode): void;
   /** Stops listening to the audit bus. */
   close(): void;
 }
@@ -69,11 +73,19 @@ export function createBridgeMetrics(options: BridgeMetricsOptions): BridgeMetric
   registerStoreGauges(registry, options);
   const rateLimit = rateLimitGauges(registry);
   const unsubscribe = options.bus.subscribe(observe);
+  const storageErrors = new Counter({
+    name: "runbridge_storage_errors_total",
+    help: "Writes the database refused for lack of space or an I/O error, by SQLite code; /readyz says 503 while it lasts.",
+    labelNames: ["code"],
+    registers: [registry],
+  });
+  for (const code of STORAGE_ERROR_CODES) storageErrors.inc({ code }, 0);
   return {
     registry,
     render: () => registry.metrics(),
     contentType: registry.contentType,
     recordGitHubAnswer: (headers) => rateLimit.record(headers),
+    recordStorageError: (code) => storageErrors.inc({ code: oneOf(code, STORAGE_ERROR_CODES) }),
     close: unsubscribe,
   };
 }

@@ -51,6 +51,29 @@ describe("group commit", () => {
     expect(results.every((result) => result.status === "rejected")).toBe(true);
   });
 
+  it("fails the whole batch with the cause when SQLite undid the transaction (a full disk), writing nothing", async () => {
+    const commits = createGroupCommit(db.db);
+    const pages = db.sqlite.pragma("page_count", { simple: true }) as number;
+    db.sqlite.pragma(`max_page_count = ${pages + 2}`);
+    const big = (message: string) => () =>
+      inTransaction(
+        db.db,
+        (tx) => appendAudit(tx, { at: 1, kind: "kill_switch", message: message.repeat(20_000) }).id,
+      );
+    const results = await Promise.allSettled([
+      commits.run(write("a")),
+      commits.run(big("x")),
+      commits.run(write("c")),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "rejected"]);
+    for (const result of results) {
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "SQLITE_FULL" });
+    }
+    db.sqlite.pragma("max_page_count = 1073741823");
+    // "c" never ran outside the transaction that SQLite had undone.
+    expect(db.count("audit_events")).toBe(0);
+  });
+
   it("splits a burst larger than the batch size into several commits, all answered", async () => {
     const commits = createGroupCommit(db.db, 4);
     const answers = await Promise.all(

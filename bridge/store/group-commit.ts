@@ -40,6 +40,10 @@ export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
             // delivery's failure undoes only its own writes.
             outcomes.push({ ok: true, value: item.work() });
           } catch (error) {
+            // SQLite undoes the whole transaction on some errors (a full disk, an I/O error):
+            // then every delivery of the batch is lost with it, and none may go on outside a
+            // transaction. The batch fails with the error that caused it.
+            if (!db.$client.inTransaction) throw error;
             outcomes.push({ ok: false, error });
           }
         }

@@ -26,8 +26,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 
-# npm ci's postinstall (scripts/node-runtime.mjs) checks that better-sqlite3 loads in this
-# image's Node 24; on a machine with an older node it would also bring a pinned Node 24.
+# npm ci's postinstall (scripts/node-runtime.mjs) checks that better-sqlite3 loads in the
+# image's Node; that Node is 24, so the pinned one in tools/node is not needed here.
 COPY package.json package-lock.json ./
 COPY scripts/node-runtime.mjs ./scripts/
 RUN npm ci

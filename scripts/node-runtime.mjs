@@ -32,7 +32,7 @@ import {
 import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MIN_MAJOR = 24;
+const MIN_MAJOR = 24;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TOOLS = join(ROOT, "tools", "node");
 const LINK = join(ROOT, "node_modules", ".bin", "node");
@@ -45,7 +45,7 @@ const log = (message) => process.stderr.write(`runbridge: ${message}\n`);
 const major = (version) => Number(version.replace(/^v/, "").split(".")[0]);
 
 /** The pinned Node for this platform, from tools/node/package.json. */
-export function pinnedNode() {
+function pinnedNode() {
   const name = `node-${process.platform}-${process.arch}`;
   const manifest = JSON.parse(readFileSync(join(TOOLS, "package.json"), "utf8"));
   const version = manifest.optionalDependencies?.[name];

@@ -16,7 +16,7 @@
 # State: the SQLite file (and its -wal/-shm) lives in the /data volume; keep it on a volume
 # so executions, cooldowns and the audit trail survive restarts and upgrades.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript, then keep only production dependencies -------------------
 FROM ${NODE_IMAGE} AS build
@@ -26,19 +26,21 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 
+# npm ci's postinstall (scripts/node-runtime.mjs) checks that better-sqlite3 loads in the
+# image's Node; that Node is 24, so the pinned one in tools/node is not needed here.
 COPY package.json package-lock.json ./
+COPY scripts/node-runtime.mjs ./scripts/
 RUN npm ci
 
+# The same build as `npm run build` and `npm start` (scripts/build-bridge.mjs): tsc with
+# tsconfig.build.json into dist/, then the files tsc does not emit (SQL migrations, console
+# assets) next to the compiled modules. The Action has its own bundle (action/dist) and is not
+# part of the image.
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-bridge.mjs ./scripts/
 COPY schemas ./schemas
 COPY bridge ./bridge
-# Only the bridge is compiled here (tsc -p tsconfig.build.json → dist/); the Action has its own
-# bundle (action/dist) and is not part of the image. Files tsc does not emit (SQL migrations,
-# static assets) are copied next to the compiled code, where the modules look for them.
-RUN npx tsc -p tsconfig.build.json \
-  && cd bridge \
-  && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/bridge/ \; \
-  && cd .. \
+RUN npm run build:bridge \
   && npm prune --omit=dev
 
 # ---- runtime: node, production node_modules, compiled bridge, runbooks ------------------

@@ -5,13 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { sleep } from "./process.js";
+import { relative, sep } from "node:path";
+import { REPO_DIR, sleep } from "./process.js";
 
 export interface Machine {
   nproc: number;
   model: string;
   memoryGiB: number;
   node: string;
+  /** The Node every process of the run used (servers and load generators start with process.execPath). */
+  runtime: string;
   kernel: string;
   date: string;
 }
@@ -28,9 +31,22 @@ export function describeMachine(): Machine {
     model,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
+    runtime: describeRuntime(),
     kernel,
     date: new Date().toISOString(),
   };
+}
+
+/**
+ * "Node v24.22.3 (V8 13.6.233.17, ABI 137), the pinned one in tools/node": the runtime decides
+ * the figures as much as the machine does, and this repository may run on either of two.
+ */
+function describeRuntime(): string {
+  const where = relative(REPO_DIR, process.execPath);
+  const source = where.startsWith(`tools${sep}node${sep}`)
+    ? "the pinned one in tools/node (scripts/node-runtime.mjs)"
+    : `the machine's own, ${process.execPath}`;
+  return `Node ${process.version} (V8 ${process.versions.v8}, ABI ${process.versions.modules}), ${source}`;
 }
 
 function cpuTimes(): { busy: number; total: number } {

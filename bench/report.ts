@@ -138,7 +138,8 @@ export function renderConsole(results: BenchResults, verdicts: Verdict[]): strin
   const s = summarise(results);
   const lines = [
     "",
-    `Runbridge benchmark — ${results.machine.nproc} × ${results.machine.model}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}, ${results.machine.date}${results.quick ? " (QUICK: not representative)" : ""}`,
+    `Runbridge benchmark — ${results.machine.nproc} × ${results.machine.model}, ${results.machine.memoryGiB} GiB, ${results.machine.date}${results.quick ? " (QUICK: not representative)" : ""}`,
+    `runtime: ${results.machine.runtime}`,
     "",
     `throughput (wrk, ${results.settings.connections} connections, median of ${results.settings.rounds} × ${results.settings.throughputS} s):`,
     `  (a) bare Hono               ${f0(s.bare).padStart(7)} req/s        rounds: ${results.throughput.bare.map((x) => f0(x.rps)).join(", ")}`,
@@ -211,7 +212,8 @@ export function renderMarkdown(results: BenchResults, verdicts: Verdict[]): stri
   };
   const match = results.match;
   return [
-    `Measured ${m.date.slice(0, 16).replace("T", " ")} UTC on ${m.nproc} × ${m.model}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}; the run took ${f0(results.durationS)} s.`,
+    `Measured ${m.date.slice(0, 16).replace("T", " ")} UTC on ${m.nproc} × ${m.model}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; the run took ${f0(results.durationS)} s.`,
+    `Runtime: ${m.runtime}.`,
     `Other processes on the (shared) machine used ${conditions(results)}.`,
     "",
     "### Goals",

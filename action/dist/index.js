@@ -42485,6 +42485,14 @@ function parseBoolean(text, name) {
 // action/src/job-log.ts
 var core = __toESM(require_core(), 1);
 import { randomUUID } from "node:crypto";
+
+// action/src/log-text.ts
+function logText(text) {
+  const oneLine2 = text.replace(/\r\n|\r|\n/g, " \u23CE ");
+  return oneLine2.startsWith("::") ? ` ${oneLine2}` : oneLine2;
+}
+
+// action/src/job-log.ts
 function createJobLog(write = (text) => process.stdout.write(text)) {
   let token = "";
   let atLineStart = true;
@@ -42506,7 +42514,7 @@ function createJobLog(write = (text) => process.stdout.write(text)) {
       write(`${atLineStart ? "" : "\n"}::${token}::
 `);
       core.endGroup();
-      core.info(message);
+      core.info(logText(message));
     }
   };
 }
@@ -43493,7 +43501,7 @@ async function writeSummary(report, hasSummaryFile) {
   if (hasSummaryFile) {
     await core2.summary.addRaw(renderSummary(report), true).write();
   } else {
-    core2.info(`summary: ${report.verdict}`);
+    core2.info(logText(`summary: ${report.verdict}`));
   }
 }
 
@@ -43529,7 +43537,7 @@ async function run() {
     for (const [name, value] of Object.entries(result.outputs)) core3.setOutput(name, value);
     core3.setOutput("status", result.status);
     core3.setOutput("summary", result.verdict);
-    core3.info(result.verdict);
+    core3.info(logText(result.verdict));
     if (result.status === "failure") core3.setFailed(result.verdict);
   } catch (error) {
     core3.setOutput("status", "failure");

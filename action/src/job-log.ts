@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import * as core from "@actions/core";
+import { logText } from "./log-text.js";
 import type { StepLog } from "./steps/log.js";
 
 export function createJobLog(
@@ -29,7 +30,7 @@ export function createJobLog(
     end(message) {
       write(`${atLineStart ? "" : "\n"}::${token}::\n`);
       core.endGroup();
-      core.info(message);
+      core.info(logText(message));
     },
   };
 }

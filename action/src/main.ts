@@ -10,6 +10,7 @@ import * as github from "@actions/github";
 import { buildExecution, type Execution } from "./execution.js";
 import { readInputs } from "./inputs.js";
 import { createJobLog } from "./job-log.js";
+import { logText } from "./log-text.js";
 import { runPhase } from "./phases/index.js";
 import { parseSecrets } from "./secrets.js";
 import { scrubRunnerEnv } from "./steps/env.js";
@@ -51,7 +52,7 @@ export async function run(): Promise<void> {
     for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value);
     core.setOutput("status", result.status);
     core.setOutput("summary", result.verdict);
-    core.info(result.verdict);
+    core.info(logText(result.verdict));
     if (result.status === "failure") core.setFailed(result.verdict);
   } catch (error) {
     core.setOutput("status", "failure");

@@ -6,6 +6,7 @@
  */
 import * as core from "@actions/core";
 import { formatDuration } from "../../bridge/runbooks/duration.js";
+import { logText } from "./log-text.js";
 import { tail } from "./steps/output.js";
 import type { StepResult } from "./steps/runner.js";
 
@@ -71,6 +72,6 @@ export async function writeSummary(report: PhaseReport, hasSummaryFile: boolean)
   if (hasSummaryFile) {
     await core.summary.addRaw(renderSummary(report), true).write();
   } else {
-    core.info(`summary: ${report.verdict}`);
+    core.info(logText(`summary: ${report.verdict}`));
   }
 }

@@ -38,6 +38,8 @@ export interface Config {
   enabled?: boolean;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest POST /webhook/github body; read whole before its signature can be checked. */
+  githubBodyLimitBytes: number;
   storm: { max: number; windowMs: number; openForMs: number };
   staleAfterMs: number;
   dispatch: { concurrency: number; timeoutMs: number; maxAttempts: number; lookupGraceMs: number };
@@ -186,6 +188,9 @@ export function loadConfig(env: Env): Config {
     enabled: read.boolean("RUNBRIDGE_ENABLED"),
     logLevel,
     bodyLimitBytes: read.integer("RUNBRIDGE_BODY_LIMIT", 1_048_576, 1_024, 64 * 1_048_576),
+    // The events the bridge handles are a few KB to a few hundred KB (a push lists its
+    // commits); GitHub's own cap is 25 MB.
+    githubBodyLimitBytes: read.integer("RUNBRIDGE_GITHUB_BODY_LIMIT", 5 * 1_048_576, 1_024, 25 * 1_048_576),
     storm: {
       max: read.integer("RUNBRIDGE_STORM_MAX", 30, 1, 100_000),
       windowMs: read.duration("RUNBRIDGE_STORM_WINDOW", "5m"),

@@ -38,6 +38,13 @@ export interface Config {
   enabled?: boolean;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest POST /webhook/github body; read whole before its signature can be checked. */
+  githubBodyLimitBytes: number;
+  /**
+   * The origin browsers reach the console at when it differs from the listen address (a
+   * reverse proxy, a DNS name): its host is accepted in Host and Origin besides the bridge's own.
+   */
+  publicUrl?: URL;
   storm: { max: number; windowMs: number; openForMs: number };
   staleAfterMs: number;
   dispatch: { concurrency: number; timeoutMs: number; maxAttempts: number; lookupGraceMs: number };
@@ -102,7 +109,7 @@ class Reader {
   }
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 }
 
@@ -156,6 +163,21 @@ function readRepository(read: Reader): { owner: string; repo: string } | undefin
   return { owner: match[1] as string, repo: match[2] as string };
 }
 
+function readPublicUrl(read: Reader): URL | undefined {
+  const raw = read.string("RUNBRIDGE_PUBLIC_URL");
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === "http:" || url.protocol === "https:") return url;
+  } catch {
+    // reported below
+  }
+  read.problems.push(
+    `RUNBRIDGE_PUBLIC_URL=${JSON.stringify(raw)} must be the http(s) URL browsers open the console at, e.g. https://runbridge.example.com`,
+  );
+  return undefined;
+}
+
 function readAlertmanagerAuth(read: Reader): AlertmanagerAuth | undefined {
   const secret = read.string("RUNBRIDGE_ALERTMANAGER_TOKEN");
   if (!secret) return undefined;
@@ -186,6 +208,10 @@ export function loadConfig(env: Env): Config {
     enabled: read.boolean("RUNBRIDGE_ENABLED"),
     logLevel,
     bodyLimitBytes: read.integer("RUNBRIDGE_BODY_LIMIT", 1_048_576, 1_024, 64 * 1_048_576),
+    // The events the bridge handles are a few KB to a few hundred KB (a push lists its
+    // commits); GitHub's own cap is 25 MB.
+    githubBodyLimitBytes: read.integer("RUNBRIDGE_GITHUB_BODY_LIMIT", 5 * 1_048_576, 1_024, 25 * 1_048_576),
+    publicUrl: readPublicUrl(read),
     storm: {
       max: read.integer("RUNBRIDGE_STORM_MAX", 30, 1, 100_000),
       windowMs: read.duration("RUNBRIDGE_STORM_WINDOW", "5m"),

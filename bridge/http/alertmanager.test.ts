@@ -183,6 +183,7 @@ describe("POST /webhook/alertmanager", () => {
       const app = alertmanagerRoutes({ ...t.deps, worker: { wake: () => woken++ } });
       const response = await app.request("/webhook/alertmanager", {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify(fixture("firing")),
       });
       expect(response.status).toBe(200);
@@ -199,6 +200,7 @@ describe("POST /webhook/alertmanager", () => {
         const app = alertmanagerRoutes({ ...t.deps, db: drizzle(readOnly, { schema }) });
         const response = await app.request("/webhook/alertmanager", {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify(fixture("firing")),
         });
         expect(response.status).toBe(503);

@@ -1,6 +1,6 @@
 /**
  * @module
- * POST /webhook/alertmanager. Rejected requests (401, 413, 400) write nothing. An
+ * POST /webhook/alertmanager. Rejected requests (401, 415, 413, 400) write nothing. An
  * accepted delivery is decided and committed in one transaction; the answer is 200 only
  * after that commit, and 503 when the database cannot be written, so Alertmanager retries.
  */
@@ -11,12 +11,14 @@ import { decideWebhook } from "../decide/decide-webhook.js";
 import { alertmanagerAuth } from "./auth.js";
 import { limitBody } from "./body-limit.js";
 import type { HttpDeps } from "./deps.js";
+import { requireJson } from "./json-content.js";
 
 export function alertmanagerRoutes(deps: HttpDeps): Hono {
   const app = new Hono();
   app.post(
     "/webhook/alertmanager",
     alertmanagerAuth(deps.config.alertmanagerAuth),
+    requireJson("Alertmanager's webhook_configs send it; so must anything else posting here"),
     limitBody(deps.config.bodyLimitBytes, (c) =>
       c.json({ error: `body larger than ${deps.config.bodyLimitBytes} bytes (RUNBRIDGE_BODY_LIMIT)` }, 413),
     ),

@@ -64,6 +64,9 @@ export interface EventFrames {
   audit: AuditEventJson;
   heartbeat: { at: string };
   ready: { lastEventId: number | null; replayed: number };
-  /** More events were missed than can be replayed: reload the tables and start over. */
-  reset: { reason: string };
+  /**
+   * More events were missed than can be replayed, or Last-Event-ID is newer than any event
+   * (the database was replaced): reload the tables; the stream continues after `lastEventId`.
+   */
+  reset: { reason: string; lastEventId: number };
 }

@@ -301,7 +301,7 @@ describe("operator writes", () => {
     const off = await t.app.request("/api/kill-switch", {
       method: "POST",
       body: JSON.stringify({ enabled: false, reason: "incident 42: hands off" }),
-      headers: bearer("op-token"),
+      headers: { ...bearer("op-token"), "content-type": "application/json" },
     });
     expect(off.status).toBe(200);
     expect(await off.json()).toEqual({ enabled: false });
@@ -317,7 +317,7 @@ describe("operator writes", () => {
     const on = await t.app.request("/api/kill-switch", {
       method: "POST",
       body: JSON.stringify({ enabled: true }),
-      headers: bearer("op-token"),
+      headers: { ...bearer("op-token"), "content-type": "application/json" },
     });
     expect(on.status).toBe(200);
     expect((await json(t.get("/api/status", bearer("op-token")))).enabled).toBe(true);
@@ -328,7 +328,7 @@ describe("operator writes", () => {
     const response = await t.app.request("/api/kill-switch", {
       method: "POST",
       body: JSON.stringify({ enabled: "no" }),
-      headers: bearer("op-token"),
+      headers: { ...bearer("op-token"), "content-type": "application/json" },
     });
     expect(response.status).toBe(400);
   });

@@ -15,6 +15,7 @@ import { isEnabled } from "../store/settings.js";
 import type { BreakerResetAnswer, ExecutionsAnswer, KillSwitchAnswer, StatusAnswer } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
+import { requireJson } from "./json-content.js";
 import { optionalInt, optionalSince } from "./query-params.js";
 
 function parseStates(value: string | undefined): ExecutionState[] | undefined {
@@ -33,6 +34,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
   const app = new Hono();
   const read = apiAuth(deps.config.apiToken, "read");
   const write = apiAuth(deps.config.apiToken, "write");
+  const json = requireJson('e.g. curl -H "content-type: application/json" -d \'{"enabled": false}\'');
 
   app.get("/api/executions", read, (c) => {
     const limit = optionalInt(c.req.query("limit"), "limit", 1, 500) ?? 50;
@@ -92,7 +94,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     } satisfies StatusAnswer);
   });
 
-  app.post("/api/kill-switch", write, async (c) => {
+  app.post("/api/kill-switch", write, json, async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as
       | { enabled?: unknown; reason?: unknown }
       | undefined;
@@ -111,7 +113,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     return c.json({ enabled: body.enabled } satisfies KillSwitchAnswer);
   });
 
-  app.post("/api/breakers/:key/reset", write, (c) => {
+  app.post("/api/breakers/:key/reset", write, requireJson("the reset takes no body"), (c) => {
     const key = c.req.param("key");
     const now = deps.now();
     const events = resetBreaker(deps.db, key, "reset by an operator", now);

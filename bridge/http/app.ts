@@ -20,6 +20,7 @@ import type { EventStream } from "./events.js";
 import { githubRoutes } from "./github.js";
 import { healthRoutes } from "./health.js";
 import { metricsRoutes } from "./metrics.js";
+import { sameOrigin } from "./same-origin.js";
 import { silenceRoutes } from "./silences.js";
 
 export type { HttpDeps } from "./deps.js";
@@ -35,6 +36,12 @@ export interface AppParts {
 
 export function createApp(deps: HttpDeps, parts: AppParts = {}): Hono {
   const app = new Hono();
+  // Before any route: pages in a browser may neither write nor read through a rebound name.
+  const site = sameOrigin(deps.config, "site");
+  app.use("/", site);
+  app.use("/console/*", site);
+  app.use("/api/*", site);
+  app.use("/webhook/*", sameOrigin(deps.config, "webhook"));
   app.route("/", healthRoutes(deps));
   app.route("/", alertmanagerRoutes(deps));
   app.route("/", apiRoutes(deps));

@@ -20,3 +20,41 @@ export function limitBody(maxSize: number, onTooLarge: (c: Context) => Response)
     return streaming(c, next);
   };
 }
+
+export type LimitedRead = { ok: true; text: string } | { ok: false; problem: "too large" | "too slow" };
+
+/**
+ * Reads a body as UTF-8 text, counting bytes as they arrive (declared or chunked) and giving
+ * up past `maxSize` bytes or after `deadlineMs`; either way it stops reading at once, so
+ * the caller can answer while the server discards the rest. Unlike hono's bodyLimit it is
+ * called where the caller chooses — after it has bounded how many bodies are read at once.
+ */
+export async function readLimitedText(
+  request: Request,
+  maxSize: number,
+  deadlineMs: number,
+): Promise<LimitedRead> {
+  if (!request.body) return { ok: true, text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"too slow">((resolve) => {
+    timer = setTimeout(() => resolve("too slow"), deadlineMs);
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === "too slow") return { ok: false, problem: "too slow" };
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > maxSize) return { ok: false, problem: "too large" };
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
+    // Stops a body that was given up on; a finished one is already released.
+    reader.cancel().catch(() => {});
+  }
+  return { ok: true, text: Buffer.concat(chunks, size).toString("utf8") };
+}

@@ -9,8 +9,10 @@
  * `backlog` (on a fresh connection, first send the last n matching events, up to 500),
  * `lastEventId` (instead of the header, for clients that cannot set it).
  * Frames: `event: audit` (id + JSON), `event: heartbeat` every 15 s (no id, so the
- * reconnect point is kept), `event: ready` once subscribed, `event: reset` when more was
- * missed than can be replayed (reload instead).
+ * reconnect point is kept), `event: ready` once subscribed, `event: reset` (with the newest
+ * id, from which the stream continues) when more was
+ * missed than can be replayed, or the Last-Event-ID is newer than any event (the database was
+ * replaced): reload, the stream continues from now.
  *
  * @example
  *   const events = createEventStream(deps);
@@ -33,8 +35,12 @@ export interface EventStreamOptions {
   retryMs?: number;
   /** Most events replayed after a reconnect; beyond that the client gets `reset`. */
   replayLimit?: number;
-  /** Frames queued for a client that reads too slowly before it is disconnected (it reconnects and replays). */
-  maxQueued?: number;
+  /**
+   * Bytes queued unread for one client before it is disconnected as too slow (it reconnects
+   * and replays from the database). Counted in bytes, not frames: one large delivery can
+   * publish thousands of events at once to a reader that keeps up.
+   */
+  maxQueuedBytes?: number;
 }
 
 export interface EventStream {
@@ -159,6 +165,48 @@ function parseLastEventId(raw: string | undefined): number | undefined {
   return value;
 }
 
+/** One connected reader, as the fan-out sees it. */
+interface Client {
+  filter: EventFilter;
+  /** Clients with equal filters share one encoded chunk per batch. */
+  filterKey: string;
+  /** The newest audit id this client was sent (or has by its replay). */
+  lastSent: number;
+  send(bytes: Uint8Array): void;
+}
+
+function filterKey(filter: EventFilter): string {
+  return JSON.stringify([
+    [...filter.kinds.exact].sort(),
+    [...filter.kinds.prefixes].sort(),
+    [...filter.alertnames].sort(),
+  ]);
+}
+
+interface Picked {
+  firstId: number;
+  lastId: number;
+  /** The picked events' frames, concatenated. */
+  chunk: Buffer;
+}
+
+/** The events of a batch that `wanted` accepts, as one chunk of their (already encoded) frames. */
+function pick(batch: AuditEvent[], frames: Buffer[], wanted: (event: AuditEvent) => boolean): Picked | null {
+  const parts: Buffer[] = [];
+  let firstId = Number.POSITIVE_INFINITY;
+  let lastId = 0;
+  batch.forEach((event, index) => {
+    if (!wanted(event)) return;
+    parts.push(frames[index] as Buffer);
+    firstId = Math.min(firstId, event.id);
+    lastId = Math.max(lastId, event.id);
+  });
+  return parts.length === 0 ? null : { firstId, lastId, chunk: Buffer.concat(parts) };
+}
+
+/** Clients served per turn of the event loop while a batch fans out, so requests interleave. */
+const CLIENTS_PER_TURN = 64;
+
 export function createEventStream(
   deps: Pick<HttpDeps, "db" | "bus" | "config" | "log">,
   options: EventStreamOptions = {},
@@ -166,10 +214,65 @@ export function createEventStream(
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const retryMs = options.retryMs ?? 3_000;
   const replayLimit = options.replayLimit ?? 1_000;
-  const maxQueued = options.maxQueued ?? 1_000;
+  const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1_048_576;
   const open = new Set<() => void>();
+  const clients = new Set<Client>();
   let closed = false;
-  const encoder = new TextEncoder();
+
+  // Events are collected as they are published and fanned out after the publisher's turn
+  // (setImmediate): the delivery that produced them is answered first, each event is
+  // serialized once for all readers, and readers with the same filter share one chunk.
+  let pending: AuditEvent[] = [];
+  let flushing = false;
+  const unsubscribe = deps.bus.subscribe((event) => {
+    if (clients.size === 0) return;
+    pending.push(event);
+    if (!flushing) {
+      flushing = true;
+      setImmediate(() => void flush());
+    }
+  });
+
+  async function flush(): Promise<void> {
+    try {
+      while (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        const frames = batch.map((event) =>
+          Buffer.from(frame({ event: "audit", id: event.id, data: event })),
+        );
+        const shared = new Map<string, Picked | null>();
+        let served = 0;
+        for (const client of [...clients]) {
+          if (!clients.has(client)) continue;
+          let group = shared.get(client.filterKey);
+          if (group === undefined) {
+            group = pick(batch, frames, (event) => eventMatches(client.filter, event));
+            shared.set(client.filterKey, group);
+          }
+          // A client that connected while this batch waited has some of it in its replay.
+          const part =
+            group === null || client.lastSent < group.firstId
+              ? group
+              : pick(
+                  batch,
+                  frames,
+                  (event) => event.id > client.lastSent && eventMatches(client.filter, event),
+                );
+          if (part !== null) {
+            client.lastSent = Math.max(client.lastSent, part.lastId);
+            client.send(part.chunk);
+          }
+          served += 1;
+          if (served % CLIENTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    } catch (error) {
+      deps.log.error({ err: error }, "event stream fan-out failed");
+    } finally {
+      flushing = false;
+    }
+  }
 
   const app = new Hono();
   app.get("/api/events", apiAuth(deps.config.apiToken, "read"), function streamEvents(c) {
@@ -179,88 +282,100 @@ export function createEventStream(
     const backlog = optionalInt(c.req.query("backlog"), "backlog", 0, 500) ?? 0;
 
     let finish = () => {};
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        let lastSent = lastEventId ?? 0;
-        let ended = false;
-        let allowance = maxQueued;
-        const send = (text: string): void => {
-          if (ended) return;
-          try {
-            controller.enqueue(encoder.encode(text));
-          } catch {
-            // The client went away between two frames; cancel() follows, finish() now.
-            finish();
-            return;
-          }
-          // desiredSize goes negative as frames pile up unread; past the bound the client is
-          // cut off, reconnects with Last-Event-ID and catches up from the database instead.
-          if ((controller.desiredSize ?? 0) < -allowance) {
-            deps.log.warn(
-              { queued: -(controller.desiredSize ?? 0) },
-              "event stream client too slow; disconnecting it",
-            );
-            finish();
-          }
-        };
-        const sendEvent = (event: AuditEvent): void => {
-          if (event.id <= lastSent) return;
-          lastSent = event.id;
-          send(frame({ event: "audit", id: event.id, data: event }));
-        };
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          let ended = false;
+          let allowance = maxQueuedBytes;
+          const send = (bytes: Uint8Array): void => {
+            if (ended) return;
+            try {
+              controller.enqueue(bytes);
+            } catch {
+              // The client went away between two frames; cancel() follows, finish() now.
+              finish();
+              return;
+            }
+            // desiredSize is minus the bytes queued unread (highWaterMark 0); past the bound
+            // the client is cut off, reconnects with Last-Event-ID and catches up from the
+            // database instead. Chunks are shared between clients, so the bound is on how
+            // far one reader lags, not on copies.
+            const queued = -(controller.desiredSize ?? 0);
+            if (queued > allowance) {
+              deps.log.warn({ queuedBytes: queued }, "event stream client too slow; disconnecting it");
+              finish();
+            }
+          };
+          const sendText = (text: string): void => send(Buffer.from(text));
 
-        // Replay and subscribe in the same synchronous turn: better-sqlite3 reads block, so
-        // no event can be published between the read and the subscription.
-        let replay: AuditEvent[];
-        let overflow = false;
-        if (lastEventId !== undefined) {
-          ({ events: replay, overflow } = missedEvents(deps, filter, lastEventId, replayLimit));
-        } else {
-          replay = backlogEvents(deps, filter, backlog);
-        }
-        const unsubscribe = deps.bus.subscribe((event) => {
-          if (eventMatches(filter, event)) sendEvent(event);
-        });
-        const heartbeat = setInterval(() => {
-          send(frame({ event: "heartbeat", data: { at: new Date().toISOString() } }));
-        }, heartbeatMs);
-        heartbeat.unref();
-
-        finish = () => {
-          if (ended) return;
-          ended = true;
-          clearInterval(heartbeat);
-          unsubscribe();
-          open.delete(finish);
-          try {
-            controller.close();
-          } catch {
-            // already closed or cancelled by the client
+          // Replay and register in the same synchronous turn: better-sqlite3 reads block, so
+          // every event is either in the replay or published (and fanned out) after it.
+          const newest = queryAudit(deps.db, { n: 1 })[0]?.id ?? 0;
+          let replay: AuditEvent[] = [];
+          let reset: string | undefined;
+          if (lastEventId !== undefined && lastEventId > newest) {
+            // An id this database never handed out (it was replaced or restored): replaying
+            // "after it" would drop every new event, so the client starts from now instead.
+            reset = `Last-Event-ID ${lastEventId} is newer than the newest event (${newest}): the bridge's database was replaced; reload the current state`;
+          } else if (lastEventId !== undefined) {
+            const missed = missedEvents(deps, filter, lastEventId, replayLimit);
+            replay = missed.events;
+            if (missed.overflow) {
+              reset = `more than ${replayLimit} events were missed; reload the current state`;
+              replay = [];
+            }
+          } else {
+            replay = backlogEvents(deps, filter, backlog);
           }
-        };
-        open.add(finish);
+          const client: Client = {
+            filter,
+            filterKey: filterKey(filter),
+            // From now: the replay (or backlog) ends at `newest` at most.
+            lastSent: newest,
+            send,
+          };
+          clients.add(client);
+          const heartbeat = setInterval(() => {
+            sendText(frame({ event: "heartbeat", data: { at: new Date().toISOString() } }));
+          }, heartbeatMs);
+          heartbeat.unref();
 
-        // The replay is queued at once; only what piles up beyond it counts as a slow reader.
-        allowance += replay.length + 3;
-        send(`retry: ${retryMs}\n\n`);
-        if (overflow) {
-          const newest = queryAudit(deps.db, { n: 1 })[0]?.id ?? lastSent;
-          send(
-            frame({
-              event: "reset",
-              data: { reason: `more than ${replayLimit} events were missed; reload the current state` },
-            }),
+          finish = () => {
+            if (ended) return;
+            ended = true;
+            clearInterval(heartbeat);
+            clients.delete(client);
+            open.delete(finish);
+            try {
+              controller.close();
+            } catch {
+              // already closed or cancelled by the client
+            }
+          };
+          open.add(finish);
+
+          // The replay is queued at once; only what piles up beyond it counts as a slow reader.
+          const replayed = Buffer.from(
+            replay.map((event) => frame({ event: "audit", id: event.id, data: event })).join(""),
           );
-          lastSent = newest;
-          replay = [];
-        }
-        send(frame({ event: "ready", data: { lastEventId: lastEventId ?? null, replayed: replay.length } }));
-        for (const event of replay) sendEvent(event);
+          allowance += replayed.byteLength + 1_024;
+          sendText(`retry: ${retryMs}\n\n`);
+          // With the newest id, so a reconnect (EventSource's own, or the console's) resumes from here.
+          if (reset !== undefined) {
+            sendText(frame({ event: "reset", id: newest, data: { reason: reset, lastEventId: newest } }));
+          }
+          sendText(
+            frame({ event: "ready", data: { lastEventId: lastEventId ?? null, replayed: replay.length } }),
+          );
+          if (replayed.byteLength > 0) send(replayed);
+        },
+        cancel() {
+          finish();
+        },
       },
-      cancel() {
-        finish();
-      },
-    });
+      // Measured in bytes with a high-water mark of 0: desiredSize is minus what is queued.
+      new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
+    );
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
@@ -279,6 +394,7 @@ export function createEventStream(
     clients: () => open.size,
     close() {
       closed = true;
+      unsubscribe();
       for (const finish of [...open]) finish();
     },
   };

@@ -21,6 +21,7 @@ import { findExecution } from "../store/executions.js";
 import type { SilenceAnswer } from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
+import { requireJson } from "./json-content.js";
 
 export interface SilenceRouteOptions {
   /** Alertmanager base URLs (ALERTMANAGER_URL, comma-separated for an HA pair: tried in order). */
@@ -208,74 +209,80 @@ export function silenceRoutes(
   const maxDurationMs = options.maxDurationMs ?? 30 * 86_400_000;
   const app = new Hono();
 
-  app.post("/api/silences", apiAuth(deps.config.apiToken, "write"), async function createSilence(c) {
-    if (urls.length === 0) {
-      return c.json(
-        {
-          error:
-            "silencing is not configured: set ALERTMANAGER_URL to the Alertmanager base URL (http://host:9093)",
-        },
-        503,
+  app.post(
+    "/api/silences",
+    apiAuth(deps.config.apiToken, "write"),
+    requireJson("send the silence as a JSON object"),
+    async function createSilence(c) {
+      if (urls.length === 0) {
+        return c.json(
+          {
+            error:
+              "silencing is not configured: set ALERTMANAGER_URL to the Alertmanager base URL (http://host:9093)",
+          },
+          503,
+        );
+      }
+      const body = await c.req.json().catch(() => undefined);
+      const parsed = parseSilenceRequest(
+        body,
+        (id) =>
+          (findExecution(deps.db, id)?.alert as { labels?: Record<string, string> } | undefined)?.labels,
+        maxDurationMs,
       );
-    }
-    const body = await c.req.json().catch(() => undefined);
-    const parsed = parseSilenceRequest(
-      body,
-      (id) => (findExecution(deps.db, id)?.alert as { labels?: Record<string, string> } | undefined)?.labels,
-      maxDurationMs,
-    );
-    if (!parsed.ok) return c.json({ error: parsed.error }, parsed.status);
-    const request = parsed.value;
-    const startsAt = new Date(deps.now());
-    const endsAt = new Date(startsAt.getTime() + request.durationMs);
-    const silence = {
-      matchers: request.matchers,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt.toISOString(),
-      createdBy: request.createdBy,
-      comment: request.comment,
-    };
+      if (!parsed.ok) return c.json({ error: parsed.error }, parsed.status);
+      const request = parsed.value;
+      const startsAt = new Date(deps.now());
+      const endsAt = new Date(startsAt.getTime() + request.durationMs);
+      const silence = {
+        matchers: request.matchers,
+        startsAt: startsAt.toISOString(),
+        endsAt: endsAt.toISOString(),
+        createdBy: request.createdBy,
+        comment: request.comment,
+      };
 
-    const failures: string[] = [];
-    for (const url of urls) {
-      const outcome = await postSilence(url, silence, timeoutMs);
-      if (outcome.rejected !== undefined) {
-        return c.json({ error: `Alertmanager rejected the silence: ${outcome.rejected}` }, 400);
+      const failures: string[] = [];
+      for (const url of urls) {
+        const outcome = await postSilence(url, silence, timeoutMs);
+        if (outcome.rejected !== undefined) {
+          return c.json({ error: `Alertmanager rejected the silence: ${outcome.rejected}` }, 400);
+        }
+        if (!outcome.silenceId) {
+          failures.push(outcome.error ?? "unknown error");
+          continue;
+        }
+        const alertname = request.matchers.find(
+          (m) => m.name === "alertname" && m.isEqual && !m.isRegex,
+        )?.value;
+        const event = appendAudit(deps.db, {
+          at: deps.now(),
+          kind: "silence.created",
+          executionId: request.executionId ?? null,
+          alertname: alertname ?? null,
+          message: `silence ${outcome.silenceId} by ${request.createdBy} until ${silence.endsAt} (${formatDuration(request.durationMs)}) for ${describeMatchers(request.matchers)}: ${request.comment}`,
+          data: {
+            silenceId: outcome.silenceId,
+            alertmanager: url,
+            matchers: request.matchers,
+            endsAt: silence.endsAt,
+          },
+        });
+        deps.bus.publish([event]);
+        return c.json(
+          {
+            silenceId: outcome.silenceId,
+            startsAt: silence.startsAt,
+            endsAt: silence.endsAt,
+            matchers: request.matchers,
+            url: `${url}/#/silences/${encodeURIComponent(outcome.silenceId)}`,
+          } satisfies SilenceAnswer,
+          201,
+        );
       }
-      if (!outcome.silenceId) {
-        failures.push(outcome.error ?? "unknown error");
-        continue;
-      }
-      const alertname = request.matchers.find(
-        (m) => m.name === "alertname" && m.isEqual && !m.isRegex,
-      )?.value;
-      const event = appendAudit(deps.db, {
-        at: deps.now(),
-        kind: "silence.created",
-        executionId: request.executionId ?? null,
-        alertname: alertname ?? null,
-        message: `silence ${outcome.silenceId} by ${request.createdBy} until ${silence.endsAt} (${formatDuration(request.durationMs)}) for ${describeMatchers(request.matchers)}: ${request.comment}`,
-        data: {
-          silenceId: outcome.silenceId,
-          alertmanager: url,
-          matchers: request.matchers,
-          endsAt: silence.endsAt,
-        },
-      });
-      deps.bus.publish([event]);
-      return c.json(
-        {
-          silenceId: outcome.silenceId,
-          startsAt: silence.startsAt,
-          endsAt: silence.endsAt,
-          matchers: request.matchers,
-          url: `${url}/#/silences/${encodeURIComponent(outcome.silenceId)}`,
-        } satisfies SilenceAnswer,
-        201,
-      );
-    }
-    deps.log.warn({ failures }, "silence not created: no Alertmanager took it");
-    return c.json({ error: `no Alertmanager took the silence: ${failures.join("; ")}` }, 502);
-  });
+      deps.log.warn({ failures }, "silence not created: no Alertmanager took it");
+      return c.json({ error: `no Alertmanager took the silence: ${failures.join("; ")}` }, 502);
+    },
+  );
   return app;
 }

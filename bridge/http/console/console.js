@@ -367,6 +367,8 @@ function handleFrame(type, data) {
   if (type === "audit") addEvent(/** @type {EventFrames["audit"]} */ (JSON.parse(data)));
   else if (type === "ready" || type === "heartbeat") streamState("live", "live");
   else if (type === "reset") {
+    // A reconnect must resume from the bridge's newest event, not from the id that caused the reset.
+    state.lastEventId = /** @type {EventFrames["reset"]} */ (JSON.parse(data)).lastEventId;
     $("feed").replaceChildren();
     scheduleRefresh();
   }

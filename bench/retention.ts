@@ -82,7 +82,7 @@ async function openLoop(url: string, stream: number): Promise<OpenLoopResult> {
 }
 
 const line = (name: string, result: OpenLoopResult) =>
-  `${name.padEnd(22)} ok ${String(result.ok).padStart(6)}  failed ${result.failed}  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  p99.9 ${result.p999Ms.toFixed(2)} ms  max ${result.maxMs.toFixed(1)} ms`;
+  `${name.padEnd(22)} ok ${String(result.ok).padStart(6)}  failed ${result.failed}  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  p99.9 ${result.p999Ms.toFixed(2)} ms  max ${result.maxMs.toFixed(1)} ms${result.firstError ? `  first error: ${result.firstError}` : ""}`;
 
 const dir = mkdtempSync(join(tmpdir(), "runbridge-retention-"));
 try {
@@ -109,7 +109,7 @@ try {
       db: bridge.db,
       retentionMs: RETENTION_MS,
       now: Date.now,
-      firstPassAfterMs: 1e9,
+      firstPassAfterMs: 3_600_000,
     });
     const load = openLoop(bridge.url, 2);
     // Start the pass once the generator's untimed lead-in is over.

@@ -30,7 +30,7 @@ const pruner = (batchSize = 500) =>
     now: () => NOW,
     batchSize,
     pauseMs: 0,
-    firstPassAfterMs: 1e9,
+    firstPassAfterMs: 3_600_000,
   });
 
 let serial = 0;
@@ -161,6 +161,22 @@ describe("startPruner", () => {
     expect(exists("executions", "id", kept)).toBe(true);
   });
 
+  it("runs a pass by itself after the first delay and reports it", async () => {
+    execution("suppressed", T0);
+    const passes: unknown[] = [];
+    const started = startPruner({
+      db: db.db,
+      retentionMs: RETENTION,
+      now: () => NOW,
+      pauseMs: 0,
+      firstPassAfterMs: 10,
+      onPass: (pass) => passes.push(pass.deleted),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await started.stop();
+    expect(passes).toEqual([{ executions: 1, auditEvents: 1, alerts: 0 }]);
+  });
+
   it("stops between batches when stopped, leaving the rest for the next start", async () => {
     for (let index = 0; index < 50; index++)
       appendAudit(db.db, { at: T0, kind: "kill_switch", message: "old" });
@@ -170,7 +186,7 @@ describe("startPruner", () => {
       now: () => NOW,
       batchSize: 5,
       pauseMs: 50,
-      firstPassAfterMs: 1e9,
+      firstPassAfterMs: 3_600_000,
     });
     const pass = started.runPass();
     // A first batch ran (and is committed); ten batches with 50 ms pauses would take 450 ms.

@@ -42,45 +42,60 @@ function daysIn(year: number, month: number): number {
 export function checkStartsAt(text: string): StartsAtCheck {
   const match = RFC3339.exec(text);
   if (!match) return { ok: false, problem: "is not an RFC 3339 time (e.g. 2025-06-02T12:00:00.123Z)" };
-  const [, y, mo, d, h, mi, s, fraction = "", sign, offsetHours = "0", offsetMinutes = "0"] = match;
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as number[];
-  const offset = (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes));
+  const [, y = "", mo = "", d = "", h = "", mi = "", s = "", fraction = "", sign, oh = "0", om = "0"] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const offsetHours = Number(oh);
+  const offsetMinutes = Number(om);
   if (
-    (month as number) < 1 ||
-    (month as number) > 12 ||
-    (day as number) < 1 ||
-    (day as number) > daysIn(year as number, month as number) ||
-    (hour as number) > 23 ||
-    (minute as number) > 59 ||
-    (second as number) > 60 ||
-    Number(offsetHours) > 23 ||
-    Number(offsetMinutes) > 59
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysIn(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    Number(s) > 60 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
   ) {
     return {
       ok: false,
       problem: "is not a valid date and time (month, day, hour, minute or offset out of range)",
     };
   }
-  const digits = fraction.replace(/0+$/, "");
+  let digits = fraction;
+  while (digits.endsWith("0")) digits = digits.slice(0, -1);
   if (digits.length > MAX_FRACTION_DIGITS) {
     return {
       ok: false,
       problem: `has ${digits.length} fractional digits; at most ${MAX_FRACTION_DIGITS} (nanoseconds, as Alertmanager writes) are kept`,
     };
   }
-  // Only whole minutes move with the offset, so Date is safe here: seconds (a leap second too)
-  // and the fraction are carried over as text. setUTCFullYear keeps years 0-99 as written.
-  const utc = new Date(0);
-  utc.setUTCFullYear(year as number, (month as number) - 1, day as number);
-  utc.setUTCHours(hour as number, (minute as number) - offset, 0, 0);
-  if (utc.getUTCFullYear() < 0) return { ok: false, problem: "is before the year 0000 in UTC" };
-  if (second === 60 && !(utc.getUTCHours() === 23 && utc.getUTCMinutes() === 59)) {
+  const offset = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  // Alertmanager writes UTC: then the date and time are kept as written (the common case, no Date).
+  let date = `${y}-${mo}-${d}T${h}:${mi}`;
+  let utcHour = hour;
+  let utcMinute = minute;
+  if (offset !== 0) {
+    // Only whole minutes move with the offset, so Date is safe here: seconds (a leap second too)
+    // and the fraction are carried over as text. setUTCFullYear keeps years 0-99 as written.
+    const utc = new Date(0);
+    utc.setUTCFullYear(year, month - 1, day);
+    utc.setUTCHours(hour, minute - offset, 0, 0);
+    if (utc.getUTCFullYear() < 0) return { ok: false, problem: "is before the year 0000 in UTC" };
+    utcHour = utc.getUTCHours();
+    utcMinute = utc.getUTCMinutes();
+    date =
+      `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1, 2)}-${pad(utc.getUTCDate(), 2)}` +
+      `T${pad(utcHour, 2)}:${pad(utcMinute, 2)}`;
+  }
+  if (s === "60" && !(utcHour === 23 && utcMinute === 59)) {
     return { ok: false, problem: "has a leap second (:60) that is not at 23:59 UTC" };
   }
-  const canonical =
-    `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1, 2)}-${pad(utc.getUTCDate(), 2)}` +
-    `T${pad(utc.getUTCHours(), 2)}:${pad(utc.getUTCMinutes(), 2)}:${s}.${digits.padEnd(3, "0")}Z`;
-  return { ok: true, canonical };
+  return { ok: true, canonical: `${date}:${s}.${digits.padEnd(3, "0")}Z` };
 }
 
 /**

@@ -37,6 +37,7 @@ export interface PrunerOptions {
 
 export interface PrunePass {
   cutoff: number;
+  /** Rows deleted; `executions` counts each execution with its outbox row, run jobs and breaker failures. */
   deleted: { executions: number; auditEvents: number; alerts: number };
   batches: number;
   /** The longest batch, in ms: how long a webhook may have waited for the write lock. */

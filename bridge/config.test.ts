@@ -35,6 +35,17 @@ describe("loadConfig", () => {
       expect(config.enabled).toBeUndefined();
     });
 
+    it.each<[string, Record<string, string>, number | undefined]>([
+      ["90 days unless set", {}, 90 * 86_400_000],
+      ["the duration given", { RUNBRIDGE_RETENTION: "30d" }, 30 * 86_400_000],
+      ["nothing pruned when off", { RUNBRIDGE_RETENTION: "off" }, undefined],
+    ])(
+      "keeps alerts, executions and audit events for %s (RUNBRIDGE_RETENTION)",
+      (_case, env, retentionMs) => {
+        expect(loadConfig(env).retentionMs).toBe(retentionMs);
+      },
+    );
+
     it("is not in dry-run once a GitHub token and repository are set", () => {
       const config = loadConfig({ GITHUB_TOKEN: "ghp_x", GITHUB_REPOSITORY: "acme/ops" });
       expect(config.dryRun).toBe(false);
@@ -113,6 +124,16 @@ describe("loadConfig", () => {
         "RUNBRIDGE_STORM_WINDOW not a duration",
         { RUNBRIDGE_STORM_WINDOW: "five" },
         /^RUNBRIDGE_STORM_WINDOW="five" is not a duration/,
+      ],
+      [
+        "RUNBRIDGE_RETENTION not a duration",
+        { RUNBRIDGE_RETENTION: "ninety days" },
+        /^RUNBRIDGE_RETENTION="ninety days" is not a duration/,
+      ],
+      [
+        "RUNBRIDGE_RETENTION shorter than a day",
+        { RUNBRIDGE_RETENTION: "12h" },
+        /^RUNBRIDGE_RETENTION="12h" is shorter than a day: cooldowns, rate limits and breakers count the executions it would delete\. Use e\.g\. 30d or 90d, or off/,
       ],
       [
         "RUNBRIDGE_DISPATCH_TIMEOUT not a duration",

@@ -56,6 +56,8 @@ export interface Config {
   alertmanagerUrls: string[];
   /** Bearer token the Prometheus scraper must send to /metrics; unset = open. */
   metricsToken?: string;
+  /** Alerts, final executions and audit events older than this are pruned; undefined = kept forever. */
+  retentionMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +109,24 @@ class Reader {
       return parseDuration(fallback);
     }
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * RUNBRIDGE_RETENTION: 90d unless set; `off` keeps everything. At least a day, because
+ * cooldowns, rate limits and breaker windows are counted from the executions it deletes.
+ */
+function readRetention(read: Reader): number | undefined {
+  const raw = read.string("RUNBRIDGE_RETENTION");
+  if (raw?.toLowerCase() === "off") return undefined;
+  const retentionMs = read.duration("RUNBRIDGE_RETENTION", "90d");
+  if (raw !== undefined && retentionMs < DAY_MS) {
+    read.problems.push(
+      `RUNBRIDGE_RETENTION=${JSON.stringify(raw)} is shorter than a day: cooldowns, rate limits and breakers count the executions it would delete. Use e.g. 30d or 90d, or off to keep everything`,
+    );
+  }
+  return retentionMs;
 }
 
 export function isLoopback(host: string): boolean {
@@ -255,6 +275,7 @@ export function loadConfig(env: Env): Config {
   }
   config.alertmanagerUrls = alertmanagerUrls;
   config.metricsToken = read.string("RUNBRIDGE_METRICS_TOKEN");
+  config.retentionMs = readRetention(read);
   if (explicitDryRun === false && !github) {
     read.problems.push(
       "RUNBRIDGE_DRY_RUN=false needs GitHub credentials (GITHUB_TOKEN or a GitHub App) and GITHUB_REPOSITORY",

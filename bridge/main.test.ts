@@ -94,11 +94,16 @@ describe("startBridge", () => {
   });
 
   it("stops every part on close: workers, server, checkpointer and database", async () => {
-    const bridge = await startBridge({ env: env(0), logDestination: capture() });
+    const log = capture();
+    const bridge = await startBridge({ env: env(0), logDestination: log });
     expect(openFilesUnder(dir).length).toBeGreaterThan(0);
     expect((await fetch(`${bridge.url}/healthz`)).status).toBe(200);
     await bridge.close();
     expect(openFilesUnder(dir)).toEqual([]);
+    // The retention pruner (RUNBRIDGE_RETENTION, 90 days by default) stops before the database closes.
+    const stopped = log.lines.filter((line) => line.msg.startsWith("stopped the ")).map((line) => line.part);
+    expect(stopped.indexOf("retention pruner")).toBeGreaterThanOrEqual(0);
+    expect(stopped.indexOf("retention pruner")).toBeLessThan(stopped.indexOf("database"));
     await expect(fetch(`${bridge.url}/healthz`)).rejects.toThrow();
     // Another bridge can take the port again at once.
     const again = await startBridge({

@@ -27,6 +27,7 @@ import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { createGroupCommit } from "./store/group-commit.js";
+import { startPruner } from "./store/pruner.js";
 import { createStorageHealth } from "./store/storage-health.js";
 
 export interface RunningBridge {
@@ -227,6 +228,25 @@ async function startParts(
       "reconciler",
       () => reconciler.start(),
       () => reconciler.stop(),
+    );
+  }
+  const { retentionMs } = config;
+  if (retentionMs !== undefined) {
+    await parts.start(
+      "retention pruner",
+      () =>
+        startPruner({
+          db,
+          retentionMs,
+          now,
+          onPass: (pass) => {
+            const { executions, auditEvents, alerts } = pass.deleted;
+            if (executions + auditEvents + alerts > 0)
+              log.info({ pass }, "retention: pruned what is older than RUNBRIDGE_RETENTION");
+          },
+          onError: (error) => log.error({ err: error }, "retention pass failed; the next pass retries"),
+        }),
+      (pruner) => pruner.stop(),
     );
   }
   await parts.start("runbook watch", runbooks.watch, (stopWatching) => stopWatching());

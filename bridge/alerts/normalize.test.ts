@@ -7,7 +7,7 @@ import type { AlertmanagerWebhook } from "./types.js";
 const normalize = (body: unknown) => normalizeWebhook(body as AlertmanagerWebhook);
 
 describe("normalizeWebhook", () => {
-  it("turns a real firing webhook into one alert: zero endsAt dropped, nanoseconds cut to milliseconds", () => {
+  it("turns a real firing webhook into one alert: zero endsAt dropped, nanoseconds of startsAt kept", () => {
     expect(normalize(fixture("firing"))).toEqual([
       {
         fingerprint: "5c2bd3a8e1f04a77",
@@ -17,7 +17,7 @@ describe("normalizeWebhook", () => {
           description: "nginx on web-1:9113 has not answered for 2 minutes.",
           summary: "nginx is down on web-1",
         },
-        startsAt: "2025-06-02T12:00:00.123Z",
+        startsAt: "2025-06-02T12:00:00.123456789Z",
         endsAt: undefined,
         generatorURL: "http://prometheus:9090/graph?g0.expr=nginx_up+%3D%3D+0&g0.tab=1",
         alertname: "NginxDown",
@@ -50,6 +50,14 @@ describe("normalizeWebhook", () => {
   it("writes startsAt in UTC whatever offset it arrived with", () => {
     const [alert] = normalize(webhook([firingAlert({}, { startsAt: "2025-06-02T14:00:00.5+02:00" })]));
     expect(alert?.startsAt).toBe("2025-06-02T12:00:00.500Z");
+  });
+
+  it.each([
+    ["a leap second", "2016-12-31T23:59:60Z", "2016-12-31T23:59:60.000Z"],
+    ["Go's zero time", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"],
+  ])("keeps %s as startsAt instead of 1970", (_case, startsAt, expected) => {
+    const [alert] = normalize(webhook([firingAlert({}, { startsAt })]));
+    expect(alert?.startsAt).toBe(expected);
   });
 
   it("lowercases a fingerprint so two spellings are one occurrence", () => {

@@ -4,7 +4,10 @@ export interface NormalizedAlert {
   status: "firing" | "resolved";
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** ISO 8601, as Alertmanager sent it (normalized to UTC milliseconds). */
+  /**
+   * The occurrence's start as one canonical RFC 3339 text (alerts/starts-at.ts): UTC, at least
+   * milliseconds, up to nanoseconds, a leap second kept. Compare with `compareStartsAt`.
+   */
   startsAt: string;
   /** ISO 8601, or undefined while firing with no end. */
   endsAt?: string;

@@ -15,6 +15,13 @@ describe("checkAlertmanagerWebhook", () => {
     expect(checkAlertmanagerWebhook(webhook([firingAlert({ instance: "web-1" })])).ok).toBe(true);
   });
 
+  it.each(["2016-12-31T23:59:60Z", "0001-01-01T00:00:00Z", "2025-06-02T14:00:00.123456789+02:00"])(
+    "accepts startsAt %s (a leap second and Go's zero time are valid RFC 3339)",
+    (startsAt) => {
+      expect(checkAlertmanagerWebhook(webhook([firingAlert({}, { startsAt })])).ok).toBe(true);
+    },
+  );
+
   it("tolerates fields Alertmanager may add later", () => {
     const body = { ...fixture("firing"), somethingNew: { nested: true } };
     expect(checkAlertmanagerWebhook(body).ok).toBe(true);
@@ -71,6 +78,13 @@ describe("checkAlertmanagerWebhook", () => {
         alert(2).startsAt = "yesterday";
       }),
       'not an Alertmanager webhook: alerts.2.startsAt must match format "date-time"',
+    ],
+    [
+      "refuses a startsAt that cannot be kept exactly, naming the field (never a default time)",
+      broken((_b, alert) => {
+        alert(1).startsAt = "2025-06-02T11:59:30.1234567891Z";
+      }),
+      'not an Alertmanager webhook: alerts.1.startsAt "2025-06-02T11:59:30.1234567891Z" has 10 fractional digits; at most 9 (nanoseconds, as Alertmanager writes) are kept',
     ],
     [
       "refuses a label value that is not a string",

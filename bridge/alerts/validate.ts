@@ -5,6 +5,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import webhookSchema from "../../schemas/alertmanager-webhook.schema.json" with { type: "json" };
+import { checkStartsAt } from "./starts-at.js";
 import type { AlertmanagerWebhook } from "./types.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -20,7 +21,7 @@ export type WebhookCheck = { ok: true; webhook: AlertmanagerWebhook } | { ok: fa
 
 /** Validates a parsed JSON body; the error names the first offending field. */
 export function checkAlertmanagerWebhook(body: unknown): WebhookCheck {
-  if (validate(body)) return { ok: true, webhook: body };
+  if (validate(body)) return checkStartTimes(body);
   const error = validate.errors?.[0];
   if (!error) return { ok: false, error: "not an Alertmanager webhook" };
   const field = error.instancePath ? error.instancePath.slice(1).replaceAll("/", ".") : "(body)";
@@ -31,4 +32,22 @@ export function checkAlertmanagerWebhook(body: unknown): WebhookCheck {
         ? `must be "${error.params.allowedValue}" (only Alertmanager webhook version 4 is supported)`
         : error.message;
   return { ok: false, error: `not an Alertmanager webhook: ${field} ${detail}` };
+}
+
+/**
+ * Each startsAt must have one canonical text (starts-at.ts), the occurrence's identity: a time
+ * the schema lets through but that cannot be kept exactly is refused, never replaced by a
+ * default that would merge unrelated occurrences.
+ */
+function checkStartTimes(webhook: AlertmanagerWebhook): WebhookCheck {
+  for (const [index, alert] of webhook.alerts.entries()) {
+    const check = checkStartsAt(alert.startsAt);
+    if (!check.ok) {
+      return {
+        ok: false,
+        error: `not an Alertmanager webhook: alerts.${index}.startsAt ${JSON.stringify(alert.startsAt.slice(0, 64))} ${check.problem}`,
+      };
+    }
+  }
+  return { ok: true, webhook };
 }

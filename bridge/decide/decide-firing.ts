@@ -13,7 +13,7 @@ import type { LoadedRunbook } from "../runbooks/loaded-runbook.js";
 import type { RouteResult } from "../runbooks/match-index.js";
 import { type Execution, findExecutionByOccurrence, findOpenGroupExecution } from "../store/executions.js";
 import { newExecutionId } from "../store/ids.js";
-import { compactAlert } from "./compact-alert.js";
+import type { CompactAlert } from "./compact-alert.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
 import { loadGuardState } from "./guard-state.js";
 import { alertOccurrenceKey, groupOccurrenceKey } from "./occurrence.js";
@@ -92,10 +92,14 @@ function duplicateOutcome(
   return { id: existing.id, runbook: existing.runbook, state: "duplicate", reason };
 }
 
+/**
+ * @param kept the bounded copy of the alert (compact-alert.ts) kept on the execution
+ */
 export function decideFiring(
   context: DecisionContext,
   alert: NormalizedAlert,
   groupStart: (runbook: string) => string,
+  kept: CompactAlert,
 ): DecisionOutcome {
   const route = context.runbooks.index.route(alert);
   const occurrenceKey = occurrenceKeyFor(alert, route, groupStart);
@@ -154,7 +158,7 @@ export function decideFiring(
         state: decision.state,
         guard: decision.guard,
         reason: decision.reason,
-        alert: compactAlert(alert),
+        alert: kept,
         createdAt: context.now,
       },
       route: describeRoute(route),

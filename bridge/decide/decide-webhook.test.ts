@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { firingAlert, fixture, type WebhookBody, webhook } from "../../test/fixtures/alertmanager/index.js";
 import { fixtureRunbooks, type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
 import { normalizeWebhook } from "../alerts/normalize.js";
+import { checkStartsAt } from "../alerts/starts-at.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
 import { countFailure } from "../executions/breaker-changes.js";
 import type { StormLimit } from "../guards/types.js";
@@ -46,6 +47,13 @@ const nginx = (
 const disk = (instance: string, startsAt: string) =>
   webhook([firingAlert({ alertname: "DiskFull", instance, severity: "warning" }, { startsAt })]);
 
+/** The canonical text a startsAt is keyed under. */
+function checkedStart(text: string): string {
+  const check = checkStartsAt(text);
+  if (!check.ok) throw new Error(check.problem);
+  return check.canonical;
+}
+
 function outboxState(id: string | null): string | undefined {
   const row = db.sqlite.prepare("select state from outbox where execution_id = ?").get(id) as
     | { state: string }
@@ -72,8 +80,8 @@ describe("decideWebhook", () => {
         mode: "auto",
         severity: "critical",
         fingerprint: "5c2bd3a8e1f04a77",
-        startsAt: "2025-06-02T12:00:00.123Z",
-        occurrenceKey: "5c2bd3a8e1f04a77@2025-06-02T12:00:00.123Z",
+        startsAt: "2025-06-02T12:00:00.123456789Z",
+        occurrenceKey: "5c2bd3a8e1f04a77@2025-06-02T12:00:00.123456789Z",
         committedAt: T0,
         runbookHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         alert: expect.objectContaining({ labels: expect.objectContaining({ instance: "web-1:9113" }) }),
@@ -91,6 +99,43 @@ describe("decideWebhook", () => {
       expect(events).toMatchObject([{ kind: "decision.pending", executionId: id, runbook: "web-restart" }]);
       expect(db.count("alerts")).toBe(1);
       expect(db.count("audit_events")).toBe(1);
+    });
+  });
+
+  describe("what is stored of an alert", () => {
+    it("stores a 1 MB label bounded and marked in the alert row and on the execution, and 20 deliveries stay small", () => {
+      const pages = () =>
+        (db.sqlite.pragma("page_count", { simple: true }) as number) *
+        (db.sqlite.pragma("page_size", { simple: true }) as number);
+      const huge = "x".repeat(1_048_576);
+      deliver(disk("db-0", "2025-06-02T11:00:00Z"));
+      const before = pages();
+      for (let index = 1; index <= 20; index++) {
+        const startsAt = new Date(Date.parse("2025-06-02T11:00:00Z") + index * MINUTE).toISOString();
+        const body = webhook([
+          firingAlert({ alertname: "DiskFull", instance: "db-1", severity: "warning", huge }, { startsAt }),
+        ]);
+        const alert = body.alerts[0] as { annotations: Record<string, string> };
+        alert.annotations = { ...alert.annotations, description: huge };
+        deliver(body, T0 + index * MINUTE);
+      }
+      // Unbounded, this was more than 40 MB (the label and the annotation, on each occurrence).
+      expect(pages() - before).toBeLessThan(2 * 1_048_576);
+      const row = db.sqlite
+        .prepare("select labels, annotations from alerts where labels like '%db-1%' limit 1")
+        .get() as { labels: string; annotations: string };
+      const labels = JSON.parse(row.labels) as Record<string, string>;
+      expect(labels.instance).toBe("db-1");
+      expect(labels.huge).toMatch(/…\[truncated 1047552 chars\]$/);
+      expect(JSON.parse(row.annotations).description).toMatch(/…\[truncated 1047552 chars\]$/);
+      const stored = db.sqlite
+        .prepare("select max(length(labels) + length(annotations)) as n from alerts")
+        .get() as { n: number };
+      expect(stored.n).toBeLessThan(4_096);
+      const execution = db.sqlite
+        .prepare("select alert from executions where alert like '%db-1%' limit 1")
+        .get() as { alert: string };
+      expect(JSON.parse(execution.alert).labels.huge).toBe(labels.huge);
     });
   });
 
@@ -112,6 +157,31 @@ describe("decideWebhook", () => {
       expect(db.count("outbox")).toBe(1);
       expect(db.sqlite.prepare("select deliveries from alerts").get()).toEqual({ deliveries: 3 });
       expect(db.count("audit_events", "kind = 'duplicate'")).toBe(2);
+    });
+
+    it("answers duplicate to an HA peer that writes the same startsAt in another zone and precision", () => {
+      const first = deliver(nginx("web-1", "2025-06-02T12:00:00.5Z"), T0).executions[0];
+      const peer = deliver(nginx("web-1", "2025-06-02T14:00:00.500000+02:00"), T0 + 10).executions[0];
+      expect(peer).toMatchObject({ id: first?.id, state: "duplicate" });
+      expect(db.count("executions")).toBe(1);
+    });
+
+    it.each([
+      ["Go's zero time and a leap second", "0001-01-01T00:00:00Z", "2016-12-31T23:59:60Z"],
+      ["a leap second and the Unix epoch", "2016-12-31T23:59:60Z", "1970-01-01T00:00:00Z"],
+      ["two starts a microsecond apart", "2025-06-02T11:59:00.000001Z", "2025-06-02T11:59:00.000002Z"],
+    ])("keeps %s as two occurrences, each under its own startsAt", (_case, one, other) => {
+      const first = deliver(nginx("web-1", one), T0).executions[0];
+      const second = deliver(nginx("web-1", other), T0 + MINUTE).executions[0];
+      expect(second?.state).not.toBe("duplicate");
+      expect(second?.id).not.toBe(first?.id);
+      const keys = db.sqlite
+        .prepare("select occurrence_key as key from executions order by created_at")
+        .all();
+      expect(keys.map((row) => (row as { key: string }).key.split("@")[1])).toEqual([
+        checkedStart(one),
+        checkedStart(other),
+      ]);
     });
 
     it("treats a suppressed occurrence delivered again as a duplicate too, not as a new decision", () => {
@@ -408,7 +478,7 @@ describe("decideWebhook", () => {
         id: null,
         runbook: null,
         state: "resolved",
-        reason: "resolved: no execution for this occurrence (NginxDown since 2025-06-02T12:00:00.123Z)",
+        reason: "resolved: no execution for this occurrence (NginxDown since 2025-06-02T12:00:00.123456789Z)",
       });
       expect(db.count("executions")).toBe(0);
       expect(db.count("alerts")).toBe(1);

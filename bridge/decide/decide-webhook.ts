@@ -4,6 +4,7 @@
  * rows, executions, audit events and outbox rows commit together or not at all. The
  * caller answers 200 only after this returns, so an acknowledged alert is never lost.
  */
+import { compareStartsAt } from "../alerts/starts-at.js";
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { StormLimit } from "../guards/types.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
@@ -11,6 +12,7 @@ import { recordAlertDelivery } from "../store/alerts.js";
 import type { AuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { inTransaction } from "../store/transaction.js";
+import { compactAlert } from "./compact-alert.js";
 import type { DecisionContext, DecisionOutcome } from "./context.js";
 import { decideFiring } from "./decide-firing.js";
 import { decideGroupResolved, decideResolved } from "./decide-resolved.js";
@@ -40,7 +42,7 @@ function groupStarts(alerts: NormalizedAlert[], runbooks: RunbookSet): (runbook:
     const name = runbooks.index.route(alert).winner?.runbook.runbook.name;
     if (!name) continue;
     const known = starts.get(name);
-    if (!known || alert.startsAt < known) starts.set(name, alert.startsAt);
+    if (!known || compareStartsAt(alert.startsAt, known) < 0) starts.set(name, alert.startsAt);
   }
   return (runbook) => starts.get(runbook) ?? "";
 }
@@ -62,9 +64,11 @@ export function decideWebhook(
     const groupStart = hasGroupRunbooks ? groupStarts(alerts, options.runbooks) : () => "";
     const executions: DecisionOutcome[] = [];
     for (const alert of alerts) {
-      recordAlertDelivery(tx, alert, options.now);
+      // What is stored is bounded (one rule, compact-alert.ts); decisions see the whole alert.
+      const kept = compactAlert(alert);
+      recordAlertDelivery(tx, { ...alert, labels: kept.labels, annotations: kept.annotations }, options.now);
       if (alert.status === "resolved") executions.push(...decideResolved(context, alert));
-      else executions.push(decideFiring(context, alert, groupStart));
+      else executions.push(decideFiring(context, alert, groupStart, kept));
     }
     if (groupResolved && hasGroupRunbooks) {
       executions.push(...decideGroupResolved(context, alerts[0]?.groupKey ?? ""));

@@ -10,7 +10,16 @@ import { hot } from "./hot-path.js";
 import { alerts } from "./schema.js";
 import { toDriverRow } from "./table-rows.js";
 
-export function recordAlertDelivery(db: Db, alert: NormalizedAlert, now: number): void {
+/**
+ * An alert as the alerts table keeps it. Its labels and annotations must already be bounded
+ * (decide/compact-alert.ts, the one bounding rule): the row is rewritten on every delivery.
+ */
+export type RecordedAlert = Pick<
+  NormalizedAlert,
+  "fingerprint" | "startsAt" | "alertname" | "status" | "endsAt" | "labels" | "annotations"
+>;
+
+export function recordAlertDelivery(db: Db, alert: RecordedAlert, now: number): void {
   hot(db).upsertAlert.run(
     toDriverRow(alerts, {
       fingerprint: alert.fingerprint,

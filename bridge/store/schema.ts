@@ -144,6 +144,8 @@ export const breakerFailures = sqliteTable(
   (table) => [
     uniqueIndex("breaker_failures_once").on(table.key, table.executionId),
     index("breaker_failures_key_at").on(table.key, table.at),
+    // Retention deletes an execution's failures with it; failures are written rarely, so this costs no decision anything.
+    index("breaker_failures_execution").on(table.executionId),
   ],
 );
 

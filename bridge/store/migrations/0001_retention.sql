@@ -1,0 +1,1 @@
+CREATE INDEX `breaker_failures_execution` ON `breaker_failures` (`execution_id`);

@@ -98,6 +98,18 @@ export interface Runbook {
    * A duration such as 30s, 10m, 1h, 1h30m or 2d.
    */
   approvalTimeout?: string;
+  /**
+   * Who holds a mode: approval run. environment: the environment's required reviewers on GitHub (no reviewers found: the execution is suppressed, never run); bridge: the bridge holds it before dispatching and takes /approve or /reject from `approvers` as issue comments; auto: environment when GitHub reports required reviewers on it, else bridge.
+   */
+  approval?: "environment" | "bridge" | "auto";
+  /**
+   * Who may answer an approval the bridge holds: GitHub logins, or org/team slugs (membership checked when they answer). They also need write or admin permission on the repository.
+   */
+  approvers?: string[];
+  /**
+   * A duration such as 30s, 10m, 1h, 1h30m or 2d.
+   */
+  approvalExpiry?: string;
   steps?: Steps;
   notify?: Notification[];
   /**

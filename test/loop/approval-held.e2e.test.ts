@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  auditEvents,
+  type AuditEventRow,
   bridgeEnv,
-  executionDetail,
+  type ExecutionRow,
   type InProcessBridge,
   postWebhook,
   startInProcessBridge,
@@ -23,6 +23,12 @@ import { waitUntil } from "../harness/ports.js";
 import { deliver, issueCommentPayload } from "./github-webhooks.js";
 
 const SECRET = "approval-held-webhook-secret";
+const API_TOKEN = "approval-held-api-token";
+const ENV_EXTRA = {
+  GITHUB_WEBHOOK_SECRET: SECRET,
+  RUNBRIDGE_RECONCILE_INTERVAL: "1s",
+  RUNBRIDGE_API_TOKEN: API_TOKEN,
+};
 const RUNBOOKS = fileURLToPath(new URL("./approval-runbooks", import.meta.url));
 
 let gh: GitHubEmulator;
@@ -46,7 +52,7 @@ beforeAll(async () => {
       dbFile: join(dir, "bridge.db"),
       runbooks: RUNBOOKS,
       githubUrl: gh.url,
-      extra: { GITHUB_WEBHOOK_SECRET: SECRET, RUNBRIDGE_RECONCILE_INTERVAL: "1s" },
+      extra: ENV_EXTRA,
     }),
   );
 });
@@ -67,10 +73,23 @@ const alert = (alertname: string, instance: string, status: "firing" | "resolved
   ...(status === "resolved" ? { endsAt: new Date().toISOString() } : {}),
 });
 
+/** The read API, with the token the kill-switch writes need (set, it guards reads too). */
+async function read<T>(path: string): Promise<T> {
+  const response = await fetch(`${bridge.url}${path}`, {
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
 async function execution(id: string) {
-  return (await executionDetail(bridge.url, id)).execution as Awaited<
-    ReturnType<typeof executionDetail>
-  >["execution"] & { approvedBy?: string | null; approvalIssue?: number | null };
+  const detail = await read<{
+    execution: ExecutionRow & { approvedBy: string | null; approvalIssue: number | null };
+  }>(`/api/executions/${encodeURIComponent(id)}`);
+  return detail.execution;
+}
+async function auditEvents(kind: string): Promise<AuditEventRow[]> {
+  return (await read<{ events: AuditEventRow[] }>(`/api/audit?n=1000&kind=${kind}`)).events;
 }
 async function until(id: string, wanted: string): Promise<void> {
   await waitUntil(async () => (await execution(id)).state === wanted, { what: `execution ${id} ${wanted}` });
@@ -138,10 +157,10 @@ describe("approval held by the bridge, end to end", () => {
     expect(repliesOn(issue.number).at(-1)).toMatch(
       /^Approved by @alice \(listed, write permission\)\. Runbridge: execution/,
     );
-    expect(await auditEvents(bridge.url, { kind: "approval.approved" })).toMatchObject([
+    expect(await auditEvents("approval.approved")).toMatchObject([
       { executionId: id, data: { approver: "alice" } },
     ]);
-    expect(await auditEvents(bridge.url, { kind: "approval.refused" })).toMatchObject([
+    expect(await auditEvents("approval.refused")).toMatchObject([
       { executionId: id, message: expect.stringContaining("@bob") },
     ]);
 
@@ -221,5 +240,49 @@ describe("approval held by the bridge, end to end", () => {
         (r) => r.method === "GET" && r.path.endsWith("/environments/remediation-enterprise"),
       ),
     ).toHaveLength(1);
+  });
+
+  it("the kill switch is off at /approve: a reply says why and it stays held, across a restart; /approve once it is on dispatches", async () => {
+    const id = await fire("HeldDown", "web-7");
+    await until(id, "awaiting_approval");
+    const issue = await issueFor(id);
+    await waitUntil(async () => (await execution(id)).approvalIssue === issue.number, {
+      what: "the issue recorded on the execution",
+    });
+    const before = gh.dispatches().length;
+    const killSwitch = async (enabled: boolean) => {
+      const response = await fetch(`${bridge.url}/api/kill-switch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ enabled, reason: "approval-held test" }),
+      });
+      expect(response.status).toBe(200);
+    };
+
+    await killSwitch(false);
+    await comment(issue.number, "alice", "/approve");
+    expect((await execution(id)).state).toBe("awaiting_approval");
+    expect(repliesOn(issue.number).at(-1)).toMatch(
+      /^@alice: not dispatched\. Runbridge: automation is switched off \(kill switch\).*The approval is still held/,
+    );
+    expect(gh.dispatches()).toHaveLength(before);
+
+    // The hold lives in the database: a new bridge on the same file still holds it.
+    await bridge.close();
+    bridge = await startInProcessBridge(
+      bridgeEnv({
+        port: 0,
+        dbFile: join(dir, "bridge.db"),
+        runbooks: RUNBOOKS,
+        githubUrl: gh.url,
+        extra: ENV_EXTRA,
+      }),
+    );
+    expect((await execution(id)).state).toBe("awaiting_approval");
+    await killSwitch(true);
+    await comment(issue.number, "alice", "/approve");
+    await until(id, "dispatched");
+    expect(gh.dispatches()).toHaveLength(before + 1);
+    expect((await execution(id)).approvedBy).toBe("alice");
   });
 });

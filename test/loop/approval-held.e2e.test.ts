@@ -20,7 +20,7 @@ import {
 } from "../e2e/support.js";
 import { createGitHubEmulator, type GitHubEmulator } from "../github-emulator/index.js";
 import { waitUntil } from "../harness/ports.js";
-import { deliver, issueCommentPayload } from "./github-webhooks.js";
+import { deliver, issueCommentPayload, workflowJobPayload } from "./github-webhooks.js";
 
 const SECRET = "approval-held-webhook-secret";
 const API_TOKEN = "approval-held-api-token";
@@ -230,16 +230,32 @@ describe("approval held by the bridge, end to end", () => {
     expect(gh.state.issues.some((record) => record.body?.includes(id))).toBe(false);
   });
 
-  it("an environment with required reviewers: dispatched as before, GitHub holds it", async () => {
+  it("an environment with required reviewers: dispatched as before, GitHub holds it; a remediate job that did not wait makes the next dispatch read the environment again", async () => {
     const id = await fire("ReviewedDown", "web-6");
     await until(id, "dispatched");
     expect(gh.dispatches().some((d) => JSON.stringify(d).includes(id))).toBe(true);
     expect(gh.state.issues.some((record) => record.body?.includes(id))).toBe(false);
-    expect(
+    const reads = () =>
       gh.requests.filter(
         (r) => r.method === "GET" && r.path.endsWith("/environments/remediation-enterprise"),
-      ),
-    ).toHaveLength(1);
+      );
+    expect(reads()).toHaveLength(1);
+
+    // Someone removes the reviewers; the run's remediate job starts without waiting, which
+    // drops the cached answer: the next alert reads the environment again and is held.
+    gh.state.setEnvironment("remediation-enterprise", { reviewers: [] });
+    const runId = (await execution(id)).runId as number;
+    const answer = await deliver(
+      bridge.url,
+      "workflow_job",
+      workflowJobPayload({ runId, jobId: 7_001, name: "remediate", status: "in_progress" }),
+      SECRET,
+    );
+    expect(answer.status).toBe(200);
+    const next = await fire("ReviewedDown", "web-8");
+    await until(next, "awaiting_approval");
+    expect(reads()).toHaveLength(2);
+    gh.state.setEnvironment("remediation-enterprise", { reviewers: ["octocat"], canAdminsBypass: false });
   });
 
   it("the kill switch is off at /approve: a reply says why and it stays held, across a restart; /approve once it is on dispatches", async () => {

@@ -10,7 +10,7 @@ import { findExecution } from "../store/executions.js";
 import { claimNextDispatch, enqueueDispatch } from "../store/outbox.js";
 import { inTransaction } from "../store/transaction.js";
 import { parseApprovalCommand } from "./handlers/issue-comment.js";
-import { checkApprover } from "./held-approvals.js";
+import { announceHeldApproval, checkApprover } from "./held-approvals.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 let h: LoopHarness;
@@ -139,5 +139,64 @@ describe("held transitions", () => {
       reason: "expired: no approval within 24h; nothing was dispatched",
       finishedAt: T0 + 86_400_000,
     });
+  });
+});
+
+describe("announceHeldApproval", () => {
+  function heldOn(target: string) {
+    const execution = seedExecution(h.db.db, h.clock.now, {
+      state: "pending",
+      dispatchedAt: null,
+      runId: null,
+      target,
+    });
+    enqueueDispatch(h.db.db, execution.id, "critical", h.clock.now);
+    claimNextDispatch(h.db.db, h.clock.now);
+    holdForApproval(h.handlerDeps, execution, "no reviewers", h.clock.now);
+    h.clock.now += 1_000;
+    return execution.id;
+  }
+  const deps = () => ({ ...h.handlerDeps, api: h.api });
+
+  it("opens one issue per runbook and target, comments on it while it is open, opens a new one once closed", async () => {
+    const first = heldOn("web-1");
+    await announceHeldApproval(deps(), first, "no reviewers");
+    expect(h.gh.state.issues).toHaveLength(1);
+    const issue = h.gh.state.issues[0] as (typeof h.gh.state.issues)[number];
+    expect(issue.title).toBe("Approval needed: nginx-loop on web-1");
+    expect(issue.labels).toEqual(["runbridge-approval", "incident", "approval"]);
+    expect(findExecution(h.db.db, first)?.approvalIssue).toBe(issue.number);
+    // Called again (the reconciler after a slow first attempt): nothing new.
+    await announceHeldApproval(deps(), first, "no reviewers");
+    expect(h.gh.state.issues).toHaveLength(1);
+    expect(issue.comments).toHaveLength(0);
+
+    recordRejected(
+      h.handlerDeps,
+      findExecution(h.db.db, first) as never,
+      { by: "alice", why: "no" },
+      h.clock.now,
+    );
+    const second = heldOn("web-1");
+    await announceHeldApproval(deps(), second, "no reviewers");
+    expect(h.gh.state.issues).toHaveLength(1);
+    expect(issue.comments.map((c) => c.body)).toEqual([expect.stringContaining(second)]);
+    expect(findExecution(h.db.db, second)?.approvalIssue).toBe(issue.number);
+
+    // Another target gets its own issue.
+    await announceHeldApproval(deps(), heldOn("web-2"), "no reviewers");
+    expect(h.gh.state.issues).toHaveLength(2);
+
+    recordRejected(
+      h.handlerDeps,
+      findExecution(h.db.db, second) as never,
+      { by: "alice", why: "no" },
+      h.clock.now,
+    );
+    issue.state = "closed";
+    const third = heldOn("web-1");
+    await announceHeldApproval(deps(), third, "no reviewers");
+    expect(h.gh.state.issues).toHaveLength(3);
+    expect(findExecution(h.db.db, third)?.approvalIssue).toBe(3);
   });
 });

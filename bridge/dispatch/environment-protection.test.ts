@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createEnvironmentProtection, type EnvironmentInfo, judgeProtection } from "./environment-protection.js";
+import {
+  createEnvironmentProtection,
+  type EnvironmentInfo,
+  judgeProtection,
+} from "./environment-protection.js";
 
 const reviewed: EnvironmentInfo = {
   name: "remediation-production",
@@ -18,7 +22,13 @@ describe("judgeProtection", () => {
       false,
       "has no required reviewers (on GitHub Free, Pro and Team they exist for public repositories only)",
     ],
-    ["an environment with required reviewers", "remediation-production", reviewed, true, "requires a review by sre"],
+    [
+      "an environment with required reviewers",
+      "remediation-production",
+      reviewed,
+      true,
+      "requires a review by sre",
+    ],
   ])("%s", (_, environment, info, holds, why) => {
     const verdict = judgeProtection(environment, info);
     expect(verdict.holds).toBe(holds);

@@ -73,7 +73,7 @@ export interface Runbook {
    */
   priority?: number;
   /**
-   * auto: dispatch; approval: dispatch, the remediate job waits in its environment for reviewers; notify: record and notify, never remediate; dry-run: record what would happen.
+   * auto: dispatch; approval: a person approves first, in the environment's required reviewers on GitHub or, where the environment has none, held in the bridge (see `approval`); notify: record and notify, never remediate; dry-run: record what would happen.
    */
   mode: "auto" | "approval" | "notify" | "dry-run";
   /**

@@ -199,4 +199,17 @@ describe("announceHeldApproval", () => {
     expect(h.gh.state.issues).toHaveLength(3);
     expect(findExecution(h.db.db, third)?.approvalIssue).toBe(3);
   });
+
+  it("says so on the issue when the execution expired while GitHub was opening it", async () => {
+    const id = heldOn("web-3");
+    h.gh.faults.push({ operationId: "issues/create", times: 1, delayMs: 300 });
+    const announcing = announceHeldApproval(deps(), id, "no reviewers");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expireApproval(h.handlerDeps, findExecution(h.db.db, id) as never, "24h", h.clock.now);
+    await announcing;
+    const issue = h.gh.state.issues.find((record) => record.body?.includes(id));
+    expect(issue?.comments.map((c) => c.body)).toEqual([
+      `Execution ${id} is expired already (expired: no approval within 24h; nothing was dispatched); nothing here waits for an answer any more.`,
+    ]);
+  });
 });

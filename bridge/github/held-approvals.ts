@@ -43,6 +43,7 @@ export async function announceHeldApproval(
     deps.bus.publish(
       recordApprovalIssue(deps, execution, { number: previous, url: comment.url, reused: true }, deps.now()),
     );
+    await settledMeanwhile(deps, executionId, previous);
     return;
   }
   const labels = runbook.notify.flatMap((channel) => channel.issue?.labels ?? []);
@@ -50,6 +51,25 @@ export async function announceHeldApproval(
     ...new Set(["runbridge-approval", ...labels]),
   ]);
   deps.bus.publish(recordApprovalIssue(deps, execution, { ...issue, reused: false }, deps.now()));
+  await settledMeanwhile(deps, executionId, issue.number);
+}
+
+/**
+ * The execution may have moved while GitHub opened the issue (expired, or its alert resolved
+ * with onResolved: cancel): nobody was told there, so the issue says it now, instead of asking
+ * for an answer that would count for nothing.
+ */
+async function settledMeanwhile(
+  deps: HeldApprovalDeps,
+  executionId: string,
+  issueNumber: number,
+): Promise<void> {
+  const now = findExecution(deps.db, executionId);
+  if (!now || now.state === "awaiting_approval") return;
+  await deps.api.commentOnIssue(
+    issueNumber,
+    `Execution ${executionId} is ${now.state} already (${now.reason}); nothing here waits for an answer any more.`,
+  );
 }
 
 export interface ApproverCheck {

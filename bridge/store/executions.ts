@@ -235,3 +235,13 @@ export function lastApprovalIssue(db: Db, runbook: string, target: string | null
     .get();
   return row?.issue ?? undefined;
 }
+
+/** The latest execution whose approval was asked in this GitHub issue, whatever its state now. */
+export function lastExecutionOfIssue(db: Db, issueNumber: number): Execution | undefined {
+  return db
+    .select()
+    .from(executions)
+    .where(eq(executions.approvalIssue, issueNumber))
+    .orderBy(desc(executions.createdAt))
+    .get();
+}

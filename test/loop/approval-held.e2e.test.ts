@@ -168,6 +168,9 @@ describe("approval held by the bridge, end to end", () => {
     await comment(issue.number, "alice", "/approve");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gh.dispatches()).toHaveLength(1);
+    expect(repliesOn(issue.number).at(-1)).toMatch(
+      new RegExp(`^@alice: nothing waits for an answer here; execution ${id} is (dispatched|queued|running)`),
+    );
   });
 
   it("the alert resolves before anyone approves: the gate rejects at /approve, nothing is dispatched", async () => {

@@ -10,7 +10,7 @@ import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import { recordApprovalRefused, recordApproved, recordRejected } from "../../executions/approval.js";
 import { runbookOf } from "../../executions/deps.js";
 import { approversText } from "../../notify/approval-request.js";
-import { heldApprovalByIssue } from "../../store/executions.js";
+import { heldApprovalByIssue, lastExecutionOfIssue } from "../../store/executions.js";
 import { judgeNow } from "../answer-gate.js";
 import type { GitHubHandlerDeps } from "../handler-deps.js";
 import { checkApprover } from "../held-approvals.js";
@@ -36,9 +36,19 @@ export async function onIssueComment(
   if (!command) return;
   const issueNumber = payload.issue.number;
   const execution = heldApprovalByIssue(deps.db, issueNumber);
-  // Nothing held here (never was, or already answered: a second /approve, a redelivery).
-  if (!execution) return;
   const { api } = deps;
+  if (!execution) {
+    // Nothing held here: already answered (a second /approve), expired, or cancelled when the
+    // alert resolved. The answer changes nothing; say what became of the last one asked here.
+    const last = lastExecutionOfIssue(deps.db, issueNumber);
+    if (last && api) {
+      await api.commentOnIssue(
+        issueNumber,
+        `@${payload.comment.user?.login ?? ""}: nothing waits for an answer here; execution ${last.id} is ${last.state} (${last.reason}). This changed nothing.`,
+      );
+    }
+    return;
+  }
   if (!api) {
     throw new Error(
       `an answer to the approval in issue #${issueNumber} arrived, but the bridge has no GitHub credentials to check the commenter; configure GITHUB_TOKEN or the GitHub App`,

@@ -8,10 +8,12 @@
 import { fileURLToPath } from "node:url";
 import { type AuditBus, createAuditBus } from "./audit-bus.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { createEnvironmentProtection } from "./dispatch/environment-protection.js";
 import { createGitHubClient, type GitHubClient, observeAnswers } from "./dispatch/github-client.js";
 import { createDispatcher, type Dispatcher } from "./dispatch/github-dispatcher.js";
 import { createOutboxWorker, type OutboxWorker } from "./dispatch/outbox-worker.js";
 import { createGitHubApi } from "./github/github-api.js";
+import { announceHeldApproval } from "./github/held-approvals.js";
 import { createReconciler, type Reconciler } from "./github/reconciler.js";
 import { createGitHubWebhookReceiver } from "./github/webhook-receiver.js";
 import { createApp } from "./http/app.js";
@@ -149,6 +151,19 @@ async function startParts(
     if (!set) throw new Error("no runbook set loaded");
     return set;
   };
+  // Whether an approval runbook's environment holds its run (required reviewers): asked before
+  // each such dispatch, cached for a few minutes (an environment's rules change rarely).
+  const protection = api
+    ? createEnvironmentProtection({ read: (name) => api.getEnvironment(name), ttlMs: 5 * 60_000, now })
+    : undefined;
+  const approvals =
+    api && protection
+      ? {
+          protection,
+          announce: (executionId: string, why: string) =>
+            announceHeldApproval({ db, runbooks: runbooks.current, bus, log, now, api }, executionId, why),
+        }
+      : undefined;
   const worker =
     dispatcher && !config.dryRun
       ? createOutboxWorker({
@@ -159,6 +174,7 @@ async function startParts(
           log,
           storage,
           clock: now,
+          approvals,
           ...config.dispatch,
         })
       : undefined;
@@ -186,6 +202,8 @@ async function startParts(
         log,
         api,
         now,
+        onApproved: () => worker?.wake(),
+        protection,
         runbooksFromGit: runbooks.fromGit,
       })
     : undefined;

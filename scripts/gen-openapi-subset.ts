@@ -30,6 +30,10 @@ export const OPERATION_IDS = [
   "issues/create",
   "issues/create-comment",
   "issues/list-for-repo",
+  "issues/get",
+  "repos/get-environment",
+  "teams/get-membership-for-user-in-org",
+  "repos/get-collaborator-permission-level",
   "rate-limit/get",
   "apps/create-installation-access-token",
 ] as const;

@@ -12,10 +12,12 @@ import { normalizeWebhook } from "../alerts/normalize.js";
 import type { AlertmanagerWebhook } from "../alerts/types.js";
 import { createAuditBus } from "../audit-bus.js";
 import { decideWebhook } from "../decide/decide-webhook.js";
+import { createGitHubApi } from "../github/github-api.js";
 import { createLogger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { findExecution } from "../store/executions.js";
 import { claimNextDispatch } from "../store/outbox.js";
+import { createEnvironmentProtection } from "./environment-protection.js";
 import { createGitHubClient, type GitHubClient } from "./github-client.js";
 import { createDispatcher, type Dispatcher } from "./github-dispatcher.js";
 import { createOutboxWorker, type OutboxWorker, type OutboxWorkerOptions } from "./outbox-worker.js";
@@ -574,5 +576,51 @@ describe("the outbox worker against the GitHub emulator", () => {
       expect(gh.dispatches()).toHaveLength(1);
       expect(gh.runs()).toHaveLength(1);
     });
+  });
+});
+
+describe("approval runbooks: whether GitHub will hold the run, asked before dispatching", () => {
+  const api = (service: string) => firingAlert({ alertname: "ApiErrors", service });
+  function approvals(announced: string[] = []): OutboxWorkerOptions["approvals"] {
+    const github = createGitHubApi(octokitFor(gh) as unknown as GitHubClient, REPO);
+    return {
+      protection: createEnvironmentProtection({ read: (name) => github.getEnvironment(name), ttlMs: 60_000 }),
+      announce: async (id) => {
+        announced.push(id);
+      },
+    };
+  }
+
+  it("an environment with required reviewers: dispatched, GitHub holds it", async () => {
+    gh.state.setEnvironment("remediation-production", { reviewers: ["octocat"] });
+    const [id] = decide([api("checkout")]) as [string];
+    startWorker({ dispatcher: plainDispatcher(), approvals: approvals() });
+    await until(settledAs(id, "dispatched"), "dispatched");
+    expect(gh.dispatches()).toHaveLength(1);
+  });
+
+  it("no reviewers: held in the bridge before anything is sent, the outbox row finished, approvers asked", async () => {
+    gh.state.setEnvironment("remediation-production", { reviewers: [] });
+    const announced: string[] = [];
+    const [id] = decide([api("checkout")]) as [string];
+    startWorker({ dispatcher: plainDispatcher(), approvals: approvals(announced) });
+    await until(settledAs(id, "held"), "held");
+    expect(findExecution(db.db, id)).toMatchObject({ state: "awaiting_approval", runId: null });
+    expect(findExecution(db.db, id)?.approvalHeldAt).not.toBeNull();
+    expect(announced).toEqual([id]);
+    expect(gh.dispatches()).toHaveLength(0);
+    expect(claimNextDispatch(db.db, clock.now + 60_000)).toBeUndefined();
+    expect(auditKinds(id)).toEqual(["decision.pending", "approval.held"]);
+  });
+
+  it("the environment cannot be read (403): given up with what to fix, nothing sent", async () => {
+    gh.faults.push({ operationId: "repos/get-environment", times: 1, status: 403 });
+    const [id] = decide([api("checkout")]) as [string];
+    startWorker({ dispatcher: plainDispatcher(), approvals: approvals() });
+    await until(settledAs(id, "failed"), "failed");
+    expect(findExecution(db.db, id)?.reason).toMatch(
+      /^dispatch failed: cannot read the protection of environment remediation-production \(GitHub 403: .*\); nothing was sent$/,
+    );
+    expect(gh.dispatches()).toHaveLength(0);
   });
 });

@@ -6,6 +6,7 @@
  * carries the execution id, so each accepted alert starts exactly one run.
  */
 import type { AuditBus } from "../audit-bus.js";
+import { holdForApproval, suppressUnprotected } from "../executions/approval.js";
 import {
   markDispatched,
   markDispatchFailed,
@@ -13,6 +14,7 @@ import {
   scheduleDispatchRetry,
 } from "../executions/dispatch.js";
 import type { Logger } from "../logger.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import { type Execution, findExecution } from "../store/executions.js";
@@ -26,6 +28,7 @@ import {
 } from "../store/outbox.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import { backoffMs } from "./backoff.js";
+import type { EnvironmentProtection } from "./environment-protection.js";
 import { classifyGitHubError, type Failure } from "./github-client.js";
 import type { Dispatcher } from "./github-dispatcher.js";
 
@@ -43,8 +46,20 @@ export interface OutboxWorkerOptions {
   clock?: () => number;
   /** Told about writes the storage refused (full disk), so /readyz and the metric say so. */
   storage?: StorageHealth;
+  /**
+   * Approval runbooks: before one is dispatched, whether its environment will hold the run
+   * (required reviewers); when it cannot, the bridge holds the approval instead.
+   */
+  approvals?: {
+    protection: EnvironmentProtection;
+    /** Asks approvers in GitHub (the issue); called after the hold committed. */
+    announce(executionId: string, why: string): Promise<void>;
+  };
   /** Called after each processed row (tests and metrics). */
-  onSettled?: (executionId: string, outcome: "dispatched" | "retry" | "failed" | "recovered") => void;
+  onSettled?: (
+    executionId: string,
+    outcome: "dispatched" | "retry" | "failed" | "recovered" | "held" | "suppressed",
+  ) => void;
 }
 
 export interface OutboxWorker {
@@ -127,6 +142,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
     }
 
+    if (await heldBack(execution, row, runbook)) return;
+
     const what =
       runbook.dispatch === "repository"
         ? "repository_dispatch"
@@ -141,6 +158,58 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     publish(markDispatched(deps, execution, row.attempts, run, now()));
     options.onSettled?.(execution.id, "dispatched");
+  }
+
+  /**
+   * An approval runbook not yet approved by the bridge: dispatched only when its environment
+   * holds the run for required reviewers. Otherwise held in the bridge (approval: bridge or
+   * auto) or suppressed (approval: environment) — never sent to run unapproved.
+   * @returns true when the row was settled here (held, suppressed, or a failed check)
+   */
+  async function heldBack(execution: Execution, row: OutboxRow, runbook: ResolvedRunbook): Promise<boolean> {
+    const approvals = options.approvals;
+    if (runbook.mode !== "approval" || execution.approvedBy !== null || !approvals) return false;
+    let why: string;
+    if (runbook.approval === "bridge") {
+      why = "the runbook says approval: bridge";
+    } else {
+      let verdict: Awaited<ReturnType<EnvironmentProtection["check"]>>;
+      try {
+        verdict = await approvals.protection.check(runbook.environment);
+      } catch (error) {
+        const failure = classifyGitHubError(error, now());
+        fail(
+          execution,
+          row,
+          {
+            ...failure,
+            message: `cannot read the protection of environment ${runbook.environment} (${failure.message}); nothing was sent`,
+          },
+          false,
+        );
+        return true;
+      }
+      if (verdict.holds) return false;
+      if (runbook.approval === "environment") {
+        const reason = `approval: environment, but ${verdict.why}. Add required reviewers to environment ${runbook.environment ?? "(none named)"} (Settings → Environments; for a private repository this needs GitHub Enterprise), or set approval: bridge (or auto) with approvers in runbook ${runbook.name}`;
+        publish(suppressUnprotected(deps, execution, reason, now()));
+        options.onSettled?.(execution.id, "suppressed");
+        return true;
+      }
+      why = verdict.why;
+    }
+    publish(holdForApproval(deps, execution, why, now()));
+    options.onSettled?.(execution.id, "held");
+    try {
+      await approvals.announce(execution.id, why);
+    } catch (error) {
+      // Held is durable; the reconciler opens the issue on its next pass.
+      log.warn(
+        { err: error, executionId: execution.id },
+        "outbox: could not open the approval issue; the reconciler retries",
+      );
+    }
+    return true;
   }
 
   /**

@@ -2,13 +2,18 @@
  * @module
  * Transitions around a run waiting for reviewers: the approval-time gate's answer (and
  * whether GitHub received it), the escalation of a wait that lasted too long, and the
- * cancel of a run whose alert resolved before anyone approved it.
+ * cancel of a run whose alert resolved before anyone approved it. And the approvals the
+ * bridge holds itself (no reviewers on the environment): held, answered (approved,
+ * rejected), refused, expired.
  */
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
+import type { Db } from "../store/database.js";
 import { updateExecution } from "../store/execution-writes.js";
-import type { Execution } from "../store/executions.js";
+import { type Execution, findExecution } from "../store/executions.js";
+import { finishDispatch, requeueDispatch } from "../store/outbox.js";
 import { inTransaction } from "../store/transaction.js";
 import type { ExecutionDeps } from "./deps.js";
+import { enterState } from "./enter-state.js";
 
 export interface GateAnswerRecord {
   runId: number;
@@ -105,5 +110,179 @@ export function recordCancelRequested(
             `run ${execution.runId} had already completed; nothing to cancel`,
           );
     return [appendAudit(tx, event)];
+  });
+}
+
+/**
+ * The environment of an approval runbook cannot hold the run (no required reviewers, or no
+ * such environment): the bridge holds it, before anything is dispatched. The outbox row is
+ * finished; an approval enqueues it again (`recordApproved`).
+ */
+export function holdForApproval(
+  deps: ExecutionDeps,
+  execution: Execution,
+  why: string,
+  now: number,
+): AuditEvent[] {
+  return inTransaction(deps.db, (tx) => {
+    finishDispatch(tx, execution.id, "done", now, `held for approval in the bridge: ${why}`);
+    return enterState(tx, deps, execution, "awaiting_approval", {
+      detail: `held for approval in the bridge: ${why}`,
+      now,
+      kind: "approval.held",
+      changes: { approvalHeldAt: now },
+    });
+  });
+}
+
+/**
+ * `approval: environment`, and the environment cannot hold the run: never run unapproved.
+ * @param reason names the environment and what to configure
+ */
+export function suppressUnprotected(
+  deps: ExecutionDeps,
+  execution: Execution,
+  reason: string,
+  now: number,
+): AuditEvent[] {
+  return inTransaction(deps.db, (tx) => {
+    finishDispatch(tx, execution.id, "cancelled", now, reason);
+    return enterState(tx, deps, execution, "suppressed", {
+      detail: reason,
+      now,
+      kind: "approval.unprotected",
+      reason: `suppressed: ${reason}`,
+      changes: { guard: "approval" },
+    });
+  });
+}
+
+/** The issue approvers answer in was opened (or commented on) for a held execution. */
+export function recordApprovalIssue(
+  deps: ExecutionDeps,
+  execution: Execution,
+  issue: { number: number; url: string; reused: boolean },
+  now: number,
+): AuditEvent[] {
+  return inTransaction(deps.db, (tx) => {
+    updateExecution(tx, execution.id, { approvalIssue: issue.number, updatedAt: now });
+    const what = issue.reused ? "commented on" : "opened";
+    return [
+      appendAudit(
+        tx,
+        executionEvent(
+          execution,
+          now,
+          "approval.issue",
+          `${what} issue #${issue.number} for approvers: ${issue.url}`,
+          {
+            issue: issue.number,
+            url: issue.url,
+          },
+        ),
+      ),
+    ];
+  });
+}
+
+/**
+ * Re-reads the execution inside the transition's transaction: only an execution the bridge
+ * still holds moves (a second /approve, or a redelivered comment, finds it moved already).
+ */
+function stillHeld(tx: Db, id: string): Execution | undefined {
+  const current = findExecution(tx, id);
+  return current?.state === "awaiting_approval" && current.approvalHeldAt !== null ? current : undefined;
+}
+
+/**
+ * An approver approved and the gate passed: the execution is dispatched now, through its
+ * outbox row, with the approver recorded on it.
+ * @returns undefined when the execution is no longer held (already answered): nothing changed
+ */
+export function recordApproved(
+  deps: ExecutionDeps,
+  execution: Execution,
+  answer: { approver: string; gate: string },
+  now: number,
+): AuditEvent[] | undefined {
+  return inTransaction(deps.db, (tx) => {
+    const held = stillHeld(tx, execution.id);
+    if (!held) return undefined;
+    requeueDispatch(tx, held.id, now);
+    return enterState(tx, deps, held, "pending", {
+      detail: `approved by @${answer.approver}; ${answer.gate}`,
+      now,
+      kind: "approval.approved",
+      reason: `approved by @${answer.approver}: dispatching`,
+      changes: { approvedBy: answer.approver, approvalHeldAt: null },
+      data: { approver: answer.approver },
+    });
+  });
+}
+
+/**
+ * A held approval was rejected: by an approver (`/reject <why>`), or by the gate when the
+ * alert resolved before anyone approved. Nothing is dispatched.
+ * @returns undefined when the execution is no longer held
+ */
+export function recordRejected(
+  deps: ExecutionDeps,
+  execution: Execution,
+  answer: { by?: string; why: string },
+  now: number,
+): AuditEvent[] | undefined {
+  return inTransaction(deps.db, (tx) => {
+    const held = stillHeld(tx, execution.id);
+    if (!held) return undefined;
+    const reason = answer.by ? `rejected by @${answer.by}: ${answer.why}` : `rejected: ${answer.why}`;
+    return enterState(tx, deps, held, "cancelled", {
+      detail: reason,
+      now,
+      kind: "approval.rejected",
+      reason,
+      changes: { approvalHeldAt: null },
+      data: answer.by ? { by: answer.by } : {},
+    });
+  });
+}
+
+/** An answer that changed nothing (not an approver; the gate said no for now): audited, with why. */
+export function recordApprovalRefused(
+  deps: ExecutionDeps,
+  execution: Execution,
+  refusal: { commenter: string; why: string },
+  now: number,
+): AuditEvent[] {
+  return [
+    appendAudit(
+      deps.db,
+      executionEvent(execution, now, "approval.refused", `@${refusal.commenter}: ${refusal.why}`, {
+        commenter: refusal.commenter,
+      }),
+    ),
+  ];
+}
+
+/**
+ * Nobody answered a held approval within the runbook's approvalExpiry: `expired`, nothing ran.
+ * @returns undefined when the execution is no longer held
+ */
+export function expireApproval(
+  deps: ExecutionDeps,
+  execution: Execution,
+  expiry: string,
+  now: number,
+): AuditEvent[] | undefined {
+  return inTransaction(deps.db, (tx) => {
+    const held = stillHeld(tx, execution.id);
+    if (!held) return undefined;
+    const reason = `expired: no approval within ${expiry}; nothing was dispatched`;
+    return enterState(tx, deps, held, "expired", {
+      detail: reason,
+      now,
+      kind: "approval.expired",
+      reason,
+      changes: { approvalHeldAt: null },
+    });
   });
 }

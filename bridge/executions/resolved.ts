@@ -54,6 +54,18 @@ export function recordAlertResolved(
     });
     return { state: "cancelled", reason, events, cancelOnGitHub: false };
   }
+  if (cancel && execution.state === "awaiting_approval" && execution.approvalHeldAt !== null) {
+    // Held in the bridge: nothing was dispatched, so there is no run to cancel on GitHub.
+    const reason = `cancelled: alert resolved at ${resolvedAt} before anyone approved (onResolved: cancel); nothing was dispatched`;
+    const events = enterState(tx, deps, execution, "cancelled", {
+      detail: reason,
+      reason,
+      kind: "execution.cancelled",
+      now,
+      changes: { alertResolvedAt: now, approvalHeldAt: null },
+    });
+    return { state: "cancelled", reason, events, cancelOnGitHub: false };
+  }
   // A pending execution gets here only when its dispatch is already in flight (the outbox
   // would not cancel it), so its run is about to exist: the reconciler cancels it once dispatched.
   const cancelOnGitHub = cancel && traitsOf(execution.state).beforeRemediation;

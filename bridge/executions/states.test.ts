@@ -19,7 +19,7 @@ describe("the state table's groups", () => {
     [
       "final",
       FINAL_STATES,
-      ["suppressed", "dry_run", "notified", "succeeded", "failed", "cancelled", "dispatch_failed"],
+      ["suppressed", "dry_run", "notified", "succeeded", "failed", "cancelled", "expired", "dispatch_failed"],
     ],
     [
       "active (block their target)",
@@ -33,7 +33,11 @@ describe("the state table's groups", () => {
       ["pending", "dispatched", "queued", "awaiting_approval"],
     ],
     ["cancellable on GitHub", CANCELLABLE_ON_GITHUB_STATES, ["dispatched", "queued", "awaiting_approval"]],
-    ["never a dispatch", NEVER_COUNTED_STATES, ["suppressed", "dry_run", "notified", "dispatch_failed"]],
+    [
+      "never a dispatch",
+      NEVER_COUNTED_STATES,
+      ["suppressed", "dry_run", "notified", "expired", "dispatch_failed"],
+    ],
     ["a dispatch only once it reached GitHub", COUNTED_IF_DISPATCHED_STATES, ["cancelled"]],
   ])("%s", (_group, states, expected) => {
     expect([...states]).toEqual(expected);

@@ -8,6 +8,8 @@
  *   decided:  suppressed | dry_run | notified              (final at once)
  *             pending → dispatched → queued → awaiting_approval ⇄ running
  *                     ↘ dispatch_failed                    → succeeded | failed | cancelled
+ *             pending → awaiting_approval (held by the bridge, nothing on GitHub yet)
+ *                     → pending (approved) | cancelled (rejected) | expired (unanswered)
  */
 
 export interface StateTraits {
@@ -97,6 +99,13 @@ export const EXECUTION_STATES = {
     onGitHub: false,
     beforeRemediation: false,
     countsAsDispatch: "if_dispatched",
+  },
+  /** An approval the bridge held got no answer within the runbook's approvalExpiry: nothing ran. */
+  expired: {
+    final: true,
+    onGitHub: false,
+    beforeRemediation: false,
+    countsAsDispatch: "never",
   },
   dispatch_failed: {
     final: true,

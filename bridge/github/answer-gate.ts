@@ -16,7 +16,7 @@ import type { GitHubHandlerDeps } from "./handler-deps.js";
 
 export type GateDeps = Pick<GitHubHandlerDeps, "db" | "runbooks" | "bus" | "api" | "now">;
 
-function resolvedAt(deps: GateDeps, execution: Execution): number | undefined {
+function resolvedAt(deps: Pick<GateDeps, "db">, execution: Execution): number | undefined {
   return execution.alertResolvedAt ?? alertResolvedAt(deps.db, execution.fingerprint, execution.startsAt);
 }
 
@@ -24,6 +24,38 @@ export interface GateAnswer {
   state: "approved" | "rejected";
   delivered: boolean;
   failure?: string;
+}
+
+/**
+ * The gate's verdict for an execution now: the facts read from the store, judged by
+ * `judgeGate`. Also what an approval the bridge holds is checked against when answered.
+ */
+export function judgeNow(
+  deps: Pick<GateDeps, "db" | "runbooks" | "now">,
+  execution: Execution | undefined,
+  unknownBecause?: string,
+) {
+  const now = deps.now();
+  const runbook = execution?.runbook
+    ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
+    : undefined;
+  const scopeKey = runbook
+    ? runbookBreakerAt(runbook.guards?.breaker, runbook.name, execution?.target ?? undefined)?.key
+    : undefined;
+  const holding = openBreakers(deps.db, now)
+    .filter((row) => row.key === "global" || row.key === scopeKey)
+    .map((row) => ({ key: row.key, reason: row.reason }));
+  const resolved = execution ? resolvedAt(deps, execution) : undefined;
+  const verdict = judgeGate({
+    executionId: execution?.id,
+    unknownBecause,
+    runbook,
+    alertResolvedAt: resolved,
+    enabled: isEnabled(deps.db),
+    openBreakers: holding,
+    now,
+  });
+  return { ...verdict, alertResolved: resolved !== undefined };
 }
 
 /**
@@ -38,24 +70,7 @@ export async function answerGate(
   unknownBecause?: string,
 ): Promise<GateAnswer> {
   const now = deps.now();
-  const runbook = execution?.runbook
-    ? deps.runbooks()?.index.byName.get(execution.runbook)?.runbook
-    : undefined;
-  const scopeKey = runbook
-    ? runbookBreakerAt(runbook.guards?.breaker, runbook.name, execution?.target ?? undefined)?.key
-    : undefined;
-  const holding = openBreakers(deps.db, now)
-    .filter((row) => row.key === "global" || row.key === scopeKey)
-    .map((row) => ({ key: row.key, reason: row.reason }));
-  const verdict = judgeGate({
-    executionId: execution?.id,
-    unknownBecause,
-    runbook,
-    alertResolvedAt: execution ? resolvedAt(deps, execution) : undefined,
-    enabled: isEnabled(deps.db),
-    openBreakers: holding,
-    now,
-  });
+  const verdict = judgeNow(deps, execution, unknownBecause);
 
   let failure: string | undefined;
   if (deps.api) {

@@ -4,6 +4,7 @@
  * readable and tests can point them at the local emulator. Built on the bridge's one GitHub
  * client (dispatch/github-client.ts), which decides what is retried and classifies failures.
  */
+import type { EnvironmentInfo } from "../dispatch/environment-protection.js";
 import { type GitHubClient, type GitHubRepository, once } from "../dispatch/github-client.js";
 
 export interface RunInfo {
@@ -25,6 +26,19 @@ export interface GitHubApi {
     comment: string,
   ): Promise<void>;
   createIssue(title: string, body: string, labels: string[]): Promise<{ number: number; url: string }>;
+  /** Whether an issue is still open (false when closed or gone). */
+  issueIsOpen(issueNumber: number): Promise<boolean>;
+  commentOnIssue(issueNumber: number, body: string): Promise<{ url: string }>;
+  /** The environment's protection as GitHub reports it; undefined when there is no such environment. */
+  getEnvironment(name: string): Promise<EnvironmentInfo | undefined>;
+  /** Whether `login` is an active member of the team `org/team`. */
+  isActiveTeamMember(org: string, teamSlug: string, login: string): Promise<boolean>;
+  /** `login`'s permission on the repository: admin, write (maintain counts as write), read, or none. */
+  repositoryPermission(login: string): Promise<string>;
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return (error as { status?: number }).status === status;
 }
 
 export function createGitHubApi(octokit: GitHubClient, repository: GitHubRepository): GitHubApi {
@@ -89,6 +103,80 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
         request: once(),
       });
       return { number: data.number, url: data.html_url };
+    },
+    async issueIsOpen(issueNumber) {
+      try {
+        const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+          owner,
+          repo,
+          issue_number: issueNumber,
+        });
+        return data.state === "open";
+      } catch (error) {
+        if (isStatus(error, 404) || isStatus(error, 410)) return false;
+        throw error;
+      }
+    },
+    async commentOnIssue(issueNumber, body) {
+      const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        body: body.slice(0, 65_000),
+        // once: a retried POST after a lost answer would post the same comment twice.
+        request: once(),
+      });
+      return { url: data.html_url };
+    },
+    async getEnvironment(name) {
+      try {
+        const { data } = await octokit.request("GET /repos/{owner}/{repo}/environments/{environment_name}", {
+          owner,
+          repo,
+          environment_name: name,
+        });
+        const reviewers: EnvironmentInfo["reviewers"] = [];
+        for (const rule of data.protection_rules ?? []) {
+          if (rule.type !== "required_reviewers" || !("reviewers" in rule)) continue;
+          for (const entry of rule.reviewers ?? []) {
+            const reviewer = entry.reviewer as { login?: string; slug?: string } | undefined;
+            reviewers.push({ type: entry.type ?? "User", name: reviewer?.login ?? reviewer?.slug ?? "?" });
+          }
+        }
+        // can_admins_bypass is in GitHub's answer and its documented example, not in its OpenAPI
+        // schema; absent, assume the default (administrators may bypass).
+        const bypass = (data as { can_admins_bypass?: boolean }).can_admins_bypass;
+        return { name: data.name, reviewers, canAdminsBypass: bypass ?? true };
+      } catch (error) {
+        if (isStatus(error, 404)) return undefined;
+        throw error;
+      }
+    },
+    async isActiveTeamMember(org, teamSlug, login) {
+      try {
+        const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
+          org,
+          team_slug: teamSlug,
+          username: login,
+        });
+        return data.state === "active";
+      } catch (error) {
+        // 404: not a member (or the team is not visible to the bridge's token).
+        if (isStatus(error, 404)) return false;
+        throw error;
+      }
+    },
+    async repositoryPermission(login) {
+      try {
+        const { data } = await octokit.request(
+          "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+          { owner, repo, username: login },
+        );
+        return data.permission;
+      } catch (error) {
+        if (isStatus(error, 404)) return "none";
+        throw error;
+      }
     },
   };
 }

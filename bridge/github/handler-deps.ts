@@ -17,5 +17,9 @@ export interface GitHubHandlerDeps {
    * Runbooks served from Git: reload at this commit when the watched ref is pushed
    * (`reloadAt` runs reloads one at a time, in call order: runbooks/reloader.ts).
    */
+  /** An approval the bridge held was approved: its outbox row is ready (wakes the outbox worker). */
+  onApproved?: () => void;
+  /** The environment-protection cache: a deployment_protection_rule event shows an environment changed. */
+  protection?: { forget(environment: string): void };
   runbooksFromGit?: { ref: string; reloadAt(sha: string): Promise<void> };
 }

@@ -2,12 +2,15 @@
  * @module
  * The slow loop that heals what webhooks missed: asks GitHub about executions stuck in a
  * non-final state, cancels runs whose alert resolved (onResolved: cancel), and escalates
- * approvals that waited longer than the runbook's approvalTimeout — once.
+ * approvals that waited longer than the runbook's approvalTimeout — once. Approvals the bridge
+ * holds: asks approvers where the issue failed to open, and expires those unanswered past the
+ * runbook's approvalExpiry.
  */
 import type { AuditBus } from "../audit-bus.js";
 import type { Dispatcher } from "../dispatch/github-dispatcher.js";
 import {
   claimApprovalEscalation,
+  expireApproval,
   recordApprovalEscalated,
   recordCancelRequested,
 } from "../executions/approval.js";
@@ -23,11 +26,13 @@ import {
   executionsToCancel,
   findExecution,
   gateAnswersUndelivered,
+  heldApprovals,
   quietExecutions,
 } from "../store/executions.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import { answerGate } from "./answer-gate.js";
 import type { GitHubApi } from "./github-api.js";
+import { announceHeldApproval } from "./held-approvals.js";
 
 export interface ReconcilerOptions {
   db: Db;
@@ -56,6 +61,8 @@ export interface Reconciler {
 
 /** Executions taken per kind of work in one pass; the rest wait for the next. */
 const PER_PASS = 50;
+/** How long the outbox worker has to open a held approval's issue before the reconciler tries. */
+const ANNOUNCE_GRACE_MS = 60_000;
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const now = options.now ?? Date.now;
@@ -152,17 +159,51 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     options.bus.publish(recordApprovalEscalated(deps, execution, waited, result, now()));
   }
 
+  /** An approval the bridge holds: its issue opened if that failed before; expired when unanswered too long. */
+  async function tendHeld(listed: Execution): Promise<void> {
+    // Re-read: the outbox worker may have recorded the issue since the pass listed it.
+    const execution = findExecution(db, listed.id);
+    if (!execution) return;
+    const runbook = execution.runbook
+      ? options.runbooks()?.index.byName.get(execution.runbook)?.runbook
+      : undefined;
+    if (!runbook || execution.approvalHeldAt === null) return;
+    if (now() - execution.approvalHeldAt >= runbook.approvalExpiryMs) {
+      const events = expireApproval(deps, execution, runbook.approvalExpiry, now());
+      if (!events) return;
+      options.bus.publish(events);
+      if (execution.approvalIssue !== null) {
+        await api.commentOnIssue(
+          execution.approvalIssue,
+          `Expired: nobody approved execution ${execution.id} within ${runbook.approvalExpiry} (approvalExpiry of runbook ${runbook.name}). Nothing was dispatched; answers here no longer count for it.`,
+        );
+      }
+      return;
+    }
+    // The outbox worker asks approvers right after holding; only one still without its issue
+    // a minute later (GitHub failed then) is asked here, so the two never open an issue each.
+    if (execution.approvalIssue === null && now() - execution.approvalHeldAt >= ANNOUNCE_GRACE_MS) {
+      await announceHeldApproval(
+        { db, runbooks: options.runbooks, bus: options.bus, log, now, api },
+        execution.id,
+        execution.reason.replace(/^awaiting_approval: held for approval in the bridge: /, ""),
+      );
+    }
+  }
+
   async function pass(): Promise<void> {
     const current = now();
     const toCancel = executionsToCancel(db, PER_PASS);
     const quiet = quietExecutions(db, current - options.quietForMs, PER_PASS);
     const waiting = approvalsNotEscalated(db, PER_PASS * 4);
     const gatesUnanswered = gateAnswersUndelivered(db, PER_PASS);
+    const held = heldApprovals(db, PER_PASS * 4);
     for (const [list, work, what] of [
       [gatesUnanswered, answerAgain, "approval gate answer"],
       [toCancel, cancel, "cancel"],
       [quiet, refresh, "look-up"],
       [waiting, escalate, "escalation"],
+      [held, tendHeld, "held approval"],
     ] as const) {
       for (const execution of list) {
         if (stopped) return;

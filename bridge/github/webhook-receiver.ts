@@ -6,6 +6,7 @@
 import { Webhooks } from "@octokit/webhooks";
 import type { GitHubHandlerDeps } from "./handler-deps.js";
 import { onDeploymentProtectionRule } from "./handlers/deployment-protection-rule.js";
+import { onIssueComment } from "./handlers/issue-comment.js";
 import { onPush } from "./handlers/push.js";
 import { onWorkflowJob } from "./handlers/workflow-job.js";
 import { onWorkflowRun } from "./handlers/workflow-run.js";
@@ -15,6 +16,7 @@ export const HANDLED_EVENTS = [
   "workflow_job",
   "deployment_protection_rule",
   "push",
+  "issue_comment",
   "ping",
 ] as const;
 
@@ -30,6 +32,7 @@ export function createGitHubWebhookReceiver(secret: string, deps: GitHubHandlerD
   webhooks.on("workflow_job", (event) => onWorkflowJob(deps, event));
   webhooks.on("deployment_protection_rule", (event) => onDeploymentProtectionRule(deps, event));
   webhooks.on("push", (event) => onPush(deps, event));
+  webhooks.on("issue_comment", (event) => onIssueComment(deps, event));
   return {
     verify: (payload, signature) => webhooks.verify(payload, signature),
     handles: (event) => (HANDLED_EVENTS as readonly string[]).includes(event),

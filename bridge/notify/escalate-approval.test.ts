@@ -48,6 +48,15 @@ describe("escalationMessage", () => {
       details: [`Run: ${execution.runUrl}`],
     });
   });
+
+  it("for an approval the bridge holds, says where to answer instead of naming an environment", () => {
+    const held = { ...execution, runId: null, runUrl: null, approvalHeldAt: h.clock.now, approvalIssue: 7 };
+    expect(escalationMessage(held, runbook, 42 * MINUTE)).toEqual({
+      headline:
+        "nginx-loop on web-1 (NginxDown, critical) has waited 42m for approval held by Runbridge; comment /approve or /reject <why> in issue #7",
+      details: [],
+    });
+  });
 });
 
 describe("escalateApproval", () => {

@@ -31,6 +31,13 @@ export function escalationMessage(execution: Execution, runbook: ResolvedRunbook
   const minutes = Math.round(waitedMs / 60_000);
   const on = execution.target ? ` on ${oneLine(execution.target)}` : "";
   const alert = `${oneLine(execution.alertname)}, ${oneLine(execution.severity)}`;
+  if (execution.approvalHeldAt !== null) {
+    const where = execution.approvalIssue !== null ? ` in issue #${execution.approvalIssue}` : "";
+    return {
+      headline: `${runbook.name}${on} (${alert}) has waited ${minutes}m for approval held by Runbridge; comment /approve or /reject <why>${where}`,
+      details: [],
+    };
+  }
   return {
     headline: `${runbook.name}${on} (${alert}) has waited ${minutes}m for approval in environment ${runbook.environment ?? "?"}; approve or reject it`,
     details: execution.runUrl ? [`Run: ${execution.runUrl}`] : [],

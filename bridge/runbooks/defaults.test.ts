@@ -56,6 +56,8 @@ const expected: [Path, string][] = [
   [["ref"], "/properties/ref"],
   [["dispatch"], "/properties/dispatch"],
   [["approvalTimeout"], "/properties/approvalTimeout"],
+  [["approval"], "/properties/approval"],
+  [["approvalExpiry"], "/properties/approvalExpiry"],
   [["guards", "breaker", "scope"], "/$defs/breaker/properties/scope"],
   [["guards", "blackout", 0, "timezone"], "/$defs/blackout/properties/timezone"],
   [["guards", "onResolved"], "/$defs/guards/properties/onResolved"],

@@ -70,6 +70,12 @@ const invalid: [file: string, problems: string[]][] = [
     ],
   ],
   [
+    "bridge-approval-without-approvers.yml",
+    [
+      ":1:1 approvers: approval: bridge needs approvers: list the GitHub users or org/team slugs who may answer /approve, or every execution can only expire",
+    ],
+  ],
+  [
     "step-without-kind.yml",
     [":9:7 steps.remediate[0]: a step needs exactly one of run, http, wait or promql"],
   ],
@@ -128,6 +134,10 @@ describe("parseRunbookText", () => {
       dispatch: "workflow",
       approvalTimeout: "30m",
       approvalTimeoutMs: 30 * 60_000,
+      approval: "auto",
+      approvers: [],
+      approvalExpiry: "24h",
+      approvalExpiryMs: 24 * 60 * 60_000,
       guards: { blackout: [], onResolved: "ignore", group: "alert" },
       steps: { healthCheck: [], diagnostics: [], remediate: [], verify: [], rollback: [] },
       notify: [],

@@ -146,6 +146,7 @@ export function resolveRunbook(document: Runbook): ResolvedRunbook {
   // applyDefaults only fills objects that exist.
   const runbook = applyDefaults({ ...document, guards: document.guards ?? {} });
   const approvalTimeout = duration(runbook.approvalTimeout, "approvalTimeout");
+  const approvalExpiry = duration(runbook.approvalExpiry, "approvalExpiry");
   return {
     name: runbook.name,
     description: runbook.description,
@@ -161,6 +162,10 @@ export function resolveRunbook(document: Runbook): ResolvedRunbook {
     guards: resolveGuards(runbook.guards ?? {}),
     approvalTimeout: approvalTimeout.text,
     approvalTimeoutMs: approvalTimeout.ms,
+    approval: filled(runbook.approval, "approval"),
+    approvers: runbook.approvers ?? [],
+    approvalExpiry: approvalExpiry.text,
+    approvalExpiryMs: approvalExpiry.ms,
     steps: resolveSteps(runbook.steps ?? {}),
     notify: (runbook.notify ?? []).map(resolveNotification),
     examples: runbook.examples ?? [],

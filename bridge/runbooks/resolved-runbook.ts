@@ -23,6 +23,12 @@ export interface ResolvedRunbook {
   guards: ResolvedGuards;
   approvalTimeout: string;
   approvalTimeoutMs: number;
+  /** Who holds a mode: approval run: GitHub's environment reviewers, the bridge, or auto (reviewers if any, else the bridge). */
+  approval: "environment" | "bridge" | "auto";
+  /** GitHub logins and org/team slugs that may answer an approval the bridge holds. */
+  approvers: string[];
+  approvalExpiry: string;
+  approvalExpiryMs: number;
   steps: ResolvedSteps;
   notify: ResolvedNotification[];
   examples: Example[];

@@ -73,7 +73,7 @@ export interface Runbook {
    */
   priority?: number;
   /**
-   * auto: dispatch; approval: dispatch, the remediate job waits in its environment for reviewers; notify: record and notify, never remediate; dry-run: record what would happen.
+   * auto: dispatch; approval: a person approves first, in the environment's required reviewers on GitHub or, where the environment has none, held in the bridge (see `approval`); notify: record and notify, never remediate; dry-run: record what would happen.
    */
   mode: "auto" | "approval" | "notify" | "dry-run";
   /**
@@ -98,6 +98,18 @@ export interface Runbook {
    * A duration such as 30s, 10m, 1h, 1h30m or 2d.
    */
   approvalTimeout?: string;
+  /**
+   * Who holds a mode: approval run. environment: the environment's required reviewers on GitHub (no reviewers found: the execution is suppressed, never run); bridge: the bridge holds it before dispatching and takes /approve or /reject from `approvers` as issue comments; auto: environment when GitHub reports required reviewers on it, else bridge.
+   */
+  approval?: "environment" | "bridge" | "auto";
+  /**
+   * Who may answer an approval the bridge holds: GitHub logins, or org/team slugs (membership checked when they answer). They also need write or admin permission on the repository.
+   */
+  approvers?: string[];
+  /**
+   * A duration such as 30s, 10m, 1h, 1h30m or 2d.
+   */
+  approvalExpiry?: string;
   steps?: Steps;
   notify?: Notification[];
   /**

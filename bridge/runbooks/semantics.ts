@@ -1,7 +1,7 @@
 /**
  * @module
  * Checks the schema cannot express: globs, regexes, cron expressions and time zones
- * must compile, approval needs an environment. All of it is caught when a runbook is
+ * must compile, approval needs an environment (and, held by the bridge, approvers). All of it is caught when a runbook is
  * loaded, never when an alert arrives.
  */
 import { Cron } from "croner";
@@ -80,6 +80,13 @@ export function checkSemantics(runbook: ResolvedRunbook): SemanticError[] {
       segments: ["environment"],
       message:
         "mode approval needs an environment: name the GitHub environment whose required reviewers approve the remediate job",
+    });
+  }
+  if (runbook.mode === "approval" && runbook.approval === "bridge" && runbook.approvers.length === 0) {
+    errors.push({
+      segments: ["approvers"],
+      message:
+        "approval: bridge needs approvers: list the GitHub users or org/team slugs who may answer /approve, or every execution can only expire",
     });
   }
   return errors;

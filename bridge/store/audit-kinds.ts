@@ -22,6 +22,16 @@ export const AUDIT_KINDS = {
   "run.cancel_requested": "the bridge asked GitHub to cancel a run",
   "run.cancel_skipped": "a run to cancel had already completed",
   "approval.escalated": "an approval waited too long; people were notified",
+  "approval.held":
+    "an approval runbook's environment cannot hold the run: the bridge holds it before dispatching",
+  "approval.unprotected":
+    "approval: environment, and GitHub reports no required reviewers: suppressed, never run",
+  "approval.issue": "the bridge opened (or commented on) the issue where approvers answer a held approval",
+  "approval.approved": "an approver approved a held approval and the gate passed: dispatched",
+  "approval.rejected": "a held approval was rejected (by an approver, or the gate: the alert resolved)",
+  "approval.refused":
+    "an answer to a held approval changed nothing (not an approver, or the gate said no now)",
+  "approval.expired": "a held approval got no answer within approvalExpiry: nothing ran",
   "gate.approved": "the approval-time gate let a remediate job proceed",
   "gate.rejected": "the approval-time gate rejected a remediate job",
   "breaker.opened": "a circuit breaker opened",

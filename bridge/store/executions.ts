@@ -144,7 +144,14 @@ export function quietExecutions(db: Db, before: number, limit: number): Executio
   return db
     .select()
     .from(executions)
-    .where(and(inArray(executions.state, [...ON_GITHUB_STATES]), lt(executions.updatedAt, before)))
+    .where(
+      and(
+        inArray(executions.state, [...ON_GITHUB_STATES]),
+        lt(executions.updatedAt, before),
+        // Held in the bridge: nothing was dispatched, so there is nothing on GitHub to look up.
+        isNull(executions.approvalHeldAt),
+      ),
+    )
     .orderBy(asc(executions.updatedAt))
     .limit(limit)
     .all();
@@ -183,4 +190,58 @@ export function gateAnswersUndelivered(db: Db, limit: number): Execution[] {
     .orderBy(asc(executions.updatedAt))
     .limit(limit)
     .all();
+}
+
+/** The execution the bridge holds for approval in this GitHub issue, if one still waits there. */
+export function heldApprovalByIssue(db: Db, issueNumber: number): Execution | undefined {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        eq(executions.approvalIssue, issueNumber),
+        eq(executions.state, "awaiting_approval"),
+        isNotNull(executions.approvalHeldAt),
+      ),
+    )
+    .orderBy(desc(executions.approvalHeldAt))
+    .get();
+}
+
+/** Approvals the bridge holds, oldest first (expiry, and issues still to open). */
+export function heldApprovals(db: Db, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(and(eq(executions.state, "awaiting_approval"), isNotNull(executions.approvalHeldAt)))
+    .orderBy(asc(executions.approvalHeldAt))
+    .limit(limit)
+    .all();
+}
+
+/** The issue last opened for approvals of this runbook and target, to comment on rather than open another. */
+export function lastApprovalIssue(db: Db, runbook: string, target: string | null): number | undefined {
+  const row = db
+    .select({ issue: executions.approvalIssue })
+    .from(executions)
+    .where(
+      and(
+        eq(executions.runbook, runbook),
+        target === null ? isNull(executions.target) : eq(executions.target, target),
+        isNotNull(executions.approvalIssue),
+      ),
+    )
+    .orderBy(desc(executions.createdAt))
+    .get();
+  return row?.issue ?? undefined;
+}
+
+/** The latest execution whose approval was asked in this GitHub issue, whatever its state now. */
+export function lastExecutionOfIssue(db: Db, issueNumber: number): Execution | undefined {
+  return db
+    .select()
+    .from(executions)
+    .where(eq(executions.approvalIssue, issueNumber))
+    .orderBy(desc(executions.createdAt))
+    .get();
 }

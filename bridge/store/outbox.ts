@@ -82,6 +82,24 @@ export function releaseInFlight(db: Db, now: number): OutboxRow[] {
   });
 }
 
+/**
+ * Dispatches an execution again through its existing outbox row (one row per execution):
+ * an approval the bridge held was answered, and the approved execution goes out now.
+ */
+export function requeueDispatch(db: Db, executionId: string, now: number): void {
+  db.update(outbox)
+    .set({
+      state: "pending",
+      nextAttemptAt: now,
+      attempts: 0,
+      lastError: null,
+      uncertainSince: null,
+      updatedAt: now,
+    })
+    .where(eq(outbox.executionId, executionId))
+    .run();
+}
+
 export function finishDispatch(
   db: Db,
   executionId: string,

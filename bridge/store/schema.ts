@@ -72,6 +72,15 @@ export const executions = sqliteTable(
     cancelRequestedAt: integer("cancel_requested_at"),
     /** The approval gate's answer could not be delivered to GitHub; the reconciler retries it. */
     gatePendingEnvironment: text("gate_pending_environment"),
+    /**
+     * The bridge holds this execution's approval (its environment has no required reviewers):
+     * set while it waits in the bridge, before anything is dispatched; cleared when answered.
+     */
+    approvalHeldAt: integer("approval_held_at"),
+    /** The GitHub issue where approvers answer a held approval (/approve, /reject). */
+    approvalIssue: integer("approval_issue"),
+    /** Who approved a held approval (a GitHub login), recorded with the dispatch it led to. */
+    approvedBy: text("approved_by"),
   },
   (table) => [
     uniqueIndex("executions_occurrence").on(table.occurrenceKey),

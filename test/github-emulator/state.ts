@@ -104,6 +104,15 @@ export interface CommentRecord {
   createdAt: Date;
 }
 
+export interface EnvironmentRecord {
+  id: number;
+  name: string;
+  /** Logins of the required reviewers; empty: no required_reviewers rule (GitHub Team, private repo). */
+  reviewers: string[];
+  canAdminsBypass: boolean;
+  createdAt: Date;
+}
+
 export interface TokenRecord {
   token: string;
   installationId: number;
@@ -136,6 +145,22 @@ export interface EmulatorState {
   refs: Map<string, string>;
   counters: { run: number; job: number; issue: number; comment: number; workflow: number; token: number };
   workflowIds: Map<string, number>;
+  /** `repoKey|name` → environment. */
+  environments: Map<string, EnvironmentRecord>;
+  /** `org/team` (lower-cased) → logins of its active members. */
+  teams: Map<string, Set<string>>;
+  /** `repoKey|login` (lower-cased) → permission (admin, maintain, write, triage, read). */
+  permissions: Map<string, string>;
+  /** Creates or replaces an environment; `reviewers` become its required_reviewers rule. */
+  setEnvironment(
+    name: string,
+    settings?: { reviewers?: string[]; canAdminsBypass?: boolean },
+    options?: SeedOptions,
+  ): void;
+  /** Sets the active members of team `org/team`. */
+  setTeam(slug: string, members: string[]): void;
+  /** Gives `login` a permission on the repository (unset: not a collaborator, 404). */
+  setPermission(login: string, permission: string, options?: SeedOptions): void;
   /** Seeds a file at `ref` (branch, tag or sha); directories are derived from file paths. */
   setFile(ref: string, path: string, content: string | Buffer, options?: SeedOptions): void;
   /** Points a branch (`main`, `heads/main`, `refs/heads/main`) or tag (`tags/v1`) at a commit sha. */
@@ -181,6 +206,24 @@ export function createState(): EmulatorState {
     refs: new Map(),
     counters: { run: 0, job: 0, issue: 0, comment: 0, workflow: 0, token: 0 },
     workflowIds: new Map(),
+    environments: new Map(),
+    teams: new Map(),
+    permissions: new Map(),
+    setEnvironment(name, settings = {}, options) {
+      state.environments.set(`${options?.repo?.toLowerCase() ?? "*"}|${name}`, {
+        id: 4_000_000 + state.environments.size + 1,
+        name,
+        reviewers: settings.reviewers ?? [],
+        canAdminsBypass: settings.canAdminsBypass ?? true,
+        createdAt: new Date(Date.UTC(2025, 0, 1)),
+      });
+    },
+    setTeam(slug, members) {
+      state.teams.set(slug.toLowerCase(), new Set(members.map((login) => login.toLowerCase())));
+    },
+    setPermission(login, permission, options) {
+      state.permissions.set(`${options?.repo?.toLowerCase() ?? "*"}|${login.toLowerCase()}`, permission);
+    },
     setFile(ref, path, content, options) {
       const normalized = path.replace(/^\/+|\/+$/g, "");
       const repo = options?.repo?.toLowerCase() ?? null;
@@ -225,6 +268,9 @@ export function clearState(state: EmulatorState): void {
   state.files.length = 0;
   state.refs.clear();
   state.workflowIds.clear();
+  state.environments.clear();
+  state.teams.clear();
+  state.permissions.clear();
 }
 
 /** Resolves a branch, tag, full ref or known sha to a commit sha; `undefined` when unknown. */

@@ -193,3 +193,31 @@ export async function deliver(
   }
   return { status: response.status, body: parsed };
 }
+
+/**
+ * An `issue_comment` delivery (the real example for `action`), moved to our issue, commenter
+ * and body.
+ */
+export function issueCommentPayload(options: {
+  issueNumber: number;
+  login: string;
+  body: string;
+  action?: string;
+  commentId?: number;
+  repository?: string;
+}): Json {
+  const action = options.action ?? "created";
+  const payload = example("issue_comment", (p) => p.action === action);
+  const repository = options.repository ?? "acme/infra";
+  const issue = payload.issue as Json;
+  const comment = payload.comment as Json;
+  issue.number = options.issueNumber;
+  issue.url = `https://api.github.com/repos/${repository}/issues/${options.issueNumber}`;
+  issue.html_url = `https://github.com/${repository}/issues/${options.issueNumber}`;
+  comment.id = options.commentId ?? comment.id;
+  comment.body = options.body;
+  comment.user = { ...(comment.user as Json), login: options.login };
+  payload.sender = { ...(payload.sender as Json), login: options.login };
+  adaptRepository(payload, repository);
+  return payload;
+}

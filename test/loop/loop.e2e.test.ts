@@ -37,6 +37,10 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "runbridge-loop-"));
   gh = await createGitHubEmulator();
+  // The environment has required reviewers (GitHub Enterprise, or a public repository): GitHub
+  // holds the approval, so the bridge dispatches at once (test/loop/approval-held.e2e.test.ts
+  // covers an environment without them).
+  gh.state.setEnvironment(ENVIRONMENT, { reviewers: ["octocat"] });
   bridge = await startInProcessBridge(
     bridgeEnv({
       port: 0,

@@ -42,6 +42,8 @@ beforeAll(async () => {
   gh = await createGitHubEmulator();
   gh.state.setRef("main", SHA_A);
   gh.state.setFile(SHA_A, "ops/runbooks/nginx-loop.yml", NGINX);
+  // GitHub holds nginx-loop's approvals (reviewers on its environment): dispatched at once.
+  gh.state.setEnvironment("remediation-production", { reviewers: ["octocat"] });
   bridge = await startInProcessBridge(
     bridgeEnv({
       port: 0,

@@ -136,6 +136,9 @@ describe("the console of a dispatching bridge, with the API token", () => {
 
   beforeAll(async () => {
     gh = await createGitHubEmulator();
+    // db-down's environment has required reviewers: GitHub holds its approvals, so the bridge
+    // dispatches it (and the refused dispatch opens its breaker).
+    gh.state.setEnvironment("remediation-databases", { reviewers: ["octocat"] });
     const webhookPort = await freePort();
     am = await startAlertmanagerCluster({
       webhookUrl: `http://127.0.0.1:${webhookPort}/webhook/alertmanager`,

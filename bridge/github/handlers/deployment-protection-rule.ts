@@ -41,6 +41,8 @@ export async function onDeploymentProtectionRule(
 ): Promise<void> {
   const payload = event.payload;
   const environment = payload.environment ?? "";
+  // The environment has a protection rule now: whatever the bridge cached about it may be stale.
+  if (environment) deps.protection?.forget(environment);
   const runId = Number(CALLBACK_RUN.exec(payload.deployment_callback_url ?? "")?.[1]);
   if (!Number.isFinite(runId) || runId <= 0) {
     deps.log.warn(

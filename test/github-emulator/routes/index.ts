@@ -2,6 +2,7 @@
  * @module Every route handler by operationId; an operation in the subset without one here is a
  * test gap, and `createGitHubEmulator` refuses to start in that case.
  */
+import { accessRoutes } from "./access.js";
 import { appRoutes } from "./app.js";
 import { contentRoutes } from "./contents.js";
 import type { RouteHandler } from "./context.js";
@@ -15,4 +16,5 @@ export const routeHandlers: Record<string, RouteHandler> = {
   ...contentRoutes,
   ...issueRoutes,
   ...appRoutes,
+  ...accessRoutes,
 };

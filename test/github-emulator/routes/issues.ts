@@ -37,6 +37,15 @@ export const issueRoutes: Record<string, RouteHandler> = {
     return { status: 201, headers: { location: shaped.url }, body: shaped };
   },
 
+  "issues/get"(context) {
+    const { key } = repoOf(context);
+    const record = context.state.issues.find(
+      (i) => i.number === context.params.issue_number && `${i.owner}/${i.repo}`.toLowerCase() === key,
+    );
+    if (!record) throw notFound();
+    return { status: 200, body: issue(context.urls, record, context.options.actor) };
+  },
+
   "issues/create-comment"(context) {
     const { key } = repoOf(context);
     const record = context.state.issues.find(

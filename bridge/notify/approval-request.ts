@@ -1,0 +1,63 @@
+/**
+ * @module
+ * The words of an approval the bridge holds, as a GitHub issue (or a comment on the open one
+ * for the same runbook and target): what fired, the runbook at its commit, the target,
+ * exactly which steps would run, who may answer and how. Alert text is untrusted: one line
+ * each, and the labels only inside a code fence.
+ */
+import type { PhaseName, ResolvedRunbook, ResolvedStep } from "../runbooks/resolved-runbook.js";
+import type { Execution } from "../store/executions.js";
+import { type Message, oneLine } from "./message.js";
+
+const PHASES: [PhaseName, string][] = [
+  ["healthCheck", "health check"],
+  ["diagnostics", "diagnostics"],
+  ["remediate", "remediate"],
+  ["verify", "verify"],
+  ["rollback", "rollback (only if verify fails)"],
+];
+
+/** One step as the Action would run it: its name and what it does. */
+export function describeStep(step: ResolvedStep): string {
+  if ("run" in step) return `${step.name}: run \`${oneLine(step.run, 200).replaceAll("`", "'")}\``;
+  if ("http" in step) return `${step.name}: HTTP ${step.http.method} ${step.http.url}`;
+  if ("promql" in step)
+    return `${step.name}: PromQL \`${oneLine(step.promql.query, 200).replaceAll("`", "'")}\``;
+  return `${step.name}: wait ${step.wait}`;
+}
+
+/** Who may answer: the runbook's approvers, each also needing write or admin on the repository. */
+export function approversText(runbook: ResolvedRunbook): string {
+  if (runbook.approvers.length === 0) {
+    return "nobody: the runbook lists no `approvers`, so this can only expire. Add `approvers` (GitHub users or org/team slugs) to the runbook.";
+  }
+  return `${runbook.approvers.map((who) => `@${who}`).join(", ")} (with write or admin permission on this repository)`;
+}
+
+export function approvalTitle(execution: Execution, runbook: ResolvedRunbook): string {
+  const on = execution.target ? ` on ${oneLine(execution.target, 80)}` : "";
+  return `Approval needed: ${runbook.name}${on}`;
+}
+
+export function approvalRequest(execution: Execution, runbook: ResolvedRunbook, why: string): Message {
+  const on = execution.target ? ` on ${oneLine(execution.target)}` : "";
+  const commit = execution.runbookSha ?? execution.runbookHash ?? "(unknown version)";
+  const steps = PHASES.flatMap(([phase, label]) => {
+    const list = runbook.steps[phase];
+    return list.length === 0
+      ? []
+      : [`${label}:\n${list.map((step) => `- ${describeStep(step)}`).join("\n")}`];
+  });
+  return {
+    headline: `${runbook.name}${on} is held for approval by Runbridge; nothing has run yet`,
+    details: [
+      `Fired: ${oneLine(execution.alertname)} (${oneLine(execution.severity)}), execution ${execution.id}`,
+      `Runbook: ${runbook.name} at ${commit}, workflow ${runbook.workflow}@${runbook.ref}`,
+      `Target: ${execution.target ? oneLine(execution.target) : "(none)"}`,
+      `Why the bridge holds it: ${why}.`,
+      `Steps that would run:\n\n${steps.join("\n\n") || "(none)"}`,
+      `To answer, comment \`/approve\` or \`/reject <why>\`. Who may answer: ${approversText(runbook)}. The alert must still be firing, automation on, no breaker open and no blackout at that moment. Without an answer it expires after ${runbook.approvalExpiry}.`,
+    ],
+    alertBlock: JSON.stringify(execution.alert, null, 2),
+  };
+}

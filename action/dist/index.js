@@ -40920,7 +40920,7 @@ var runbook_schema_default = {
       default: 0
     },
     mode: {
-      description: "auto: dispatch; approval: dispatch, the remediate job waits in its environment for reviewers; notify: record and notify, never remediate; dry-run: record what would happen.",
+      description: "auto: dispatch; approval: a person approves first, in the environment's required reviewers on GitHub or, where the environment has none, held in the bridge (see `approval`); notify: record and notify, never remediate; dry-run: record what would happen.",
       enum: ["auto", "approval", "notify", "dry-run"]
     },
     environment: {
@@ -40955,6 +40955,25 @@ var runbook_schema_default = {
       description: "Escalate through notify when the remediate job waits for approval longer than this.",
       $ref: "#/$defs/duration",
       default: "30m"
+    },
+    approval: {
+      description: "Who holds a mode: approval run. environment: the environment's required reviewers on GitHub (no reviewers found: the execution is suppressed, never run); bridge: the bridge holds it before dispatching and takes /approve or /reject from `approvers` as issue comments; auto: environment when GitHub reports required reviewers on it, else bridge.",
+      enum: ["environment", "bridge", "auto"],
+      default: "auto"
+    },
+    approvers: {
+      description: "Who may answer an approval the bridge holds: GitHub logins, or org/team slugs (membership checked when they answer). They also need write or admin permission on the repository.",
+      type: "array",
+      items: {
+        type: "string",
+        pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]{1,100})?$"
+      },
+      uniqueItems: true
+    },
+    approvalExpiry: {
+      description: "An approval the bridge holds and nobody answered within this expires: nothing is dispatched.",
+      $ref: "#/$defs/duration",
+      default: "24h"
     },
     steps: {
       $ref: "#/$defs/steps"
@@ -41674,6 +41693,7 @@ function resolveNotification(entry, index) {
 function resolveRunbook(document) {
   const runbook = applyDefaults({ ...document, guards: document.guards ?? {} });
   const approvalTimeout = duration(runbook.approvalTimeout, "approvalTimeout");
+  const approvalExpiry = duration(runbook.approvalExpiry, "approvalExpiry");
   return {
     name: runbook.name,
     description: runbook.description,
@@ -41689,6 +41709,10 @@ function resolveRunbook(document) {
     guards: resolveGuards(runbook.guards ?? {}),
     approvalTimeout: approvalTimeout.text,
     approvalTimeoutMs: approvalTimeout.ms,
+    approval: filled(runbook.approval, "approval"),
+    approvers: runbook.approvers ?? [],
+    approvalExpiry: approvalExpiry.text,
+    approvalExpiryMs: approvalExpiry.ms,
     steps: resolveSteps(runbook.steps ?? {}),
     notify: (runbook.notify ?? []).map(resolveNotification),
     examples: runbook.examples ?? []
@@ -42261,6 +42285,12 @@ function checkSemantics(runbook) {
     errors.push({
       segments: ["environment"],
       message: "mode approval needs an environment: name the GitHub environment whose required reviewers approve the remediate job"
+    });
+  }
+  if (runbook.mode === "approval" && runbook.approval === "bridge" && runbook.approvers.length === 0) {
+    errors.push({
+      segments: ["approvers"],
+      message: "approval: bridge needs approvers: list the GitHub users or org/team slugs who may answer /approve, or every execution can only expire"
     });
   }
   return errors;

@@ -48,6 +48,10 @@ async function startStack(options: { peerTimeout?: string; repeatInterval: strin
   cleanups.push(() => removeTempDir(dir));
   const gh = await createGitHubEmulator();
   cleanups.push(() => gh.close());
+  // nginx-down's environment has required reviewers, so GitHub holds its approval and the
+  // bridge dispatches at once; this suite is about deduplication (test/loop/approval-held
+  // covers an environment without reviewers, where the bridge holds the approval itself).
+  gh.state.setEnvironment("remediation-production", { reviewers: ["octocat"] });
   const bridge = await startInProcessBridge(
     bridgeEnv({
       port: await freePort(),

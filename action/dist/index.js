@@ -43147,6 +43147,9 @@ function oneLine(text, max = 120) {
   const flat = text.replace(/[\r\n\t]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max)}\u2026` : flat;
 }
+function alertValue(text, max = 120) {
+  return `\`${oneLine(text, max).replaceAll("`", "'")}\``;
+}
 
 // action/src/notify/issues.ts
 var RUNBRIDGE_LABEL = "runbridge";
@@ -43292,9 +43295,9 @@ function composeMessage(execution, jobs, outcome, runUrl) {
     2
   ).slice(0, 4e3);
   return {
-    headline: `${execution.runbook.name} on ${execution.target || "(no target)"}: ${outcome.text}`,
+    headline: `${execution.runbook.name} on ${execution.target ? alertValue(execution.target) : "(no target)"}: ${outcome.text}`,
     details: [
-      `Execution ${execution.executionId} \xB7 severity ${execution.severity} \xB7 alert ${oneLine(execution.alert.name) || "(none)"}`,
+      `Execution ${execution.executionId} \xB7 severity ${alertValue(execution.severity)} \xB7 alert ${execution.alert.name ? alertValue(execution.alert.name) : "(none)"}`,
       `Jobs: ${jobLine}`,
       `Run: ${runUrl}`
     ],

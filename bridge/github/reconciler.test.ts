@@ -238,7 +238,7 @@ describe("approval escalation", () => {
     expect(slack.received).toHaveLength(1);
     expect(slack.received[0]?.path).toBe("/services/T000/B000/XXXX");
     const text = (slack.received[0]?.body as unknown as { text: string } | undefined)?.text ?? "";
-    expect(text).toContain("nginx-loop on web-1");
+    expect(text).toContain("nginx-loop on `web-1`");
     expect(text).toContain("has waited 31m for approval in environment remediation-production");
     expect(text).toContain(runUrl);
     expect(h.gh.state.issues).toMatchObject([

@@ -7,7 +7,7 @@
  */
 import type { PhaseName, ResolvedRunbook, ResolvedStep } from "../runbooks/resolved-runbook.js";
 import type { Execution } from "../store/executions.js";
-import { type Message, oneLine } from "./message.js";
+import { alertValue, type Message, oneLine } from "./message.js";
 
 const PHASES: [PhaseName, string][] = [
   ["healthCheck", "health check"],
@@ -40,7 +40,7 @@ export function approvalTitle(execution: Execution, runbook: ResolvedRunbook): s
 }
 
 export function approvalRequest(execution: Execution, runbook: ResolvedRunbook, why: string): Message {
-  const on = execution.target ? ` on ${oneLine(execution.target)}` : "";
+  const on = execution.target ? ` on ${alertValue(execution.target)}` : "";
   const commit = execution.runbookSha ?? execution.runbookHash ?? "(unknown version)";
   const steps = PHASES.flatMap(([phase, label]) => {
     const list = runbook.steps[phase];
@@ -51,9 +51,9 @@ export function approvalRequest(execution: Execution, runbook: ResolvedRunbook, 
   return {
     headline: `${runbook.name}${on} is held for approval by Runbridge; nothing has run yet`,
     details: [
-      `Fired: ${oneLine(execution.alertname)} (${oneLine(execution.severity)}), execution ${execution.id}`,
+      `Fired: ${alertValue(execution.alertname)} (${alertValue(execution.severity)}), execution ${execution.id}`,
       `Runbook: ${runbook.name} at ${commit}, workflow ${runbook.workflow}@${runbook.ref}`,
-      `Target: ${execution.target ? oneLine(execution.target) : "(none)"}`,
+      `Target: ${execution.target ? alertValue(execution.target) : "(none)"}`,
       `Why the bridge holds it: ${why}.`,
       `Steps that would run:\n\n${steps.join("\n\n") || "(none)"}`,
       `To answer, comment \`/approve\` or \`/reject <why>\`. Who may answer: ${approversText(runbook)}. The alert must still be firing, automation on, no breaker open and no blackout at that moment. Without an answer it expires after ${runbook.approvalExpiry}.`,

@@ -44,7 +44,7 @@ describe("escalationMessage", () => {
   it("names the runbook, target, alert, wait, environment and the run link", () => {
     expect(escalationMessage(execution, runbook, 42 * MINUTE)).toEqual({
       headline:
-        "nginx-loop on web-1 (NginxDown, critical) has waited 42m for approval in environment remediation-production; approve or reject it",
+        "nginx-loop on `web-1` (`NginxDown`, `critical`) has waited 42m for approval in environment remediation-production; approve or reject it",
       details: [`Run: ${execution.runUrl}`],
     });
   });
@@ -53,7 +53,7 @@ describe("escalationMessage", () => {
     const held = { ...execution, runId: null, runUrl: null, approvalHeldAt: h.clock.now, approvalIssue: 7 };
     expect(escalationMessage(held, runbook, 42 * MINUTE)).toEqual({
       headline:
-        "nginx-loop on web-1 (NginxDown, critical) has waited 42m for approval held by Runbridge; comment /approve or /reject <why> in issue #7",
+        "nginx-loop on `web-1` (`NginxDown`, `critical`) has waited 42m for approval held by Runbridge; comment /approve or /reject <why> in issue #7",
       details: [],
     });
   });
@@ -92,7 +92,7 @@ describe("escalateApproval", () => {
     );
     const text = (slack.received[0]?.body as unknown as { text: string } | undefined)?.text;
     expect(text).toContain(
-      "nginx-loop on &lt;!channel&gt; (Down &amp; &lt;https://evil.example|docs&gt;, critical)",
+      "nginx-loop on `&lt;!channel&gt;` (`Down &amp; &lt;https://evil.example|docs&gt;`, `critical`)",
     );
     expect(text).not.toMatch(/<!channel>|<https:/);
   });

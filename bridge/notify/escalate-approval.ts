@@ -11,7 +11,7 @@ import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import type { Execution } from "../store/executions.js";
 import { notifiesOn, opensIssue } from "./channels.js";
 import { issueText } from "./issue-text.js";
-import { type Message, oneLine } from "./message.js";
+import { alertValue, type Message, oneLine } from "./message.js";
 import { slackText } from "./slack-text.js";
 
 export interface EscalationDeps {
@@ -29,8 +29,8 @@ export interface EscalationResult {
 /** The target, alert name and severity come from alert labels: untrusted, kept to one line. */
 export function escalationMessage(execution: Execution, runbook: ResolvedRunbook, waitedMs: number): Message {
   const minutes = Math.round(waitedMs / 60_000);
-  const on = execution.target ? ` on ${oneLine(execution.target)}` : "";
-  const alert = `${oneLine(execution.alertname)}, ${oneLine(execution.severity)}`;
+  const on = execution.target ? ` on ${alertValue(execution.target)}` : "";
+  const alert = `${alertValue(execution.alertname)}, ${alertValue(execution.severity)}`;
   if (execution.approvalHeldAt !== null) {
     const where = execution.approvalIssue !== null ? ` in issue #${execution.approvalIssue}` : "";
     return {

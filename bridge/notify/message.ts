@@ -22,3 +22,12 @@ export function oneLine(text: string, max = 120): string {
   const flat = text.replace(/[\r\n\t]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+/**
+ * An alert-derived value (a target, an alert name, a severity) inside a message's headline or
+ * details: one line, as inline code. In an issue, Markdown inside a code span stays inert — an
+ * `@team` in a label pings nobody and `[text](url)` links nowhere; Slack shows it as code too.
+ */
+export function alertValue(text: string, max = 120): string {
+  return `\`${oneLine(text, max).replaceAll("`", "'")}\``;
+}

@@ -3,7 +3,7 @@
  * What a finished run tells people. bridge/notify renders it for Slack and issues, as it does
  * the bridge's own notifications.
  */
-import { type Message, oneLine } from "../../../bridge/notify/message.js";
+import { alertValue, type Message } from "../../../bridge/notify/message.js";
 import type { Execution } from "../execution.js";
 import { JOB_ORDER, type Jobs, type RunOutcome } from "./outcome.js";
 
@@ -20,9 +20,9 @@ export function composeMessage(
     2,
   ).slice(0, 4_000);
   return {
-    headline: `${execution.runbook.name} on ${execution.target || "(no target)"}: ${outcome.text}`,
+    headline: `${execution.runbook.name} on ${execution.target ? alertValue(execution.target) : "(no target)"}: ${outcome.text}`,
     details: [
-      `Execution ${execution.executionId} · severity ${execution.severity} · alert ${oneLine(execution.alert.name) || "(none)"}`,
+      `Execution ${execution.executionId} · severity ${alertValue(execution.severity)} · alert ${execution.alert.name ? alertValue(execution.alert.name) : "(none)"}`,
       `Jobs: ${jobLine}`,
       `Run: ${runUrl}`,
     ],

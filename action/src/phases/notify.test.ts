@@ -99,7 +99,7 @@ describe("notify phase", () => {
     const result = await notifyWith([{ slack: { webhookSecret: "SLACK_URL" } }], "warning");
     expect(result.outputs.outcome).toBe("remediated");
     const posted = JSON.parse(slack.requests.at(-1)?.body ?? "{}") as { text: string };
-    expect(posted.text).toContain("nginx-down on web-1: remediated and verified");
+    expect(posted.text).toContain("nginx-down on `web-1`: remediated and verified");
     // Alert text is escaped for Slack: it cannot ping a channel.
     expect(posted.text).not.toContain("<!channel>");
   });

@@ -123,7 +123,7 @@ describe.skipIf(!act)("remediate workflow under act", () => {
     expect(phases("fixable-1")).toEqual(["health-check", "diagnostics", "remediate", "verify"]);
     expect(server.requests).toContain("POST /restart/fixable-1");
     expect(jobLog(run?.log ?? "", "notify")).toContain("outcome=remediated");
-    expect(JSON.stringify(server.slack)).toContain("e2e-web on fixable-1: remediated and verified");
+    expect(JSON.stringify(server.slack)).toContain("e2e-web on `fixable-1`: remediated and verified");
   });
 
   it("stops after health-check when the target is already healthy", () => {

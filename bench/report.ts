@@ -5,6 +5,7 @@
  * around it survive the next run).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { CompiledIdle } from "./compiled-idle.js";
 import type { Machine } from "./machine.js";
 import type { LatencySample, Settings, ThroughputSample } from "./samples.js";
 
@@ -15,6 +16,10 @@ export const GOALS = {
   p99Ms: 10,
   /** RSS growth over the storm, in MB (10^6 bytes). */
   rssGrowthMB: 100,
+  /** p99.9 at the fixed rate, in ms (issue 15). */
+  p999Ms: 15,
+  /** RSS of the compiled bridge, idle after start, in MB (issue 15). */
+  compiledIdleRssMB: 80,
 } as const;
 
 export interface MatchRow {
@@ -42,6 +47,7 @@ export interface BenchResults {
     recorded: Record<string, number>;
     warmup: number;
   };
+  compiledIdle: CompiledIdle;
   match?: MatchRow[] | { error: string };
   profiles: string[];
 }
@@ -87,6 +93,8 @@ export function judge(results: BenchResults): Verdict[] {
   const s = summarise(results);
   const ratio = s.bridge / s.sqlite;
   const p99 = s.latencyBridge?.p99Ms ?? Number.POSITIVE_INFINITY;
+  const p999 = s.latencyBridge?.p999Ms ?? Number.POSITIVE_INFINITY;
+  const idle = results.compiledIdle;
   const kept = (s.latencyBridge?.achievedRate ?? 0) >= results.settings.rate * 0.98;
   const stormComplete = results.storm.sample.requests >= results.settings.stormAlerts;
   return [
@@ -101,6 +109,18 @@ export function judge(results: BenchResults): Verdict[] {
         ? `p50 ${f2(s.latencyBridge.p50Ms)} ms, p99 ${f2(p99)} ms (${f2(p99 / (s.latencySqlite?.p99Ms ?? Number.NaN))} × (b)'s p99 ${f2(s.latencySqlite?.p99Ms ?? Number.NaN)} ms)${kept ? "" : `; rate NOT kept: ${f0(s.latencyBridge.achievedRate)}/s`}`
         : "not measured",
       pass: p99 <= GOALS.p99Ms && kept,
+    },
+    {
+      goal: `p99.9 ≤ ${GOALS.p999Ms} ms at ${f0(results.settings.rate)} req/s`,
+      figure: s.latencyBridge
+        ? `p99.9 ${f2(p999)} ms (${f2(p999 / (s.latencySqlite?.p999Ms ?? Number.NaN))} × (b)'s p99.9 ${f2(s.latencySqlite?.p999Ms ?? Number.NaN)} ms)`
+        : "not measured",
+      pass: p999 <= GOALS.p999Ms && kept,
+    },
+    {
+      goal: `idle RSS of the compiled bridge ≤ ${GOALS.compiledIdleRssMB} MB`,
+      figure: `${f0(MB(idle.rss))} MB (private ${f0(MB(idle.rssAnon))} MB, mapped files ${f0(MB(idle.rssFile))} MB; node ${idle.flags.join(" ")})`,
+      pass: MB(idle.rss) <= GOALS.compiledIdleRssMB,
     },
     {
       goal: `RSS growth ≤ ${GOALS.rssGrowthMB} MB over a ${f0(results.settings.stormAlerts)}-alert storm`,

@@ -23,6 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
+import { BRIDGE_NODE_FLAGS } from "../scripts/bridge-node-flags.mjs";
+import { measureCompiledIdle } from "./compiled-idle.js";
 import type { OpenLoopOptions, OpenLoopResult } from "./load/open-loop.js";
 import { runWrk } from "./load/wrk.js";
 import { describeMachine, loadAverage, waitForQuiet, watchCpu } from "./machine.js";
@@ -92,8 +94,9 @@ function bridgeEnv(dbFile: string, runbooks: string): Record<string, string> {
   };
 }
 
-function profileFlags(dir: string): string[] {
-  return PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+/** The bridge's own Node flags (as `npm start` runs it), plus profiling when asked for. */
+function bridgeFlags(dir: string): string[] {
+  return [...BRIDGE_NODE_FLAGS, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [])];
 }
 
 async function measureWrk(server: ServerProcess, durationS: number, limitPerThread?: number) {
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
     const bridgeDb = join(work, "bridge.db");
     const bridge = await startServer("(c) bridge", join(BENCH_DIR, "servers/bridge.ts"), {
       env: bridgeEnv(bridgeDb, runbooks),
-      nodeFlags: profileFlags(join(profiles, "throughput")),
+      nodeFlags: bridgeFlags(join(profiles, "throughput")),
     });
     servers.push(bridge);
     const all = [bareHono, honoSqlite, bridge];
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
     const stormDb = join(work, "storm.db");
     const stormBridge = await startServer("(c) bridge, storm", join(BENCH_DIR, "servers/bridge.ts"), {
       env: bridgeEnv(stormDb, runbooks),
-      nodeFlags: profileFlags(join(profiles, "storm")),
+      nodeFlags: bridgeFlags(join(profiles, "storm")),
     });
     servers.push(stormBridge);
     await sleep(1_000);
@@ -302,6 +305,12 @@ async function main(): Promise<void> {
     const stormDecisions = countDecisions(stormDb);
     const stormProfiles = printProfiles(join(profiles, "storm"), "storm");
 
+    log("compiled bridge: idle memory");
+    const compiledIdle = await measureCompiledIdle(bridgeEnv(join(work, "idle.db"), runbooks));
+    log(
+      `compiled bridge idle: RSS ${(compiledIdle.rss / 1e6).toFixed(0)} MB (private ${(compiledIdle.rssAnon / 1e6).toFixed(0)} MB)`,
+    );
+
     const match = await runMatch();
 
     const results: BenchResults = {
@@ -326,6 +335,7 @@ async function main(): Promise<void> {
         recorded: stormDecisions,
         warmup: stormWarm.requests,
       },
+      compiledIdle,
       match,
       profiles: [...throughputProfiles, ...stormProfiles],
     };

@@ -106,7 +106,9 @@ async function startParts(
   await parts.start(
     "WAL checkpointer",
     () =>
-      startCheckpointer(config.dbFile, 1_000, (message) => log.warn({ message }, "WAL checkpoint failed")),
+      startCheckpointer(database.sqlite, config.dbFile, {
+        onError: (message) => log.warn({ message }, "WAL checkpoint failed"),
+      }),
     (checkpointer) => checkpointer.stop(),
   );
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));

@@ -10,6 +10,7 @@ import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { minimatch } from "minimatch";
 import { describe, expect, it } from "vitest";
+import { BRIDGE_NODE_FLAGS } from "../../scripts/bridge-node-flags.mjs";
 import {
   type Instruction,
   instructions,
@@ -192,7 +193,7 @@ describe("Dockerfile", () => {
     expect(packageJson.scripts.build).toMatch(/\bnpm run build:bridge\b/);
     expect(packageJson.scripts["build:bridge"]).toBe("node scripts/build-bridge.mjs");
     expect(packageJson.scripts.start).toMatch(
-      /\bnode scripts\/build-bridge\.mjs --if-changed && node dist\/bridge\/main\.js$/,
+      /\bnode scripts\/build-bridge\.mjs --if-changed && node (--\S+ )*dist\/bridge\/main\.js$/,
     );
     const build = runCommands(buildStages.at(-1) as Stage);
     expect(build).toMatch(/\bnpm run build:bridge\b/);
@@ -287,15 +288,20 @@ describe("Dockerfile", () => {
   });
 
   const cmd = words(instructions(finalStage, "CMD").at(-1)?.args ?? "[]");
-  const compiled = cmd[1] ?? "";
+  const compiled = cmd.at(-1) ?? "";
   // bridge/main.ts is the composition root's source; it must be among the files tsc compiles.
   const source = posix.relative(buildConfig.compilerOptions.outDir, compiled).replace(/\.js$/, ".ts");
 
   it("starts the compiled composition root, which tsconfig.build.json compiles", () => {
-    expect(cmd).toEqual(["node", "dist/bridge/main.js"]);
+    expect(cmd).toEqual(["node", ...BRIDGE_NODE_FLAGS, "dist/bridge/main.js"]);
     expect(buildConfig.compilerOptions.rootDir ?? ".").toBe(".");
     expect(buildConfig.include.some((glob) => minimatch(source, glob) || source.startsWith(`${glob}/`))).toBe(
       true,
     );
+  });
+
+  it("runs the bridge with the same Node flags as npm start (scripts/bridge-node-flags.mjs)", () => {
+    const start = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toMatch(new RegExp(`&& node ${BRIDGE_NODE_FLAGS.join(" ")} dist/bridge/main\\.js$`));
   });
 });

@@ -46,7 +46,7 @@ function stalledBody(first: string): { stream: ReadableStream<Uint8Array>; finis
 
 const payload = JSON.stringify({
   action: "completed",
-  workflow_run: { id: 1 },
+  workflow_run: { id: 1, status: "completed", conclusion: "success" },
   repository: { full_name: "acme/ops" },
 });
 const headers = (body: string, extra: Record<string, string> = {}) => ({
@@ -202,5 +202,39 @@ describe("POST /webhook/github", () => {
       expect(response.status).toBe(200);
       expect(receiver.received).toEqual(["workflow_run"]);
     });
+  });
+
+  describe("signed bodies a handler cannot read", () => {
+    it.each([
+      ["an empty body", "", /^empty body/],
+      ["a JSON array", "[]", /the payload is an array, not a JSON object/],
+      [
+        "a workflow_run without its run",
+        JSON.stringify({ action: "completed", repository: { full_name: "acme/ops" } }),
+        /workflow_run event not handled: workflow_run is missing \(expected an object\)/,
+      ],
+      [
+        "a run id that is a string",
+        JSON.stringify({
+          workflow_run: { id: "1", status: "completed" },
+          repository: { full_name: "acme/ops" },
+        }),
+        /workflow_run\.id is string "1", expected a non-negative integer/,
+      ],
+    ])(
+      "answers %s with 400 naming what is wrong, and hands nothing to the handlers",
+      async (_what, body, error) => {
+        t = testApp();
+        const receiver = recordingReceiver();
+        const response = await githubRoutes(t.deps, receiver).request("/webhook/github", {
+          method: "POST",
+          headers: headers(body),
+          body,
+        });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(error);
+        expect(receiver.received).toEqual([]);
+      },
+    );
   });
 });

@@ -13,6 +13,7 @@
  */
 import { type Context, Hono } from "hono";
 import { foreignEventReason } from "../github/event-origin.js";
+import { malformedEventReason } from "../github/event-shape.js";
 import type { GitHubWebhookReceiver } from "../github/webhook-receiver.js";
 import { appendAudit } from "../store/audit.js";
 import { readLimitedText } from "./body-limit.js";
@@ -102,6 +103,9 @@ export function githubRoutes(
           );
         }
         payload = read.text;
+        if (payload === "") {
+          return c.json({ error: "empty body: a GitHub webhook delivery carries a JSON payload" }, 400);
+        }
         if (!(await receiver.verify(payload, signature))) {
           deps.log.warn({ delivery: id, event: name }, "GitHub webhook with a bad signature rejected");
           return c.json(
@@ -129,6 +133,14 @@ export function githubRoutes(
         });
         deps.bus.publish([event]);
         return c.json({ ignored: name }, 202);
+      }
+      const malformed = malformedEventReason(name, body);
+      if (malformed) {
+        deps.log.warn(
+          { delivery: id, event: name, reason: malformed },
+          "GitHub event with an unexpected shape rejected",
+        );
+        return c.json({ error: `${name} event not handled: ${malformed}` }, 400);
       }
       const foreign = name === "ping" ? undefined : foreignEventReason(body, origin);
       if (foreign) {

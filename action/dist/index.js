@@ -42584,9 +42584,15 @@ var core = __toESM(require_core(), 1);
 import { randomUUID } from "node:crypto";
 
 // action/src/log-text.ts
+function visible(control) {
+  const code = control.charCodeAt(0);
+  if (code < 32) return String.fromCharCode(9216 + code);
+  if (code === 127) return "\u2421";
+  return `\\x${code.toString(16).toUpperCase()}`;
+}
 function logText(text) {
-  const oneLine2 = text.replace(/\r\n|\r|\n/g, " \u23CE ");
-  return oneLine2.startsWith("::") ? ` ${oneLine2}` : oneLine2;
+  const line = text.replace(/\r\n|\r|\n/g, " \u23CE ").replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, visible).replaceAll("##[", "# #[");
+  return /^\s*::/.test(line) ? `\u203A ${line}` : line;
 }
 
 // action/src/job-log.ts

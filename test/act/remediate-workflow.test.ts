@@ -124,7 +124,7 @@ describe("remediate.yml", () => {
         { length: SECRET_SLOTS },
         (_, slot) => `${names}[${slot}], toJSON(secrets[${names}[${slot}]])`,
       );
-      expect(args.split(/,\s*\n?\s*(?=fromJSON)/)).toEqual(expected);
+      expect((args ?? "").split(/,\s*\n?\s*(?=fromJSON)/)).toEqual(expected);
     });
   });
 

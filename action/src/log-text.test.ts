@@ -2,11 +2,17 @@ import { describe, expect, it } from "vitest";
 import { createJobLog } from "./job-log.js";
 import { logText } from "./log-text.js";
 
-/** Lines the runner would obey: those starting with `::` outside a stop-commands frame. */
+/**
+ * Lines the runner would obey, read as actions/runner reads them (ActionCommand.TryParseV2 and
+ * TryParse): lines split at \r and \n; `::` first after leading white space is trimmed, outside
+ * a stop-commands frame; the legacy `##[` anywhere.
+ */
 function obeyedCommands(printed: string): string[] {
   const commands: string[] = [];
   let stopToken: string | undefined;
-  for (const line of printed.split("\n")) {
+  for (const raw of printed.split(/\r\n|\r|\n/)) {
+    const line = raw.trimStart();
+    if (line.includes("##[")) commands.push(line);
     if (stopToken !== undefined) {
       if (line === `::${stopToken}::`) stopToken = undefined;
       continue;
@@ -26,7 +32,15 @@ describe("logText", () => {
       "failed: web-1 ⏎ ::add-mask::hunter2",
     ],
     ["nor a carriage return", "x\r::warning::pwned", "x ⏎ ::warning::pwned"],
-    ["text that starts like a command is shifted", "::error::from the alert", " ::error::from the alert"],
+    ["text that starts like a command is marked", "::error::from the alert", "› ::error::from the alert"],
+    ["leading white space does not hide a command", " \t\u00a0::add-mask::x", "›  \t\u00a0::add-mask::x"],
+    ["the legacy form is broken anywhere in the line", "web-1 ##[error]pwned", "web-1 # #[error]pwned"],
+    [
+      "ANSI escapes are shown, not obeyed",
+      "web-1\u001b[8m hidden \u001b[0m\u009b31m",
+      "web-1␛[8m hidden ␛[0m\\x9B31m",
+    ],
+    ["a NUL or a bell is shown too", "a\u0000b\u0007", "a␀b␇"],
     ["plain text is untouched", "healthy: all 2 check(s) passed", "healthy: all 2 check(s) passed"],
   ])("%s", (_case, text, printed) => {
     expect(logText(text)).toBe(printed);

@@ -21,12 +21,25 @@ match: { alertname: NginxDown }
 mode: approval
 environment: remediation-production
 target: { label: instance, pattern: "^([^:]+)", allow: "web-*" }
+runsOn: [self-hosted, prod-net]
 steps:
   healthCheck: [ { name: nginx answers, http: { url: "${url}/{{target}}/healthz" } } ]
   diagnostics:
     - { name: uname, run: "echo diag for $TARGET" }
     - { name: broken, run: "echo partial; exit 2" }
     - { name: after, run: "echo still collected" }
+  rollback: [ { name: restore, run: "restore", secrets: [SSH_KEY, DEPLOY_TOKEN] } ]
+notify: [ { slack: { webhookSecret: SLACK_WEBHOOK_URL } } ]
+`;
+
+const GREEDY = `
+name: greedy
+description: Its diagnostics name seven secrets
+owner: "@acme/web-sre"
+match: { alertname: Greedy }
+mode: auto
+steps:
+  diagnostics: [ { name: all, run: "env", secrets: [S1, S2, S3, S4, S5, S6, S7] } ]
 `;
 
 describe("the Action process", () => {
@@ -40,6 +53,7 @@ describe("the Action process", () => {
     mkdirSync(join(dir, "runbooks"));
     writeFileSync(join(dir, "runbooks/nginx-down.yml"), RUNBOOK(server.url));
     writeFileSync(join(dir, "runbooks/broken.yml"), "name: broken\nmode: sometimes\n");
+    writeFileSync(join(dir, "runbooks/greedy.yml"), GREEDY);
   });
   afterAll(async () => {
     await server.close();
@@ -77,7 +91,7 @@ describe("the Action process", () => {
     labels: { alertname: "NginxDown", instance: "web-1:9113", severity: "critical" },
   });
 
-  it("plans: target from the alert by the runbook's pattern, environment, phases", async () => {
+  it("plans: target from the alert by the runbook's pattern, environment, phases, runner, secrets per phase", async () => {
     const run = await action({
       phase: "plan",
       runbook: "nginx-down",
@@ -94,8 +108,23 @@ describe("the Action process", () => {
       "has-health-check": "true",
       "has-remediate": "false",
       remediate: "false",
+      "runs-on": '["self-hosted","prod-net"]',
+      "secrets-health-check": "[]",
+      "secrets-diagnostics": "[]",
+      "secrets-remediate": "[]",
+      "secrets-verify": "[]",
+      "secrets-rollback": '["SSH_KEY","DEPLOY_TOKEN"]',
+      "secrets-notify": '["SLACK_WEBHOOK_URL"]',
       status: "success",
     });
+  });
+
+  it("fails the plan when a phase names more secrets than the workflow passes a phase", async () => {
+    const run = await action({ phase: "plan", runbook: "greedy" });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      "steps.diagnostics: the diagnostics phase names 7 secrets (S1, S2, S3, S4, S5, S6, S7); the remediate workflow passes a phase at most 6",
+    );
   });
 
   it("reports an unhealthy target without failing the health-check job", async () => {

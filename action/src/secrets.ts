@@ -1,7 +1,8 @@
 /**
  * @module
- * Secrets reach the Action as one JSON input (`secrets: ${{ toJSON(secrets) }}`); a step gets
- * only the ones it names. Values never appear in errors.
+ * Secrets reach the Action as one JSON input of name → value. remediate.yml passes a phase
+ * only the secrets its steps name (the plan job lists them; docs/security.md), and within the
+ * phase a step gets only the ones it names itself. Values never appear in errors.
  */
 
 import { PASS_SECRETS } from "./hints.js";
@@ -40,8 +41,9 @@ export function requireSecret(secrets: Secrets, name: string, who: string): stri
   const value = secrets.get(name) ?? secrets.get(name.toLowerCase());
   if (value === undefined) {
     throw new Error(
-      `${who} needs secret ${name}, which is not set: add it as a repository or environment secret ` +
-        `and make sure the workflow passes ${PASS_SECRETS} to the Action`,
+      `${who} needs secret ${name}, which is not set: add it as a secret of the runbook's environment ` +
+        "when only remediate or rollback use it (the jobs with an environment), else as a repository " +
+        `or organization secret; and make sure the workflow passes ${PASS_SECRETS} to the Action`,
     );
   }
   return value;

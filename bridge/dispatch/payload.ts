@@ -4,6 +4,10 @@
  * workflow declares each one; an undeclared input is a 422), and their total size is
  * limited; repository_dispatch's client_payload takes at most 10 top-level keys and
  * must stay under 64 KB. The alert is sent as compact JSON, bounded.
+ *
+ * What the runbook itself says (its steps, environment, `runsOn`, the secrets each phase names)
+ * is not sent: the plan job reads it from the runbook at `runbook_sha`, the version the bridge
+ * decided with, so the run cannot disagree with the runbook and no input is spent on it.
  */
 import { runNameFor } from "../executions/run-marker.js";
 import type { Execution } from "../store/executions.js";

@@ -55,6 +55,7 @@ const expected: [Path, string][] = [
   [["workflow"], "/properties/workflow"],
   [["ref"], "/properties/ref"],
   [["dispatch"], "/properties/dispatch"],
+  [["runsOn"], "/properties/runsOn"],
   [["approvalTimeout"], "/properties/approvalTimeout"],
   [["approval"], "/properties/approval"],
   [["approvalExpiry"], "/properties/approvalExpiry"],

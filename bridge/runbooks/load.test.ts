@@ -91,6 +91,12 @@ const invalid: [file: string, problems: string[]][] = [
     ],
   ],
   [
+    "too-many-secrets.yml",
+    [
+      ":8:5 steps.remediate: the remediate phase names 7 secrets (A_KEY, B_KEY, C_KEY, D_KEY, E_KEY, F_KEY, G_KEY); the remediate workflow passes a phase at most 6: combine some (e.g. one JSON secret) or move steps to another phase",
+    ],
+  ],
+  [
     "bad-promql-expect.yml",
     [
       ':13:17 steps.verify[0].promql.expect: "below 0.05" is not an expectation (use empty, nonempty, or a comparison like "< 0.05")',
@@ -132,6 +138,7 @@ describe("parseRunbookText", () => {
       workflow: "remediate.yml",
       ref: "main",
       dispatch: "workflow",
+      runsOn: ["ubuntu-latest"],
       approvalTimeout: "30m",
       approvalTimeoutMs: 30 * 60_000,
       approval: "auto",
@@ -150,6 +157,7 @@ describe("parseRunbookText", () => {
     const loaded = runbook?.runbook;
     expect(loaded?.priority).toBe(-5);
     expect(loaded?.dispatch).toBe("repository");
+    expect(loaded?.runsOn).toEqual(["self-hosted", "linux", "prod-net"]);
     expect(loaded?.guards?.breaker?.scope).toBe("global");
     expect(loaded?.guards?.blackout?.map((window) => window.timezone)).toEqual(["UTC", "Asia/Kolkata"]);
     expect(loaded?.steps?.diagnostics?.[0]).toMatchObject({ shell: "sh", timeout: "30s", retries: 2 });

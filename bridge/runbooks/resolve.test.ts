@@ -115,6 +115,14 @@ describe("resolveRunbook", () => {
       (r) => [r.workflow, r.ref, r.dispatch],
       ["cleanup.yml", "release", "repository"],
     ],
+    ["runs the phase jobs on ubuntu-latest by default", {}, (r) => r.runsOn, ["ubuntu-latest"]],
+    ["makes one runner label a list of one", { runsOn: "prod-net" }, (r) => r.runsOn, ["prod-net"]],
+    [
+      "keeps a list of runner labels in order",
+      { runsOn: ["self-hosted", "linux", "prod-net"] },
+      (r) => r.runsOn,
+      ["self-hosted", "linux", "prod-net"],
+    ],
     [
       "gives a runbook without guards the guard defaults",
       {},

@@ -158,6 +158,7 @@ export function resolveRunbook(document: Runbook): ResolvedRunbook {
     workflow: filled(runbook.workflow, "workflow"),
     ref: filled(runbook.ref, "ref"),
     dispatch: filled(runbook.dispatch, "dispatch"),
+    runsOn: [filled(runbook.runsOn, "runsOn")].flat(),
     ...(runbook.target && { target: runbook.target }),
     guards: resolveGuards(runbook.guards ?? {}),
     approvalTimeout: approvalTimeout.text,

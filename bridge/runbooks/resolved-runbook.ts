@@ -19,6 +19,8 @@ export interface ResolvedRunbook {
   workflow: string;
   ref: string;
   dispatch: "workflow" | "repository";
+  /** Labels of the runner the phase jobs run on (one label becomes a list of one). */
+  runsOn: string[];
   target?: Target;
   guards: ResolvedGuards;
   approvalTimeout: string;

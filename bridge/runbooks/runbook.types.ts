@@ -5,6 +5,10 @@
  */
 export type Globs = string | [string, ...string[]];
 /**
+ * A runner label as GitHub shows it (ubuntu-latest, self-hosted, linux, prod-net).
+ */
+export type RunnerLabel = string;
+/**
  * A duration such as 30s, 10m, 1h, 1h30m or 2d.
  */
 export type Duration = string;
@@ -92,6 +96,10 @@ export interface Runbook {
    * workflow: workflow_dispatch (returns the run id); repository: repository_dispatch with event_type runbridge.
    */
   dispatch?: "workflow" | "repository";
+  /**
+   * Runner label, or labels a runner must all have, for the phase jobs (health-check to notify), e.g. [self-hosted, linux, prod-net] for runners inside the network the steps reach. The plan job always runs on a GitHub-hosted runner.
+   */
+  runsOn?: RunnerLabel | [RunnerLabel, ...RunnerLabel[]];
   target?: Target;
   guards?: Guards;
   /**

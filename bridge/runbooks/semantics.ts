@@ -1,11 +1,13 @@
 /**
  * @module
  * Checks the schema cannot express: globs, regexes, cron expressions and time zones
- * must compile, approval needs an environment (and, held by the bridge, approvers). All of it is caught when a runbook is
- * loaded, never when an alert arrives.
+ * must compile, approval needs an environment (and, held by the bridge, approvers), and no phase
+ * names more secrets than the workflow passes it. All of it is caught when a runbook is loaded,
+ * never when an alert arrives.
  */
 import { Cron } from "croner";
 import { checkGlobs } from "./globs.js";
+import { SECRET_PHASES, secretSlotProblems } from "./phase-secrets.js";
 import type { ResolvedRunbook } from "./resolved-runbook.js";
 import type { Globs } from "./runbook.types.js";
 
@@ -88,6 +90,10 @@ export function checkSemantics(runbook: ResolvedRunbook): SemanticError[] {
       message:
         "approval: bridge needs approvers: list the GitHub users or org/team slugs who may answer /approve, or every execution can only expire",
     });
+  }
+  for (const { phase, message } of secretSlotProblems(runbook)) {
+    const part = SECRET_PHASES[phase];
+    errors.push({ segments: part === "notify" ? ["notify"] : ["steps", part], message });
   }
   return errors;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { SECRET_PHASES, SECRET_SLOTS } from "../../bridge/runbooks/phase-secrets.js";
 import { REPO_ROOT } from "./e2e-repo.js";
 import { findOnPath } from "./find-tool.js";
 
@@ -15,6 +16,8 @@ interface Step {
   with?: Record<string, unknown>;
 }
 interface Job {
+  "runs-on"?: string | string[];
+  outputs?: Record<string, string>;
   permissions?: Record<string, string>;
   environment?: string;
   needs?: string | string[];
@@ -84,6 +87,58 @@ describe("remediate.yml", () => {
       "verify",
       "rollback",
     ]);
+  });
+
+  it("keeps plan on a GitHub-hosted runner and runs every phase job on the runbook's runsOn", () => {
+    expect(workflow.jobs.plan?.["runs-on"]).toBe("ubuntu-latest");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+    expect(workflow.jobs.plan?.outputs?.runs_on).toBe("${{ steps.plan.outputs.runs-on }}");
+    for (const phase of Object.keys(SECRET_PHASES)) {
+      // Notify runs even after a failed plan, which leaves runs_on empty.
+      const expected =
+        phase === "notify"
+          ? `\${{ fromJSON(needs.plan.outputs.runs_on || '["ubuntu-latest"]') }}`
+          : `\${{ fromJSON(needs.plan.outputs.runs_on) }}`;
+      expect(workflow.jobs[phase]?.["runs-on"], phase).toBe(expected);
+    }
+  });
+
+  describe.each(Object.keys(SECRET_PHASES))("the %s job", (phase) => {
+    const output = `secrets_${phase.replaceAll("-", "_")}`;
+    const action = () => workflow.jobs[phase]?.steps.find((step) => step.uses === "./action");
+
+    it("gets the plan's list of its secret names", () => {
+      expect(workflow.jobs.plan?.outputs?.[output]).toBe(`\${{ steps.plan.outputs.secrets-${phase} }}`);
+    });
+
+    it(`passes the Action only the secrets in that list, name by name in ${SECRET_SLOTS} slots`, () => {
+      const text = String(action()?.with?.secrets ?? "");
+      const match = /^\$\{\{ format\('([^']*)',\s*([\s\S]*)\) \}\}$/.exec(text);
+      expect(match, text).not.toBeNull();
+      const [, template, args] = match as RegExpExecArray;
+      // {"{0}":{1},"{2}":{3},…}: slot i's name at 2i, its value at 2i+1.
+      const keys = Array.from({ length: SECRET_SLOTS }, (_, slot) => `"{${2 * slot}}":{${2 * slot + 1}}`);
+      expect(template).toBe(`{{${keys.join(",")}}}`);
+      const names = `fromJSON(needs.plan.outputs.${output} || '[]')`;
+      const expected = Array.from(
+        { length: SECRET_SLOTS },
+        (_, slot) => `${names}[${slot}], toJSON(secrets[${names}[${slot}]])`,
+      );
+      expect((args ?? "").split(/,\s*\n?\s*(?=fromJSON)/)).toEqual(expected);
+    });
+  });
+
+  it("reads the secrets context nowhere else", () => {
+    const text = readFileSync(join(REPO_ROOT, ".github/workflows/remediate.yml"), "utf8")
+      .split("\n")
+      .filter((line) => !line.trimStart().startsWith("#"))
+      .join("\n");
+    // Every use of the context (secrets[…], secrets.NAME, toJSON(secrets), …) outside comments;
+    // not the input's key (secrets:).
+    const uses = [...text.matchAll(/(?<![\w.-])secrets(?![\w-])(.?)/g)].map((hit) => `secrets${hit[1]}`);
+    expect(uses.filter((use) => use !== "secrets " && use !== "secrets:")).toEqual(
+      Array(Object.keys(SECRET_PHASES).length * SECRET_SLOTS).fill("secrets["),
+    );
   });
 
   it("grants only contents: read, plus issues: write to notify", () => {

@@ -1,5 +1,5 @@
 // Runs act against a repository without a Docker engine: jobs run on this host
-// (-P ubuntu-latest=-self-hosted), and the two remote actions the workflow uses are replaced by
+// (-P ubuntu-latest=-self-hosted, and any other label the test maps), and the two remote actions the workflow uses are replaced by
 // local stand-ins (--local-repository), because act would otherwise clone them from GitHub.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -21,6 +21,11 @@ export interface ActOptions {
   cacheDir: string;
   secrets?: Record<string, string>;
   env?: Record<string, string>;
+  /**
+   * Runner labels run on this host. Default ["ubuntu-latest"]; a job whose runs-on has no
+   * mapped label is skipped by act ("Skipping unsupported platform"), as GitHub would queue it.
+   */
+  labels?: string[];
   timeoutMs?: number;
 }
 
@@ -48,8 +53,7 @@ export function runAct(options: ActOptions): Promise<ActRun> {
     ".github/workflows/remediate.yml",
     "-e",
     options.eventFile,
-    "-P",
-    "ubuntu-latest=-self-hosted",
+    ...(options.labels ?? ["ubuntu-latest"]).flatMap((label) => ["-P", `${label}=-self-hosted`]),
     "--action-cache-path",
     options.cacheDir,
     "--no-cache-server",

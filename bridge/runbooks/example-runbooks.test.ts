@@ -152,10 +152,12 @@ describe("the example runbooks in runbooks/", () => {
     });
   });
 
-  it("high-error-rate rolls back and verifies the error ratio is below 5%", () => {
+  it("high-error-rate rolls back a deploy of the last hour and verifies the error ratio is below 5%", () => {
     const steps = set?.index.byName.get("high-error-rate")?.runbook.steps;
     expect(steps?.diagnostics?.length).toBeGreaterThan(0);
-    expect(steps?.remediate?.[0]).toMatchObject({ run: expect.stringContaining("rollout undo") });
+    // The deploy-window gate comes first (test/catalogue/high-error-rate-deploy-window.test.ts runs it).
+    expect(steps?.remediate?.[0]).toMatchObject({ promql: { expect: "< 3600" } });
+    expect(steps?.remediate?.[1]).toMatchObject({ run: expect.stringContaining("rollout undo") });
     expect(steps?.verify?.some((step) => "promql" in step && step.promql.expect === "< 0.05")).toBe(true);
   });
 

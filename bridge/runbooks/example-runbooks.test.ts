@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +75,18 @@ describe("the example runbooks in runbooks/", () => {
       const steps = Object.values(loaded.runbook.steps ?? {}).flat();
       for (const step of steps) {
         if ("run" in step) expect(step.run).not.toMatch(/\{\{|\$\{\{/);
+      }
+    },
+  );
+
+  it.each(runbooks.map((loaded) => [loaded.runbook.name, loaded]))(
+    "%s has scripts its shell can parse",
+    (_, loaded) => {
+      for (const step of Object.values(loaded.runbook.steps ?? {}).flat()) {
+        if (!("run" in step)) continue;
+        const check = spawnSync(step.shell, ["-n", "-c", step.run], { encoding: "utf8" });
+        expect(check.stderr, `${step.name}:\n${step.run}`).toBe("");
+        expect(check.status).toBe(0);
       }
     },
   );

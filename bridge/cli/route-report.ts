@@ -9,6 +9,7 @@ import type { MatchIndex } from "../runbooks/match-index.js";
 import type { BreakerScope, ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { isTargetAllowed } from "../runbooks/target.js";
 import type { InputAlert } from "./alert-input.js";
+import { type AlertnameSuggestion, suggestAlertnames } from "./route-suggest.js";
 
 export interface TargetReport {
   label: string;
@@ -50,6 +51,8 @@ export interface AlertRoute {
   notes: string[];
   lost: { runbook: string; priority: number; specificity: number; reason: string }[];
   rejected: { runbook: string; reason: string }[];
+  /** When no runbook's alertname matches: the ones that differ only in case or punctuation. */
+  suggestions: AlertnameSuggestion[];
 }
 
 function targetReport(runbook: ResolvedRunbook, value: string | undefined): TargetReport | null {
@@ -104,7 +107,17 @@ export function routeAlert(index: MatchIndex, alert: InputAlert): AlertRoute {
     reason: miss.reason,
   }));
   if (!result.winner) {
-    return { alert, runbook: null, reason: result.reason, target: null, notes: [], lost, rejected };
+    const suggestions = suggestAlertnames(index, alert.labels.alertname ?? "");
+    return {
+      alert,
+      runbook: null,
+      reason: result.reason,
+      target: null,
+      notes: [],
+      lost,
+      rejected,
+      suggestions,
+    };
   }
   const { file, runbook } = result.winner.runbook;
   const target = targetReport(runbook, result.target);
@@ -146,5 +159,6 @@ export function routeAlert(index: MatchIndex, alert: InputAlert): AlertRoute {
     notes: notesFor(runbook, alert, target),
     lost,
     rejected,
+    suggestions: [],
   };
 }

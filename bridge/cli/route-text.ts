@@ -48,6 +48,9 @@ function renderOne(route: AlertRoute, position: string): string {
   const lines = [`alert ${position}: ${describeAlert(alert.labels)} ${alert.status ?? "firing"}`];
   if (route.runbook === null) {
     lines.push(`  runbook: none — ${route.reason}`);
+    for (const suggestion of route.suggestions) {
+      lines.push(`  did you mean ${suggestion.alertname}? (runbook ${suggestion.runbook})`);
+    }
   } else {
     lines.push(`  runbook: ${route.runbook} (${route.file}) — ${route.reason}`);
     lines.push(`  target: ${targetLine(route.target)}`);

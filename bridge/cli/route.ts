@@ -21,7 +21,9 @@ Routes an Alertmanager webhook payload (version 4, {"alerts": [...]}) or a singl
 runbooks. For each alert prints the runbook that wins and why, the target and whether the
 allow-list admits it, mode, environment, workflow@ref, the guards that would apply
 (cooldown, maxPerHour, breaker, blackout, onResolved, group), the candidates that lost
-and why, and the near misses (alertname matched, another matcher did not).
+and why, and the near misses (alertname matched, another matcher did not). When no
+runbook's alertname matches, names the ones that differ only in case or punctuation
+("did you mean HighCpuUsage?").
 
 Exits 0 whether or not a runbook matches; 1 when the input or the runbooks are invalid.
 

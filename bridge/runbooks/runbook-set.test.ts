@@ -90,7 +90,7 @@ describe("loadRunbookSet", () => {
   it("loads the shipped example runbooks without problems", () => {
     const { set, problems } = loadRunbookSet(`${root}runbooks`);
     expect(problems.map(String)).toEqual([]);
-    expect(set?.index.size).toBe(8);
+    expect(set?.index.size).toBe(24);
   });
 
   it("explains a missing directory and what to set instead", () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtures, runbridge } from "./run-cli.js";
@@ -134,6 +135,66 @@ describe("runbridge route", () => {
       const run = runbridge(["route", singleAlert, ...runbooks]);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("runbook: none — no runbook matches this alert");
+    });
+  });
+
+  describe("when an alertname matches no runbook", () => {
+    it("suggests the runbook whose alertname differs only in case (HighCPUUsage vs HighCpuUsage)", () => {
+      const dir = mkdtempSync(join(tmpdir(), "runbridge-route-"));
+      try {
+        writeFileSync(
+          join(dir, "high-cpu.yml"),
+          [
+            "name: high-cpu",
+            "description: Capture the top CPU consumers",
+            'owner: "@acme/infra"',
+            "match: { alertname: [HighCpuUsage, HostHighCpuLoad] }",
+            "mode: notify",
+            "",
+          ].join("\n"),
+        );
+        const alert = JSON.stringify({ labels: { alertname: "HighCPUUsage", severity: "warning" } });
+        const run = runbridge(["route", "-", "--runbooks", dir], { input: alert });
+        expect(run.code).toBe(0);
+        expect(run.stdout).toBe(
+          [
+            'alert 1/1: HighCPUUsage{severity="warning"} firing',
+            "  runbook: none — no runbook matches this alert",
+            "  did you mean HighCpuUsage? (runbook high-cpu)",
+            "",
+          ].join("\n"),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("folds punctuation too, in literal names and in the literal parts of globs", () => {
+      const alert = JSON.stringify({ labels: { alertname: "nginx_down", severity: "critical" } });
+      const run = runbridge(["route", "-", ...runbooks], { input: alert });
+      expect(run.stdout).toContain(
+        "  did you mean NginxDown*? (runbook nginx-down)\n  did you mean NginxDown*? (runbook web-generic)\n",
+      );
+      const json = runbridge(["route", "-", ...runbooks, "--json"], {
+        input: JSON.stringify({ labels: { alertname: "http-down" } }),
+      });
+      expect(JSON.parse(json.stdout).alerts[0]).toMatchObject({
+        runbook: null,
+        suggestions: [{ alertname: "HttpDown", runbook: "web-generic" }],
+      });
+    });
+
+    it("suggests nothing when the name is not a spelling of any runbook's, or a runbook matches it as is", () => {
+      const unknown = runbridge(["route", "-", ...runbooks], {
+        input: JSON.stringify({ labels: { alertname: "DiskFull" } }),
+      });
+      expect(unknown.stdout).not.toContain("did you mean");
+      // DatabaseDown matches database-down's alertname; its label does not: a near miss, not a typo.
+      const nearMiss = runbridge(["route", singleAlert, ...runbooks]);
+      expect(nearMiss.stdout).toContain("near misses:");
+      expect(nearMiss.stdout).not.toContain("did you mean");
+      const matched = runbridge(["route", webhook, ...runbooks, "--json"]);
+      for (const route of JSON.parse(matched.stdout).alerts) expect(route.suggestions).toEqual([]);
     });
   });
 

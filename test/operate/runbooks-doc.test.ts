@@ -2,7 +2,7 @@
 // schema is documented, every documented path exists, and every YAML example loads — complete
 // runbooks through the same loader the bridge uses (examples routed too), fragments merged into a
 // minimal runbook.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -11,6 +11,7 @@ import { buildRunbookSet } from "../../bridge/runbooks/runbook-set.js";
 import { schemaPropertyPaths } from "./schema-paths.js";
 
 const DOC = fileURLToPath(new URL("../../docs/runbooks.md", import.meta.url));
+const RUNBOOKS = fileURLToPath(new URL("../../runbooks/", import.meta.url));
 const SCHEMA = fileURLToPath(new URL("../../schemas/runbook.schema.json", import.meta.url));
 
 const doc = readFileSync(DOC, "utf8");
@@ -60,5 +61,16 @@ describe("docs/runbooks.md", () => {
         expect(parseRunbookText(merged, file).problems.map(String), `${file}:\n${text}`).toEqual([]);
       }
     }
+  });
+
+  it("lists every runbook of runbooks/ in the shipped catalogue, and nothing else", () => {
+    const catalogue = doc.slice(doc.indexOf("## The shipped catalogue"));
+    const listed = [...catalogue.matchAll(/^\| \[([a-z0-9-]+)\]\(\.\.\/runbooks\/\1\.yml\) \|/gm)].map(
+      (match) => match[1],
+    );
+    const shipped = readdirSync(RUNBOOKS)
+      .filter((file) => file.endsWith(".yml"))
+      .map((file) => file.replace(/\.yml$/, ""));
+    expect(listed).toEqual(shipped.sort());
   });
 });

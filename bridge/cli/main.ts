@@ -12,6 +12,7 @@
  */
 import { type CliContext, CliError, UsageError } from "./context.js";
 import { diffCommand } from "./diff.js";
+import { initCommand } from "./init.js";
 import { routeCommand } from "./route.js";
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
@@ -23,6 +24,7 @@ Commands:
   route <alert.json | ->        show which runbook an alert reaches, and why
   diff --base <git-ref> [dir]   markdown report of what a runbook change does to routing
   serve                         start the bridge
+  init                          set up this repository: runbooks, workflows, Alertmanager receiver
 
 Run "runbridge <command> --help" for a command's options.
 The runbooks directory defaults to $RUNBRIDGE_RUNBOOKS, else ./runbooks.`;
@@ -34,6 +36,7 @@ const commands: Record<string, Command> = {
   route: routeCommand,
   diff: diffCommand,
   serve: serveCommand,
+  init: initCommand,
 };
 
 /**

@@ -10,6 +10,7 @@
  * runbridge diff --base origin/main runbooks >> "$GITHUB_STEP_SUMMARY"
  * ```
  */
+import { appCommand } from "./app-create.js";
 import { type CliContext, CliError, UsageError } from "./context.js";
 import { diffCommand } from "./diff.js";
 import { initCommand } from "./init.js";
@@ -25,6 +26,7 @@ Commands:
   diff --base <git-ref> [dir]   markdown report of what a runbook change does to routing
   serve                         start the bridge
   init                          set up this repository: runbooks, workflows, Alertmanager receiver
+  app create --url <bridge-url> register the bridge's GitHub App (manifest flow)
 
 Run "runbridge <command> --help" for a command's options.
 The runbooks directory defaults to $RUNBRIDGE_RUNBOOKS, else ./runbooks.`;
@@ -37,6 +39,7 @@ const commands: Record<string, Command> = {
   diff: diffCommand,
   serve: serveCommand,
   init: initCommand,
+  app: appCommand,
 };
 
 /**

@@ -9,6 +9,20 @@ import { GitHubError, notFound, type RouteContext, type RouteHandler } from "./c
 /** GitHub's manifest codes expire after an hour. */
 const MANIFEST_CODE_TTL_MS = 3_600_000;
 
+let appKey: string | undefined;
+/**
+ * A real RSA private key (PKCS#1 PEM, as GitHub hands out), generated once per process: a
+ * 2048-bit key takes most of a second on a busy machine, and no test needs two to differ.
+ */
+function appPrivateKey(): string {
+  appKey ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  }).privateKey;
+  return appKey;
+}
+
 /** The primary rate-limit numbers this emulator reports, also sent as `x-ratelimit-*` headers. */
 export function rateLimitNumbers(context: Pick<RouteContext, "options" | "now" | "requestCount">) {
   const limit = context.options.rateLimit.limit;
@@ -74,11 +88,6 @@ export const appRoutes: Record<string, RouteHandler> = {
     if (context.now.getTime() - submitted.createdAt.getTime() > MANIFEST_CODE_TTL_MS) {
       throw new GitHubError(422, "The manifest code has expired.");
     }
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: "spki", format: "pem" },
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    });
     const manifest = submitted.manifest as { name?: string; hook_attributes?: { url?: string } };
     const id = 900_000 + ++context.state.counters.app;
     const record = {
@@ -93,7 +102,7 @@ export const appRoutes: Record<string, RouteHandler> = {
       clientSecret: randomBytes(20).toString("hex"),
       // GitHub generates a webhook secret only for an App with a webhook URL.
       webhookSecret: manifest.hook_attributes?.url ? randomBytes(20).toString("hex") : null,
-      pem: privateKey,
+      pem: appPrivateKey(),
       createdAt: context.now,
     };
     context.state.apps.push(record);

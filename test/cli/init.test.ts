@@ -14,7 +14,7 @@ import { runCli } from "../../bridge/cli/main.js";
 import { findOnPath } from "../act/find-tool.js";
 import { createGitHubEmulator, type GitHubEmulator } from "../github-emulator/index.js";
 import { AMTOOL_BIN } from "../harness/alertmanager.js";
-import { repoRoot } from "./run-cli.js";
+import { repoRoot, runbridge as runBinary } from "./run-cli.js";
 
 const run = promisify(execFile);
 const COMMIT = "5f1c9b0e3d2a4c6b8e0f1a2b3c4d5e6f7a8b9c0d";
@@ -358,5 +358,17 @@ describe("the workflow generation", () => {
       /runbooks\.yml no longer has 1 match\(es\) of .*npm ci.*update bridge\/cli\/init\/workflows\.ts/,
     );
     expect(() => runbooksWorkflow(source, { ...pin, sha: "v1" })).toThrow(/40-hex commit SHA/);
+  });
+});
+
+describe("the runbridge binary", () => {
+  it("runs init where the user is, and validate accepts what it wrote", () => {
+    const repo = tempRepo();
+    const init = runBinary(["init", "--action-ref", COMMIT], { cwd: repo });
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain("created      .github/workflows/remediate.yml");
+    const validate = runBinary(["validate"], { cwd: repo });
+    expect(validate.stdout).toBe("ok: 2 runbooks valid (examples: 4 checked)\n");
   });
 });

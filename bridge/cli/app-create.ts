@@ -55,7 +55,7 @@ function httpUrl(value: string, option: string): string {
   throw new UsageError(`${option} "${value}" is not an http(s) URL`, appUsage);
 }
 
-/** Keeps a default output inside a Git clone out of commits. */
+/** Keeps the credentials file out of commits when it lands inside a Git clone (this clone only). */
 function excludeIfInRepository(cwd: string, out: string): void {
   let root: string;
   try {
@@ -158,7 +158,7 @@ async function createCommand(args: readonly string[], context: CliContext): Prom
     async exchange(code) {
       const app = await exchangeCode(apiUrl, code);
       mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
-      if (values.out === undefined) excludeIfInRepository(context.cwd, out);
+      excludeIfInRepository(context.cwd, out);
       writeCredentials(out, app, values.force === true);
       created = app;
       return {

@@ -190,6 +190,9 @@ describe("runbridge app create", () => {
     ]);
     expect(emulator.state.apps.map((a) => [a.owner, a.slug])).toEqual([["acme", "runbridge-acme"]]);
     expect(statSync(join(dir, "app.env")).mode & 0o777).toBe(0o600);
+    expect(
+      execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir, encoding: "utf8" }),
+    ).toBe("");
   });
 
   it("exchanges no code whose state is not its own, and still completes the real answer", async () => {

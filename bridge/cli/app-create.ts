@@ -146,7 +146,6 @@ async function createCommand(args: readonly string[], context: CliContext): Prom
   }
 
   const state = randomBytes(16).toString("hex");
-  let created: AppCredentials | undefined;
   // The redirect URL needs the port, known once listening; the manifest is built per request.
   let serverUrl = "http://127.0.0.1:0";
   let manifest = appManifest(values.name ?? "Runbridge", bridgeUrl, "http://127.0.0.1/callback");
@@ -160,7 +159,6 @@ async function createCommand(args: readonly string[], context: CliContext): Prom
       mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
       excludeIfInRepository(context.cwd, out);
       writeCredentials(out, app, values.force === true);
-      created = app;
       return {
         result: app,
         message: `"${app.name}" (id ${app.id}) is registered; its credentials are in ${out}.`,
@@ -173,12 +171,12 @@ async function createCommand(args: readonly string[], context: CliContext): Prom
   context.stdout(
     `Open ${server.url}/ in a browser and follow it to GitHub to create the App (waiting; Ctrl-C to stop).\n`,
   );
+  let app: AppCredentials;
   try {
-    await flow.done;
+    app = await flow.done;
   } finally {
     await server.close();
   }
-  const app = created as AppCredentials;
   context.stdout(
     [
       `Created the GitHub App "${app.name}" (id ${app.id}): ${app.htmlUrl}`,

@@ -32,7 +32,8 @@ export function writePlan(root: string, plan: readonly PlannedFile[], force: boo
     const absolute = join(root, file.path);
     const mode = file.secret ? SECRET_MODE : 0o644;
     if (!existsSync(absolute)) {
-      mkdirSync(dirname(absolute), { recursive: true });
+      // A folder made for secrets is private too.
+      mkdirSync(dirname(absolute), { recursive: true, ...(file.secret ? { mode: 0o700 } : {}) });
       writeFileSync(absolute, file.content, { mode, flag: "wx" });
       // The umask may have narrowed or (for 0644) kept the mode; a secret must end up 0600.
       if (file.secret) chmodSync(absolute, SECRET_MODE);

@@ -22,6 +22,7 @@ import { manifestFlow } from "./app/manifest-flow.js";
 import { parseCommandArgs } from "./args.js";
 import { type CliContext, CliError, UsageError } from "./context.js";
 import { excludeLocally, repositoryRoot } from "./init/repository.js";
+import { urlOption } from "./url-option.js";
 
 const DEFAULT_OUT = ".runbridge/github-app.env";
 
@@ -44,16 +45,6 @@ Options:
   --github-url <url>   GitHub's web address (default: https://github.com; GitHub Enterprise Server: its URL)
   --api-url <url>      GitHub's API (default: $GITHUB_API_URL, else https://api.github.com)
   -h, --help           show this help`;
-
-function httpUrl(value: string, option: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === "http:" || url.protocol === "https:") return value.replace(/\/+$/, "");
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`${option} "${value}" is not an http(s) URL`, appUsage);
-}
 
 /** Keeps the credentials file out of commits when it lands inside a Git clone (this clone only). */
 function excludeIfInRepository(cwd: string, out: string): void {
@@ -125,7 +116,7 @@ async function createCommand(args: readonly string[], context: CliContext): Prom
       appUsage,
     );
   }
-  const bridgeUrl = httpUrl(given, "--url");
+  const bridgeUrl = urlOption(given, "--url", appUsage);
   if (values.org !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(values.org)) {
     throw new UsageError(`--org "${values.org}" is not an organization login`, appUsage);
   }
@@ -133,10 +124,11 @@ async function createCommand(args: readonly string[], context: CliContext): Prom
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new UsageError(`--port "${values.port}" is not a port number`, appUsage);
   }
-  const githubUrl = httpUrl(values["github-url"] ?? "https://github.com", "--github-url");
-  const apiUrl = httpUrl(
+  const githubUrl = urlOption(values["github-url"] ?? "https://github.com", "--github-url", appUsage);
+  const apiUrl = urlOption(
     values["api-url"] ?? context.env.GITHUB_API_URL ?? "https://api.github.com",
     "--api-url",
+    appUsage,
   );
   const out = resolve(context.cwd, values.out ?? DEFAULT_OUT);
   const shownOut = relative(context.cwd, out) || out;

@@ -21,6 +21,7 @@ import { initReport } from "./init/next-steps.js";
 import { excludeLocally, originRepository, repositoryRoot } from "./init/repository.js";
 import { type ActionPin, remediateWorkflow, runbooksWorkflow, SOURCE_WORKFLOWS } from "./init/workflows.js";
 import { type PlannedFile, writePlan } from "./init/write-plan.js";
+import { urlOption } from "./url-option.js";
 
 /** Where the Action is released from. */
 export const ACTION_REPOSITORY = "runbridge/runbridge";
@@ -60,16 +61,6 @@ const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
 const SHA = /^[0-9a-f]{40}$/;
 const VERSION = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
-
-function httpUrl(value: string, option: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === "http:" || url.protocol === "https:") return value.replace(/\/+$/, "");
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`${option} "${value}" is not an http(s) URL`, initUsage);
-}
 
 function packageVersion(): string {
   const { version } = JSON.parse(readFileSync(PACKAGE_JSON, "utf8")) as { version: string };
@@ -170,14 +161,15 @@ export async function initCommand(args: readonly string[], context: CliContext):
       initUsage,
     );
   }
-  const bridgeUrl = httpUrl(values["bridge-url"] ?? "http://127.0.0.1:9009", "--bridge-url");
+  const bridgeUrl = urlOption(values["bridge-url"] ?? "http://127.0.0.1:9009", "--bridge-url", initUsage);
   const alertmanagerUrl =
     values["alertmanager-url"] === undefined
       ? undefined
-      : httpUrl(values["alertmanager-url"], "--alertmanager-url");
-  const apiUrl = httpUrl(
+      : urlOption(values["alertmanager-url"], "--alertmanager-url", initUsage);
+  const apiUrl = urlOption(
     values["api-url"] ?? context.env.GITHUB_API_URL ?? "https://api.github.com",
     "--api-url",
+    initUsage,
   );
 
   const root = repositoryRoot(context.cwd);

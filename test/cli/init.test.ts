@@ -340,6 +340,15 @@ describe("runbridge init pinning the release", () => {
     expect(result.stderr).toContain('--action-ref "v1" is not a commit SHA');
   });
 
+  it("refuses a bridge URL that is not http(s)", async () => {
+    const result = await runbridge(
+      ["init", "--action-ref", COMMIT, "--bridge-url", "ftp://bridge"],
+      tempRepo(),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--bridge-url "ftp://bridge" is not an http(s) URL');
+  });
+
   it("says to run it in a Git repository when the directory is not one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "runbridge-init-nogit-"));
     temps.push(dir);

@@ -27,6 +27,7 @@ export const OPERATION_IDS = [
   "repos/get-content",
   "repos/get-commit",
   "git/get-ref",
+  "git/get-tag",
   "issues/create",
   "issues/create-comment",
   "issues/list-for-repo",
@@ -36,6 +37,7 @@ export const OPERATION_IDS = [
   "repos/get-collaborator-permission-level",
   "rate-limit/get",
   "apps/create-installation-access-token",
+  "apps/create-from-manifest",
 ] as const;
 
 const SOURCE_FILE = "generated/api.github.com.json";

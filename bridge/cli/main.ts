@@ -10,8 +10,10 @@
  * runbridge diff --base origin/main runbooks >> "$GITHUB_STEP_SUMMARY"
  * ```
  */
+import { appCommand } from "./app-create.js";
 import { type CliContext, CliError, UsageError } from "./context.js";
 import { diffCommand } from "./diff.js";
+import { initCommand } from "./init.js";
 import { routeCommand } from "./route.js";
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
@@ -23,6 +25,8 @@ Commands:
   route <alert.json | ->        show which runbook an alert reaches, and why
   diff --base <git-ref> [dir]   markdown report of what a runbook change does to routing
   serve                         start the bridge
+  init                          set up this repository: runbooks, workflows, Alertmanager receiver
+  app create --url <bridge-url> register the bridge's GitHub App (manifest flow)
 
 Run "runbridge <command> --help" for a command's options.
 The runbooks directory defaults to $RUNBRIDGE_RUNBOOKS, else ./runbooks.`;
@@ -34,6 +38,8 @@ const commands: Record<string, Command> = {
   route: routeCommand,
   diff: diffCommand,
   serve: serveCommand,
+  init: initCommand,
+  app: appCommand,
 };
 
 /**

@@ -98,9 +98,15 @@ function parseAuth(header: string | undefined): RecordedRequest["auth"] {
   return { scheme: match[1].toLowerCase() as "token" | "bearer", token: match[2] };
 }
 
-/** Auth rules: app endpoints want the app's JWT, everything else a token; `rate_limit` is open. */
+/**
+ * Operations GitHub answers without credentials: the rate limit, and a manifest conversion (its
+ * one-time code is the credential).
+ */
+const OPEN_OPERATIONS = new Set(["rate-limit/get", "apps/create-from-manifest"]);
+
+/** Auth rules: app endpoints want the app's JWT, everything else a token, except the open ones. */
 function authProblem(operation: Operation, auth: RecordedRequest["auth"], header: string | undefined) {
-  if (operation.operationId === "rate-limit/get") return null;
+  if (OPEN_OPERATIONS.has(operation.operationId)) return null;
   if (operation.path.startsWith("/app/")) {
     if (auth?.scheme === "bearer" && JWT.test(auth.token)) return null;
     return "A JSON web token could not be decoded";

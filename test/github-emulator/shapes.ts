@@ -2,7 +2,14 @@
  * @module Builds response objects in the exact shapes the spec declares (`workflow-run`, `job`,
  * `issue`, …) from the emulator's small records, so clients parse what GitHub would send.
  */
-import type { CommentRecord, IssueRecord, JobRecord, WorkflowRunRecord } from "./state.js";
+import type {
+  AppRecord,
+  CommentRecord,
+  IssueRecord,
+  JobRecord,
+  TagRecord,
+  WorkflowRunRecord,
+} from "./state.js";
 
 /** Where links point: the emulator for API URLs, a GitHub-like host for html URLs. */
 export interface Urls {
@@ -256,13 +263,64 @@ export function commit(urls: Urls, owner: string, repo: string, sha: string, dat
 }
 
 /** `components/schemas/git-ref`. */
-export function gitRef(urls: Urls, owner: string, repo: string, ref: string, sha: string) {
+export function gitRef(
+  urls: Urls,
+  owner: string,
+  repo: string,
+  ref: string,
+  sha: string,
+  type: "commit" | "tag" = "commit",
+) {
   const repoApi = `${urls.api}/repos/${owner}/${repo}`;
   return {
     ref,
     node_id: nodeId("REF", ref),
     url: `${repoApi}/git/${ref}`,
-    object: { type: "commit", sha, url: `${repoApi}/git/commits/${sha}` },
+    object: { type, sha, url: `${repoApi}/git/${type}s/${sha}` },
+  };
+}
+
+/** `components/schemas/git-tag`: an annotated tag object, pointing at its commit. */
+export function gitTag(urls: Urls, owner: string, repo: string, sha: string, record: TagRecord) {
+  const repoApi = `${urls.api}/repos/${owner}/${repo}`;
+  return {
+    node_id: nodeId("TAG", sha),
+    tag: record.name,
+    sha,
+    url: `${repoApi}/git/tags/${sha}`,
+    message: record.message,
+    tagger: { date: "2025-01-01T00:00:00Z", email: "release@example.com", name: "release" },
+    object: { sha: record.commitSha, type: "commit", url: `${repoApi}/git/commits/${record.commitSha}` },
+    verification: { verified: false, reason: "unsigned", payload: null, signature: null, verified_at: null },
+  };
+}
+
+/** `apps/create-from-manifest`'s 201: the `integration` plus the credentials handed out once. */
+export function appFromManifest(urls: Urls, record: AppRecord) {
+  const manifest = record.manifest as {
+    name?: string;
+    description?: string;
+    url?: string;
+    default_permissions?: Record<string, string>;
+    default_events?: string[];
+  };
+  return {
+    id: record.id,
+    slug: record.slug,
+    node_id: nodeId("A", record.id),
+    client_id: record.clientId,
+    owner: simpleUser(urls, record.owner, 2),
+    name: manifest.name ?? record.slug,
+    description: manifest.description ?? null,
+    external_url: manifest.url ?? `${urls.html}/apps/${record.slug}`,
+    html_url: `${urls.html}/apps/${record.slug}`,
+    created_at: iso(record.createdAt),
+    updated_at: iso(record.createdAt),
+    permissions: { metadata: "read", ...manifest.default_permissions },
+    events: manifest.default_events ?? [],
+    client_secret: record.clientSecret,
+    webhook_secret: record.webhookSecret,
+    pem: record.pem,
   };
 }
 

@@ -4,7 +4,7 @@
  * Tests seed it (`setFile`, `setRef`, `setJobs`) and read it back; route handlers change it
  * through the small functions below, which take the state first.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 export type RunStatus =
   | "queued"
@@ -128,6 +128,40 @@ interface FileRecord {
   content: Buffer;
 }
 
+/** An annotated tag object: what `git/get-tag` answers for its sha. */
+export interface TagRecord {
+  repo: string | null;
+  name: string;
+  message: string;
+  commitSha: string;
+}
+
+/**
+ * A GitHub App manifest someone submitted on the emulated "github.com" page, waiting for its
+ * one-time code to be converted (`POST /app-manifests/{code}/conversions`).
+ */
+export interface ManifestRecord {
+  code: string;
+  /** The manifest as submitted (JSON text parsed). */
+  manifest: Record<string, unknown>;
+  /** The user or organization that will own the App. */
+  owner: string;
+  createdAt: Date;
+}
+
+/** An App created from a manifest, with the credentials the conversion handed out. */
+export interface AppRecord {
+  id: number;
+  slug: string;
+  owner: string;
+  manifest: Record<string, unknown>;
+  clientId: string;
+  clientSecret: string;
+  webhookSecret: string | null;
+  pem: string;
+  createdAt: Date;
+}
+
 export interface SeedOptions {
   /** `owner/repo` the seed belongs to; omitted, it applies to every repository. */
   repo?: string;
@@ -141,9 +175,23 @@ export interface EmulatorState {
   issues: IssueRecord[];
   tokens: TokenRecord[];
   files: FileRecord[];
-  /** `repoKey|*` + full ref name (`refs/heads/main`) → commit sha. */
+  /** `repoKey|*` + full ref name (`refs/heads/main`) → commit sha (or an annotated tag's object sha). */
   refs: Map<string, string>;
-  counters: { run: number; job: number; issue: number; comment: number; workflow: number; token: number };
+  /** `repoKey|*` + tag object sha → the annotated tag. */
+  tags: Map<string, TagRecord>;
+  /** Manifests submitted on the emulated "github.com" page, by their one-time code. */
+  manifests: Map<string, ManifestRecord>;
+  /** Apps created by converting a manifest code. */
+  apps: AppRecord[];
+  counters: {
+    run: number;
+    job: number;
+    issue: number;
+    comment: number;
+    workflow: number;
+    token: number;
+    app: number;
+  };
   workflowIds: Map<string, number>;
   /** `repoKey|name` → environment. */
   environments: Map<string, EnvironmentRecord>;
@@ -165,6 +213,13 @@ export interface EmulatorState {
   setFile(ref: string, path: string, content: string | Buffer, options?: SeedOptions): void;
   /** Points a branch (`main`, `heads/main`, `refs/heads/main`) or tag (`tags/v1`) at a commit sha. */
   setRef(ref: string, sha: string, options?: SeedOptions): void;
+  /**
+   * Creates an annotated tag `name` on `commitSha`: `refs/tags/<name>` then points at a tag
+   * object (type `tag`), which `git/get-tag` dereferences. Returns the tag object's sha.
+   */
+  setAnnotatedTag(name: string, commitSha: string, options?: SeedOptions & { message?: string }): string;
+  /** Records a submitted manifest and returns the one-time code GitHub redirects back with. */
+  submitManifest(manifest: Record<string, unknown>, owner: string, now: Date): string;
   /** Replaces the jobs of a run, as `actions/list-jobs-for-workflow-run` will list them. */
   setJobs(runId: number, jobs: JobInput[]): JobRecord[];
 }
@@ -204,7 +259,10 @@ export function createState(): EmulatorState {
     tokens: [],
     files: [],
     refs: new Map(),
-    counters: { run: 0, job: 0, issue: 0, comment: 0, workflow: 0, token: 0 },
+    tags: new Map(),
+    manifests: new Map(),
+    apps: [],
+    counters: { run: 0, job: 0, issue: 0, comment: 0, workflow: 0, token: 0, app: 0 },
     workflowIds: new Map(),
     environments: new Map(),
     teams: new Map(),
@@ -234,6 +292,25 @@ export function createState(): EmulatorState {
       if (!SHA.test(sha))
         throw new Error(`setRef("${ref}", "${sha}"): a sha must be 40 lower-case hex digits`);
       state.refs.set(`${options?.repo?.toLowerCase() ?? "*"}|${fullRefName(ref)}`, sha);
+    },
+    setAnnotatedTag(name, commitSha, options) {
+      if (!SHA.test(commitSha))
+        throw new Error(`setAnnotatedTag("${name}", "${commitSha}"): a sha must be 40 lower-case hex digits`);
+      const repo = options?.repo?.toLowerCase() ?? null;
+      const tagSha = fakeSha(`tag ${repo ?? "*"} ${name} ${commitSha}`);
+      state.tags.set(`${repo ?? "*"}|${tagSha}`, {
+        repo,
+        name,
+        message: options?.message ?? `Release ${name}`,
+        commitSha,
+      });
+      state.refs.set(`${repo ?? "*"}|${fullRefName(`tags/${name}`)}`, tagSha);
+      return tagSha;
+    },
+    submitManifest(manifest, owner, now) {
+      const code = randomBytes(10).toString("hex");
+      state.manifests.set(code, { code, manifest, owner, createdAt: now });
+      return code;
     },
     setJobs(runId, jobs) {
       const records = jobs.map((job) => ({
@@ -267,6 +344,9 @@ export function clearState(state: EmulatorState): void {
   state.tokens.length = 0;
   state.files.length = 0;
   state.refs.clear();
+  state.tags.clear();
+  state.manifests.clear();
+  state.apps.length = 0;
   state.workflowIds.clear();
   state.environments.clear();
   state.teams.clear();

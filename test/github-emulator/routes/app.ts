@@ -1,9 +1,27 @@
 /**
- * @module The rate-limit overview and GitHub App installation tokens.
+ * @module The rate-limit overview, GitHub App installation tokens, and Apps created from a
+ * manifest (the code the emulated "github.com" page handed out, converted once).
  */
-import { randomBytes } from "node:crypto";
-import { iso } from "../shapes.js";
-import type { RouteContext, RouteHandler } from "./context.js";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { appFromManifest, iso } from "../shapes.js";
+import { GitHubError, notFound, type RouteContext, type RouteHandler } from "./context.js";
+
+/** GitHub's manifest codes expire after an hour. */
+const MANIFEST_CODE_TTL_MS = 3_600_000;
+
+let appKey: string | undefined;
+/**
+ * A real RSA private key (PKCS#1 PEM, as GitHub hands out), generated once per process: a
+ * 2048-bit key takes most of a second on a busy machine, and no test needs two to differ.
+ */
+function appPrivateKey(): string {
+  appKey ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  }).privateKey;
+  return appKey;
+}
 
 /** The primary rate-limit numbers this emulator reports, also sent as `x-ratelimit-*` headers. */
 export function rateLimitNumbers(context: Pick<RouteContext, "options" | "now" | "requestCount">) {
@@ -59,5 +77,35 @@ export const appRoutes: Record<string, RouteHandler> = {
         repository_selection: body.repositories ? "selected" : "all",
       },
     };
+  },
+
+  "apps/create-from-manifest"(context) {
+    const code = String(context.params.code);
+    const submitted = context.state.manifests.get(code);
+    if (!submitted) throw notFound();
+    // A code works once, like GitHub's.
+    context.state.manifests.delete(code);
+    if (context.now.getTime() - submitted.createdAt.getTime() > MANIFEST_CODE_TTL_MS) {
+      throw new GitHubError(422, "The manifest code has expired.");
+    }
+    const manifest = submitted.manifest as { name?: string; hook_attributes?: { url?: string } };
+    const id = 900_000 + ++context.state.counters.app;
+    const record = {
+      id,
+      slug: String(manifest.name ?? `app-${id}`)
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, ""),
+      owner: submitted.owner,
+      manifest: submitted.manifest,
+      clientId: `Iv23li${randomBytes(7).toString("hex")}`,
+      clientSecret: randomBytes(20).toString("hex"),
+      // GitHub generates a webhook secret only for an App with a webhook URL.
+      webhookSecret: manifest.hook_attributes?.url ? randomBytes(20).toString("hex") : null,
+      pem: appPrivateKey(),
+      createdAt: context.now,
+    };
+    context.state.apps.push(record);
+    return { status: 201, body: appFromManifest(context.urls, record) };
   },
 };

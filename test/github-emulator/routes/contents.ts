@@ -1,7 +1,7 @@
 /**
- * @module Repository contents, commits and refs, answered from files and refs that tests seed.
+ * @module Repository contents, commits, refs and annotated tags, answered from files and refs that tests seed.
  */
-import { commit, contentEntry, gitRef } from "../shapes.js";
+import { commit, contentEntry, gitRef, gitTag } from "../shapes.js";
 import { blobSha, fakeSha, filesAt, fullRefName, resolveRef } from "../state.js";
 import { GitHubError, notFound, type RouteHandler, repoOf } from "./context.js";
 
@@ -58,6 +58,15 @@ export const contentRoutes: Record<string, RouteHandler> = {
     const name = fullRefName(raw);
     const sha = context.state.refs.get(`${key}|${name}`) ?? context.state.refs.get(`*|${name}`);
     if (!sha) throw notFound();
-    return { status: 200, body: gitRef(context.urls, owner, repo, name, sha) };
+    const annotated = context.state.tags.has(`${key}|${sha}`) || context.state.tags.has(`*|${sha}`);
+    return { status: 200, body: gitRef(context.urls, owner, repo, name, sha, annotated ? "tag" : "commit") };
+  },
+
+  "git/get-tag"(context) {
+    const { owner, repo, key } = repoOf(context);
+    const sha = String(context.params.tag_sha);
+    const record = context.state.tags.get(`${key}|${sha}`) ?? context.state.tags.get(`*|${sha}`);
+    if (!record) throw notFound();
+    return { status: 200, body: gitTag(context.urls, owner, repo, sha, record) };
   },
 };

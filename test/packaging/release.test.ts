@@ -260,7 +260,9 @@ describe.each(["release.yml", "image.yml", "check-dist.yml"])("%s", (name) => {
   const workflow = parse(text) as Workflow;
 
   it("pins every third-party action by a full commit SHA, with the version in a comment", () => {
-    const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].filter((match) => !match[1]?.startsWith("./"));
+    const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].filter(
+      (match) => !match[1]?.startsWith("./"),
+    );
     expect(uses.length).toBeGreaterThan(0);
     for (const [line, reference, comment] of uses) {
       expect(reference, line).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);

@@ -3,7 +3,7 @@
 # installed only when it is missing, so a second run takes a second.
 #   Debian: prometheus-alertmanager (+ amtool), prometheus (+ promtool), chromium, wrk
 #   Go:     nektos/act (runs the workflows locally), actionlint (lints every workflow),
-#           helm (lints and renders deploy/helm/runbridge)
+#           helm (lints and renders deploy/helm/runbridge), kube-strict's modules
 set -euo pipefail
 
 ACT_VERSION=v0.2.89
@@ -35,4 +35,7 @@ command -v actionlint >/dev/null || {
   go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 }
 command -v helm >/dev/null || { echo "setup: go install helm@$HELM_VERSION"; go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"; }
+# The chart test builds test/packaging/kube-strict (the Kubernetes API types); building it here
+# fetches its modules and warms Go's build cache, so the test itself takes seconds.
+go -C "$(dirname "$0")/../test/packaging/kube-strict" build -o /dev/null .
 echo "setup: test dependencies present (alertmanager, prometheus, chromium, wrk, act, actionlint, helm)"

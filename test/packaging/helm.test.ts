@@ -2,16 +2,18 @@
  * The Helm chart (deploy/helm/runbridge), with the real helm (`npm run setup:test` installs it):
  * `helm lint --strict` and `helm template` with the default values (SQLite: a StatefulSet with a
  * volume) and with a database URL and replicas (a Deployment), every rendered object checked
- * against the Kubernetes schemas (kubernetes-models, offline), and what the chart promises read
+ * against the Kubernetes schemas (kubernetes-models, offline) and decoded strictly into the API's
+ * Go types (test/packaging/kube-strict: unknown fields refused), and what the chart promises read
  * from the rendered objects: probes, a non-root read-only pod, Secret references by the
  * variables bridge/config.ts reads, and a PrometheusRule equal to docs/prometheus/runbridge.rules.yml.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { findOnPath } from "../act/find-tool.js";
 import { bridgeVariables } from "./bridge-variables.js";
@@ -70,8 +72,8 @@ async function helm(...args: string[]) {
   return run(HELM, args, { cwd: root });
 }
 
-/** `helm template` → the rendered objects. */
-async function render(...sets: string[]): Promise<Manifest[]> {
+/** `helm template`'s output. */
+async function template(...sets: string[]): Promise<string> {
   const { stdout } = await helm(
     "template",
     "rb",
@@ -80,9 +82,28 @@ async function render(...sets: string[]): Promise<Manifest[]> {
     "ops",
     ...sets.flatMap((set) => ["--set", set]),
   );
-  return parseAllDocuments(stdout)
+  return stdout;
+}
+
+/** `helm template` → the rendered objects. */
+async function render(...sets: string[]): Promise<Manifest[]> {
+  return parseAllDocuments(await template(...sets))
     .map((document) => document.toJS() as Manifest | null)
     .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+/**
+ * test/packaging/kube-strict, built once: the rendered YAML decoded into the API's Go types
+ * with unknown fields refused, as the API server's strict field validation does (the JSON
+ * schemas above allow unknown fields, so a misspelt key would pass them).
+ */
+const kubeStrictDir = mkdtempSync(join(tmpdir(), "runbridge-kube-strict-"));
+const KUBE_STRICT = join(kubeStrictDir, "kube-strict");
+afterAll(() => rmSync(kubeStrictDir, { recursive: true, force: true }));
+
+function kubeStrict(stream: string) {
+  const result = spawnSync(KUBE_STRICT, [], { input: stream, encoding: "utf8" });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 function only<T extends Manifest>(manifests: Manifest[], kind: string): T {
@@ -117,7 +138,9 @@ describe("deploy/helm/runbridge", () => {
 
   beforeAll(async () => {
     [defaults, replicated] = await Promise.all([render(), render(...DATABASE, ...MONITORING)]);
-  }, 60_000);
+    // Seconds with a warm Go build cache (setup:test warms it); a minute or two cold.
+    await run("go", ["build", "-o", KUBE_STRICT, "."], { cwd: join(root, "test/packaging/kube-strict") });
+  }, 300_000);
 
   it.each([
     ["the default values", [] as string[]],
@@ -150,6 +173,28 @@ describe("deploy/helm/runbridge", () => {
       ].sort(),
     );
     for (const manifest of [...defaults, ...replicated]) await validateManifest(manifest);
+  });
+
+  it("renders only fields the API knows, in both modes, decoded strictly into the API's Go types", async () => {
+    for (const sets of [[], [...DATABASE, ...MONITORING]]) {
+      const { status, output } = kubeStrict(await template(...sets));
+      expect(output).not.toContain("REFUSED");
+      expect(status).toBe(0);
+      expect(output.trim().split("\n")).toHaveLength(sets.length === 0 ? defaults.length : replicated.length);
+    }
+  });
+
+  it("refuses a misspelt field that the JSON schemas let through", async () => {
+    const misspelt = await template("securityContext.readOnlyRootFileSystem=true");
+    const statefulSet = parseAllDocuments(misspelt)
+      .map((document) => document.toJS() as Manifest)
+      .find((manifest) => manifest?.kind === "StatefulSet") as Manifest;
+    await validateManifest(statefulSet);
+    const { status, output } = kubeStrict(misspelt);
+    expect(status).toBe(1);
+    expect(output).toContain(
+      'REFUSED StatefulSet/rb-runbridge (apps/v1): unknown field "spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem"',
+    );
   });
 
   it("has a validator that rejects what the API server would", async () => {

@@ -156,6 +156,15 @@ describe("deploy/helm/runbridge", () => {
     await expect(render("replicaCount=0")).rejects.toThrow(/\/replicaCount/);
   });
 
+  it("runs the image of package.json's version by default (one version per release: docs/releasing.md)", () => {
+    const chart = parse(readFileSync(join(CHART, "Chart.yaml"), "utf8")) as { appVersion: string };
+    const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    expect(chart.appVersion).toBe(packageJson.version);
+    expect(container(only<Workload>(defaults, "StatefulSet")).image).toBe(
+      `ghcr.io/runbridge/runbridge:${packageJson.version}`,
+    );
+  });
+
   it("renders only objects that match the Kubernetes schemas, in both modes", async () => {
     expect(defaults.map((manifest) => manifest.kind).sort()).toEqual(
       ["ConfigMap", "NetworkPolicy", "Service", "ServiceAccount", "StatefulSet"].sort(),

@@ -174,6 +174,7 @@ describe("deploy/helm/runbridge", () => {
         "ConfigMap",
         "Deployment",
         "NetworkPolicy",
+        "PodDisruptionBudget",
         "PrometheusRule",
         "Secret",
         "Service",
@@ -252,6 +253,20 @@ describe("deploy/helm/runbridge", () => {
       expect(container(deployment).volumeMounts?.map((mount) => mount.mountPath)).not.toContain("/data");
       const config = only(replicated, "ConfigMap") as Manifest & { data: Record<string, string> };
       expect(config.data).not.toHaveProperty("RUNBRIDGE_DB");
+    });
+
+    it("keeps one replica through node drains, and has no budget for a single replica", async () => {
+      const budget = only(replicated, "PodDisruptionBudget") as Manifest & {
+        spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+      };
+      expect(budget.spec.minAvailable).toBe(1);
+      expect(budget.spec.selector.matchLabels).toEqual({
+        "app.kubernetes.io/name": "runbridge",
+        "app.kubernetes.io/instance": "rb",
+      });
+      const single = await render(DATABASE[0] as string, "replicaCount=1");
+      expect(single.some((manifest) => manifest.kind === "PodDisruptionBudget")).toBe(false);
+      expect(defaults.some((manifest) => manifest.kind === "PodDisruptionBudget")).toBe(false);
     });
 
     it("passes the URL as RUNBRIDGE_DATABASE_URL from a Secret, never in the pod spec", () => {

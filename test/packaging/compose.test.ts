@@ -14,9 +14,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadConfig } from "../../bridge/config.js";
 import { AMTOOL_BIN } from "../harness/alertmanager.js";
 import { PROMTOOL_BIN } from "../harness/prometheus.js";
 import { bridgeVariables } from "./bridge-variables.js";
+import { instructions, parseDockerfile, parseEnv, type Stage } from "./dockerfile.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -92,6 +94,21 @@ const alertmanagerConfig = parse(readFileSync(join(root, "deploy/local/alertmana
 /** The port the bridge listens on in its image (the Dockerfile's PORT). */
 const bridgePort = /\bPORT=(\d+)/.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1];
 
+/**
+ * Compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME:?error}` against a shell
+ * environment, for the values compose.yaml's environment blocks use.
+ */
+function interpolate(values: Record<string, string>, shell: Record<string, string>): Record<string, string> {
+  const resolve = (value: string) =>
+    value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest = "") => {
+      const set = shell[name];
+      if (set) return set;
+      if (kind === "?") throw new Error(`compose refuses to start: ${rest}`);
+      return kind === "-" ? rest : "";
+    });
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, resolve(String(value))]));
+}
+
 describe("compose.yaml", () => {
   it("runs the bridge (built from this checkout, or the released image), Alertmanager and Prometheus", () => {
     expect(Object.keys(compose.services).sort()).toEqual(["alertmanager", "prometheus", "runbridge"]);
@@ -143,6 +160,25 @@ describe("compose.yaml", () => {
     for (const name of Object.keys(runbridge.environment ?? {})) {
       expect(known.has(name), `${name} is not a variable bridge/config.ts reads`).toBe(true);
     }
+  });
+
+  it("starts a bridge whose configuration loads: the image's environment plus compose's, interpolated", () => {
+    const image = parseDockerfile(readFileSync(join(root, "Dockerfile"), "utf8")).stages.at(-1);
+    const imageEnv = Object.assign(
+      {},
+      ...instructions(image as Stage, "ENV").map((env) => parseEnv(env.args)),
+    );
+    const env = {
+      ...imageEnv,
+      ...interpolate(service("runbridge").environment ?? {}, { RUNBRIDGE_ALERTMANAGER_TOKEN: "t" }),
+    };
+    const config = loadConfig(env);
+    expect(config).toMatchObject({ host: "0.0.0.0", port: 9009, dbFile: "/data/runbridge.db", dryRun: true });
+    expect(config.runbooksDir).toBe("/app/runbooks");
+    expect(config.alertmanagerUrls).toEqual(["http://alertmanager:9093"]);
+    expect(() => interpolate(service("runbridge").environment ?? {}, {})).toThrow(
+      /set RUNBRIDGE_ALERTMANAGER_TOKEN/,
+    );
   });
 
   it("gives Alertmanager the bridge's token as the file its receiver reads", () => {

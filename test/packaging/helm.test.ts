@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { loadConfig } from "../../bridge/config.js";
 import { findOnPath } from "../act/find-tool.js";
 import { bridgeVariables } from "./bridge-variables.js";
 import { type Manifest, validateManifest } from "./kubernetes-schemas.js";
@@ -242,6 +243,51 @@ describe("deploy/helm/runbridge", () => {
       expect(config.data).toMatchObject({ HOST: "0.0.0.0", PORT: "9009", RUNBRIDGE_DRY_RUN: "true" });
       const token = secretEnv(only<Workload>(defaults, "StatefulSet")).RUNBRIDGE_ALERTMANAGER_TOKEN;
       expect(token).toEqual({ name: "rb-runbridge", key: "alertmanager-token", optional: false });
+    });
+  });
+
+  describe("the bridge's configuration from the rendered ConfigMap and Secret references", () => {
+    /** The environment the chart gives the pod: the ConfigMap, and the Secret's keys it references. */
+    function podEnv(manifests: Manifest[], secret: Record<string, string>) {
+      const config = only(manifests, "ConfigMap") as Manifest & { data: Record<string, string> };
+      const refs = secretEnv(only<Workload>(manifests, "StatefulSet"));
+      const fromSecret = Object.fromEntries(
+        Object.entries(refs)
+          .filter(([, ref]) => ref && secret[ref.key] !== undefined)
+          .map(([name, ref]) => [name, secret[ref?.key as string] as string]),
+      );
+      return { ...config.data, ...fromSecret };
+    }
+
+    it("loads in dry-run with only the Alertmanager token in the Secret", () => {
+      const config = loadConfig(podEnv(defaults, { "alertmanager-token": "t" }));
+      expect(config).toMatchObject({
+        host: "0.0.0.0",
+        port: 9009,
+        dbFile: "/data/runbridge.db",
+        dryRun: true,
+      });
+      expect(config.alertmanagerAuth).toEqual({ kind: "bearer", secret: "t" });
+    });
+
+    it("loads with the GitHub App from the Secret once dry-run is off and the repository set", async () => {
+      const manifests = await render("config.GITHUB_REPOSITORY=acme/ops", "config.RUNBRIDGE_DRY_RUN=false");
+      const config = loadConfig(
+        podEnv(manifests, {
+          "alertmanager-token": "t",
+          "github-app-id": "123",
+          "github-app-installation-id": "456",
+          "github-app-private-key": "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----",
+          "github-webhook-secret": "w",
+        }),
+      );
+      expect(config.dryRun).toBe(false);
+      expect(config.github).toMatchObject({
+        owner: "acme",
+        repo: "ops",
+        auth: { kind: "app", installationId: 456 },
+      });
+      expect(config.githubWebhookSecret).toBe("w");
     });
   });
 

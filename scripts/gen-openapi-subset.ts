@@ -28,6 +28,9 @@ export const OPERATION_IDS = [
   "repos/get-commit",
   "git/get-ref",
   "git/get-tag",
+  // The release workflow tags vX.Y.Z and moves vX (scripts/release-tags.mjs).
+  "git/create-ref",
+  "git/update-ref",
   "issues/create",
   "issues/create-comment",
   "issues/list-for-repo",

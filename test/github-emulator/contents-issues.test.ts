@@ -65,6 +65,31 @@ describe("contents, commits and refs", () => {
     expect(unknown).toMatchObject({ status: 422 });
     expect(gh.violations).toEqual([]);
   });
+
+  it("creates a tag once, and moves it only with force", async () => {
+    const other = "8b5ad6e0f5c5f8b9bfa8b3b6b1a3e3e7d0c5a9f1";
+    gh.state.setRef("heads/release", other);
+    const created = await octokit.rest.git.createRef({ ...repo, ref: "refs/tags/v1", sha });
+    expect(created.status).toBe(201);
+    expect(gh.checkResponse("git/create-ref", 201, created.data)).toEqual([]);
+    await expect(octokit.rest.git.createRef({ ...repo, ref: "refs/tags/v1", sha })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining("Reference already exists"),
+    });
+    await expect(
+      octokit.rest.git.createRef({ ...repo, ref: "refs/tags/v2", sha: "0".repeat(40) }),
+    ).rejects.toMatchObject({ status: 422, message: expect.stringContaining("Object does not exist") });
+    await expect(octokit.rest.git.updateRef({ ...repo, ref: "tags/v1", sha: other })).rejects.toMatchObject({
+      status: 422,
+    });
+    const moved = await octokit.rest.git.updateRef({ ...repo, ref: "tags/v1", sha: other, force: true });
+    expect(gh.checkResponse("git/update-ref", 200, moved.data)).toEqual([]);
+    expect((await octokit.rest.repos.getCommit({ ...repo, ref: "v1" })).data.sha).toBe(other);
+    await expect(
+      octokit.rest.git.updateRef({ ...repo, ref: "tags/v9", sha, force: true }),
+    ).rejects.toMatchObject({ status: 422, message: expect.stringContaining("Reference does not exist") });
+    expect(gh.violations).toEqual([]);
+  });
 });
 
 describe("issues, rate limit and installation tokens", () => {

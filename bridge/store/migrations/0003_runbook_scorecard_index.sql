@@ -1,0 +1,1 @@
+CREATE INDEX `executions_scorecard` ON `executions` (`runbook`,`state`,`guard`,`id`,`dispatched_at`);

@@ -8,10 +8,12 @@
  * runbridge validate runbooks
  * runbridge route alert.json --runbooks runbooks --json
  * runbridge diff --base origin/main runbooks >> "$GITHUB_STEP_SUMMARY"
+ * RUNBRIDGE_API_TOKEN=… runbridge report --since 7d --url https://runbridge.internal >> "$GITHUB_STEP_SUMMARY"
  * ```
  */
 import { type CliContext, CliError, UsageError } from "./context.js";
 import { diffCommand } from "./diff.js";
+import { reportCommand } from "./report.js";
 import { routeCommand } from "./route.js";
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
@@ -23,6 +25,7 @@ Commands:
   route <alert.json | ->        show which runbook an alert reaches, and why
   diff --base <git-ref> [dir]   markdown report of what a runbook change does to routing
   serve                         start the bridge
+  report [--since 7d] [--json]  each runbook's scorecard, as markdown, from a running bridge
 
 Run "runbridge <command> --help" for a command's options.
 The runbooks directory defaults to $RUNBRIDGE_RUNBOOKS, else ./runbooks.`;
@@ -34,6 +37,7 @@ const commands: Record<string, Command> = {
   route: routeCommand,
   diff: diffCommand,
   serve: serveCommand,
+  report: reportCommand,
 };
 
 /**

@@ -71,6 +71,9 @@ describe("GET /api/runbooks", () => {
     const first = await fire(T0 - 2 * DAY, web1, T0 - 2 * DAY - 5 * MINUTE);
     ran(first.id, "succeeded", T0 - 2 * DAY + MINUTE, T0 - 2 * DAY + 3 * MINUTE);
     await resolve(T0 - 2 * DAY + 10 * MINUTE, web1, T0 - 2 * DAY - 5 * MINUTE);
+    // web-1 fires again 2 hours after it resolved: past the relapse window (1h), a new incident.
+    const later = await fire(T0 - 2 * DAY + 130 * MINUTE, web1, T0 - 2 * DAY + 130 * MINUTE);
+    ran(later.id, "succeeded", T0 - 2 * DAY + 131 * MINUTE, T0 - 2 * DAY + 133 * MINUTE);
     // An hour ago, web-2: started 2m before, dispatched after 1m, resolved at +5m.
     const second = await fire(T0 - HOUR, web2, T0 - HOUR - 2 * MINUTE);
     ran(second.id, "succeeded", T0 - HOUR + MINUTE, T0 - HOUR + 3 * MINUTE);
@@ -133,8 +136,8 @@ describe("GET /api/runbooks", () => {
       verified: 0,
     });
     expect(web.windows["7d"]).toMatchObject({
-      executions: 4,
-      dispatched: 3,
+      executions: 5,
+      dispatched: 4,
       relapses: 1,
       timeToResolution: {
         count: 2,
@@ -143,7 +146,7 @@ describe("GET /api/runbooks", () => {
       },
     });
     // The 31-day-old failure is in no window.
-    expect(web.windows["30d"]).toMatchObject({ executions: 4, dispatched: 3 });
+    expect(web.windows["30d"]).toMatchObject({ executions: 5, dispatched: 4, relapses: 1 });
     expect(web.windows["30d"].outcomes.failed).toBe(1);
     expect(web.lastFailure).toEqual({
       executionId: relapse.id,

@@ -124,7 +124,7 @@ export function resolutionTimesByRunbook(
         alert_resolved_at - dispatched_at AS from_dispatch
       FROM executions
       WHERE state IN (${stateList(states)}) AND id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
-        AND dispatched_at IS NOT NULL AND alert_resolved_at >= dispatched_at
+        AND dispatched_at IS NOT NULL AND alert_resolved_at IS NOT NULL AND alert_resolved_at >= dispatched_at
     ),
     ranked AS (
       SELECT resolved.runbook, windows.window, from_start, from_dispatch,
@@ -161,16 +161,20 @@ export function countRelapsesByRunbook(
 ): { runbook: string; relapses: number[] }[] {
   const rows = db.all<Record<string, unknown>>(sql`
     WITH relapsed AS (
-      -- From the few executions that cleared to the occurrences of the same alert after them
-      -- (executions_fingerprint), never the other way round: most rows in the window are
-      -- suppressed repeats, and probing from each of them would cost a look-up per row.
+      -- From the few executions that cleared (executions_resolved) to the occurrences of the
+      -- same alert that started in the relapse window after (executions_fingerprint, a range of
+      -- the canonical UTC startsAt text, widened by a second and then checked exactly), never
+      -- the other way round: most rows in a window are suppressed repeats.
       SELECT DISTINCT later.id AS id, later.runbook AS runbook
       FROM executions AS earlier
       CROSS JOIN executions AS later
-        ON later.fingerprint = earlier.fingerprint AND later.runbook = earlier.runbook
+        ON later.fingerprint = earlier.fingerprint
+        AND later.starts_at BETWEEN strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at - 1000) / 1000.0, 'unixepoch')
+          AND strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at + ${withinMs} + 1000) / 1000.0, 'unixepoch')
       WHERE earlier.state IN (${stateList(clearedStates)})
         AND earlier.id >= ${executionIdFloor(Math.min(...windowStarts) - withinMs)}
-        AND earlier.alert_resolved_at IS NOT NULL
+        AND earlier.dispatched_at IS NOT NULL AND earlier.alert_resolved_at IS NOT NULL
+        AND later.runbook = earlier.runbook
         AND later.id >= ${rangeStart(windowStarts)}
         AND unixepoch(later.starts_at, 'subsec') * 1000 - earlier.alert_resolved_at BETWEEN 0 AND ${withinMs}
     )
@@ -182,17 +186,22 @@ export function countRelapsesByRunbook(
   }));
 }
 
-/** The latest execution in one of `failureStates` of each runbook since `since`. */
+/**
+ * The latest execution in one of `failureStates` of each runbook since `since`: the newest id
+ * per runbook from the covering executions_scorecard index, then one row read per runbook.
+ */
 export function lastFailureByRunbook(
   db: Db,
   since: number,
   failureStates: readonly string[],
 ): LastFailureRow[] {
   return db.all<LastFailureRow>(sql`
-    SELECT runbook, id, state, reason, at, runUrl FROM (
-      SELECT runbook, id, state, reason, COALESCE(finished_at, updated_at) AS at, run_url AS runUrl,
-        ROW_NUMBER() OVER (PARTITION BY runbook ORDER BY id DESC) AS newest
-      FROM executions
-      WHERE state IN (${stateList(failureStates)}) AND id >= ${executionIdFloor(since)} AND runbook IS NOT NULL
-    ) WHERE newest = 1`);
+    SELECT failure.runbook AS runbook, failure.id AS id, failure.state AS state, failure.reason AS reason,
+      COALESCE(failure.finished_at, failure.updated_at) AS at, failure.run_url AS runUrl
+    FROM (
+      SELECT MAX(id) AS id FROM executions INDEXED BY executions_scorecard
+      WHERE runbook IS NOT NULL AND state IN (${stateList(failureStates)}) AND id >= ${executionIdFloor(since)}
+      GROUP BY runbook
+    ) AS newest
+    JOIN executions AS failure ON failure.id = newest.id`);
 }

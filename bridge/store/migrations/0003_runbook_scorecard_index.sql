@@ -1,1 +1,0 @@
-CREATE INDEX `executions_scorecard` ON `executions` (`runbook`,`state`,`guard`,`id`,`dispatched_at`);

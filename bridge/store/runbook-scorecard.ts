@@ -80,18 +80,90 @@ function numbers(row: Record<string, unknown>, alias: string, windows: number): 
 }
 
 /**
+ * The scorecard's statements, one per question, built for the given windows and state lists.
+ * Exported so a test can ask SQLite for each one's query plan (runbook-scorecard.test.ts):
+ * the indexes they rely on are what keeps them fast on a large table.
+ */
+export const scorecardSql = {
+  byRunbookState: (windowStarts: readonly number[]): SQL =>
+    sql`
+      SELECT runbook, state, guard,
+        ${perWindow(windowStarts, "decided")},
+        ${perWindow(windowStarts, "dispatched", sql`dispatched_at IS NOT NULL`)}
+      FROM executions
+      WHERE id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
+      GROUP BY runbook, state, guard`,
+  resolutionTimes: (windowStarts: readonly number[], states: readonly string[]): SQL => {
+    const windows = sql.join(
+      windowStarts.map((start, index) => sql`SELECT ${index} AS window, ${executionIdFloor(start)} AS floor`),
+      sql` UNION ALL `,
+    );
+    return sql`
+      WITH windows AS (${windows}),
+      resolved AS (
+        SELECT id, runbook,
+          alert_resolved_at - CAST(round(unixepoch(starts_at, 'subsec') * 1000) AS INTEGER) AS from_start,
+          alert_resolved_at - dispatched_at AS from_dispatch
+        FROM executions
+        WHERE state IN (${stateList(states)}) AND id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
+          AND dispatched_at IS NOT NULL AND alert_resolved_at IS NOT NULL AND alert_resolved_at >= dispatched_at
+      ),
+      ranked AS (
+        SELECT resolved.runbook, windows.window, from_start, from_dispatch,
+          COUNT(*) OVER (PARTITION BY resolved.runbook, windows.window) AS n,
+          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_start) AS start_rank,
+          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_dispatch) AS dispatch_rank
+        FROM resolved JOIN windows ON resolved.id >= windows.floor
+      )
+      SELECT runbook, window, MAX(n) AS count,
+        MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_start END) AS fromStartMedianMs,
+        MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_start END) AS fromStartP90Ms,
+        MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_dispatch END) AS fromDispatchMedianMs,
+        MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_dispatch END) AS fromDispatchP90Ms
+      FROM ranked
+      GROUP BY runbook, window`;
+  },
+  relapses: (windowStarts: readonly number[], clearedStates: readonly string[], withinMs: number): SQL =>
+    sql`
+      WITH relapsed AS (
+        -- From the few executions that cleared (executions_resolved) to the occurrences of the
+        -- same alert that started in the relapse window after (executions_fingerprint, a range of
+        -- the canonical UTC startsAt text, widened by a second and then checked exactly), never
+        -- the other way round: most rows in a window are suppressed repeats.
+        SELECT DISTINCT later.id AS id, later.runbook AS runbook
+        FROM executions AS earlier
+        CROSS JOIN executions AS later
+          ON later.fingerprint = earlier.fingerprint
+          AND later.starts_at BETWEEN strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at - 1000) / 1000.0, 'unixepoch')
+            AND strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at + ${withinMs} + 1000) / 1000.0, 'unixepoch')
+        WHERE earlier.state IN (${stateList(clearedStates)})
+          AND earlier.id >= ${executionIdFloor(Math.min(...windowStarts) - withinMs)}
+          AND earlier.dispatched_at IS NOT NULL AND earlier.alert_resolved_at IS NOT NULL
+          AND later.runbook = earlier.runbook
+          AND later.id >= ${rangeStart(windowStarts)}
+          AND unixepoch(later.starts_at, 'subsec') * 1000 - earlier.alert_resolved_at BETWEEN 0 AND ${withinMs}
+      )
+      SELECT runbook, ${perWindow(windowStarts, "relapses")}
+      FROM relapsed GROUP BY runbook`,
+  lastFailures: (since: number, failureStates: readonly string[]): SQL =>
+    sql`
+      SELECT failure.runbook AS runbook, failure.id AS id, failure.state AS state, failure.reason AS reason,
+        COALESCE(failure.finished_at, failure.updated_at) AS at, failure.run_url AS runUrl
+      FROM (
+        SELECT MAX(id) AS id FROM executions INDEXED BY executions_scorecard
+        WHERE runbook IS NOT NULL AND state IN (${stateList(failureStates)}) AND id >= ${executionIdFloor(since)}
+        GROUP BY runbook
+      ) AS newest
+      JOIN executions AS failure ON failure.id = newest.id`,
+};
+
+/**
  * Executions of each runbook by state and guard, counted in every window: one scan of the
  * longest window through the `executions_scorecard` covering index (no table row is read).
  * Executions no runbook matched (runbook null) are left out.
  */
 export function countExecutionsByRunbookState(db: Db, windowStarts: readonly number[]): StateCountRow[] {
-  const rows = db.all<Record<string, unknown>>(sql`
-    SELECT runbook, state, guard,
-      ${perWindow(windowStarts, "decided")},
-      ${perWindow(windowStarts, "dispatched", sql`dispatched_at IS NOT NULL`)}
-    FROM executions
-    WHERE id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
-    GROUP BY runbook, state, guard`);
+  const rows = db.all<Record<string, unknown>>(scorecardSql.byRunbookState(windowStarts));
   return rows.map((row) => ({
     runbook: String(row.runbook),
     state: String(row.state),
@@ -112,34 +184,7 @@ export function resolutionTimesByRunbook(
   windowStarts: readonly number[],
   states: readonly string[],
 ): ResolutionTimeRow[] {
-  const windows = sql.join(
-    windowStarts.map((start, index) => sql`SELECT ${index} AS window, ${executionIdFloor(start)} AS floor`),
-    sql` UNION ALL `,
-  );
-  return db.all<ResolutionTimeRow>(sql`
-    WITH windows AS (${windows}),
-    resolved AS (
-      SELECT id, runbook,
-        alert_resolved_at - CAST(round(unixepoch(starts_at, 'subsec') * 1000) AS INTEGER) AS from_start,
-        alert_resolved_at - dispatched_at AS from_dispatch
-      FROM executions
-      WHERE state IN (${stateList(states)}) AND id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
-        AND dispatched_at IS NOT NULL AND alert_resolved_at IS NOT NULL AND alert_resolved_at >= dispatched_at
-    ),
-    ranked AS (
-      SELECT resolved.runbook, windows.window, from_start, from_dispatch,
-        COUNT(*) OVER (PARTITION BY resolved.runbook, windows.window) AS n,
-        ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_start) AS start_rank,
-        ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_dispatch) AS dispatch_rank
-      FROM resolved JOIN windows ON resolved.id >= windows.floor
-    )
-    SELECT runbook, window, MAX(n) AS count,
-      MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_start END) AS fromStartMedianMs,
-      MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_start END) AS fromStartP90Ms,
-      MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_dispatch END) AS fromDispatchMedianMs,
-      MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_dispatch END) AS fromDispatchP90Ms
-    FROM ranked
-    GROUP BY runbook, window`);
+  return db.all<ResolutionTimeRow>(scorecardSql.resolutionTimes(windowStarts, states));
 }
 
 /**
@@ -159,27 +204,7 @@ export function countRelapsesByRunbook(
   clearedStates: readonly string[],
   withinMs: number,
 ): { runbook: string; relapses: number[] }[] {
-  const rows = db.all<Record<string, unknown>>(sql`
-    WITH relapsed AS (
-      -- From the few executions that cleared (executions_resolved) to the occurrences of the
-      -- same alert that started in the relapse window after (executions_fingerprint, a range of
-      -- the canonical UTC startsAt text, widened by a second and then checked exactly), never
-      -- the other way round: most rows in a window are suppressed repeats.
-      SELECT DISTINCT later.id AS id, later.runbook AS runbook
-      FROM executions AS earlier
-      CROSS JOIN executions AS later
-        ON later.fingerprint = earlier.fingerprint
-        AND later.starts_at BETWEEN strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at - 1000) / 1000.0, 'unixepoch')
-          AND strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at + ${withinMs} + 1000) / 1000.0, 'unixepoch')
-      WHERE earlier.state IN (${stateList(clearedStates)})
-        AND earlier.id >= ${executionIdFloor(Math.min(...windowStarts) - withinMs)}
-        AND earlier.dispatched_at IS NOT NULL AND earlier.alert_resolved_at IS NOT NULL
-        AND later.runbook = earlier.runbook
-        AND later.id >= ${rangeStart(windowStarts)}
-        AND unixepoch(later.starts_at, 'subsec') * 1000 - earlier.alert_resolved_at BETWEEN 0 AND ${withinMs}
-    )
-    SELECT runbook, ${perWindow(windowStarts, "relapses")}
-    FROM relapsed GROUP BY runbook`);
+  const rows = db.all<Record<string, unknown>>(scorecardSql.relapses(windowStarts, clearedStates, withinMs));
   return rows.map((row) => ({
     runbook: String(row.runbook),
     relapses: numbers(row, "relapses", windowStarts.length),
@@ -195,13 +220,5 @@ export function lastFailureByRunbook(
   since: number,
   failureStates: readonly string[],
 ): LastFailureRow[] {
-  return db.all<LastFailureRow>(sql`
-    SELECT failure.runbook AS runbook, failure.id AS id, failure.state AS state, failure.reason AS reason,
-      COALESCE(failure.finished_at, failure.updated_at) AS at, failure.run_url AS runUrl
-    FROM (
-      SELECT MAX(id) AS id FROM executions INDEXED BY executions_scorecard
-      WHERE runbook IS NOT NULL AND state IN (${stateList(failureStates)}) AND id >= ${executionIdFloor(since)}
-      GROUP BY runbook
-    ) AS newest
-    JOIN executions AS failure ON failure.id = newest.id`);
+  return db.all<LastFailureRow>(scorecardSql.lastFailures(since, failureStates));
 }

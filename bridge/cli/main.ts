@@ -8,12 +8,14 @@
  * runbridge validate runbooks
  * runbridge route alert.json --runbooks runbooks --json
  * runbridge diff --base origin/main runbooks >> "$GITHUB_STEP_SUMMARY"
+ * RUNBRIDGE_API_TOKEN=… runbridge report --since 7d --url https://runbridge.internal >> "$GITHUB_STEP_SUMMARY"
  * ```
  */
 import { appCommand } from "./app-create.js";
 import { type CliContext, CliError, UsageError } from "./context.js";
 import { diffCommand } from "./diff.js";
 import { initCommand } from "./init.js";
+import { reportCommand } from "./report.js";
 import { routeCommand } from "./route.js";
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
@@ -27,6 +29,7 @@ Commands:
   serve                         start the bridge
   init                          set up this repository: runbooks, workflows, Alertmanager receiver
   app create --url <bridge-url> register the bridge's GitHub App (manifest flow)
+  report [--since 7d] [--json]  each runbook's scorecard, as markdown, from a running bridge
 
 Run "runbridge <command> --help" for a command's options.
 The runbooks directory defaults to $RUNBRIDGE_RUNBOOKS, else ./runbooks.`;
@@ -40,6 +43,7 @@ const commands: Record<string, Command> = {
   serve: serveCommand,
   init: initCommand,
   app: appCommand,
+  report: reportCommand,
 };
 
 /**

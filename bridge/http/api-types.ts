@@ -5,7 +5,8 @@
  * them through JSDoc, so a change on one side that the other does not follow fails tsc.
  * Type-only: nothing here exists at run time.
  */
-import type { auditEvents, breakers, executions } from "../store/schema.js";
+import type { OutcomeBucket } from "../scorecard/outcome-buckets.js";
+import type { auditEvents, breakers, executions, runJobs } from "../store/schema.js";
 
 /** One execution row as the API returns it (timestamps in Unix milliseconds). */
 export type ExecutionJson = typeof executions.$inferSelect;
@@ -13,6 +14,9 @@ export type ExecutionJson = typeof executions.$inferSelect;
 export type AuditEventJson = typeof auditEvents.$inferSelect;
 /** One open circuit breaker in GET /api/status. */
 export type BreakerJson = typeof breakers.$inferSelect;
+
+/** One job of an execution's workflow run, as GitHub's workflow_job webhooks reported it. */
+export type RunJobJson = typeof runJobs.$inferSelect;
 
 /** Every non-2xx answer. */
 export interface ErrorAnswer {
@@ -36,6 +40,84 @@ export interface StatusAnswer {
 export interface ExecutionsAnswer {
   executions: ExecutionJson[];
   next: string | null;
+}
+
+/** GET /api/executions/:id: the execution, its whole audit trail (oldest first) and its run's jobs. */
+export interface ExecutionDetailAnswer {
+  execution: ExecutionJson;
+  events: AuditEventJson[];
+  dispatchAttempts: AuditEventJson[];
+  jobs: RunJobJson[];
+}
+
+export type { OutcomeBucket };
+
+/** The scorecard's windows, shortest first. */
+export type ScorecardWindow = "24h" | "7d" | "30d";
+
+/** Nearest-rank median and 90th percentile, in milliseconds. */
+export interface DurationSummaryJson {
+  medianMs: number;
+  p90Ms: number;
+}
+
+/** One runbook's record over one window (executions decided in it). */
+export interface ScorecardWindowJson {
+  /** Every decision for the runbook, suppressed ones included. */
+  executions: number;
+  /** Accepted by GitHub. */
+  dispatched: number;
+  /** Executions by outcome bucket (scorecard/outcome-buckets.ts maps states to buckets). */
+  outcomes: Record<OutcomeBucket, number>;
+  /** verified / (verified + not_cleared + rolled_back + failed); null when none was judged. */
+  verifiedRate: number | null;
+  /** From the alert's start and from the dispatch to the bridge seeing the alert resolve. */
+  timeToResolution: {
+    count: number;
+    fromStart: DurationSummaryJson | null;
+    fromDispatch: DurationSummaryJson | null;
+  };
+  /** The same alert firing again soon after an execution cleared it. */
+  relapses: number;
+  /** Suppressed decisions by the guard that said no. */
+  suppressedBy: Record<string, number>;
+}
+
+/** One of a runbook's breakers that is not closed. */
+export interface ScorecardBreakerJson {
+  key: string;
+  scope: BreakerJson["scope"];
+  target: string | null;
+  state: "open" | "half_open";
+  reason: string;
+  openedAt: number | null;
+  halfOpenAt: number | null;
+}
+
+/** One runbook's scorecard. */
+export interface RunbookScorecardJson {
+  runbook: string;
+  /** In the active runbook set (false: only its past executions are known). */
+  loaded: boolean;
+  windows: Record<ScorecardWindow, ScorecardWindowJson>;
+  /** The latest failed, not cleared or rolled back execution in the last 30 days. */
+  lastFailure: {
+    executionId: string;
+    state: string;
+    reason: string;
+    at: number;
+    runUrl: string | null;
+  } | null;
+  /** The runbook's own breakers (runbook or target scope): the worst state, and each one not closed. */
+  breaker: { state: "closed" | "open" | "half_open"; notClosed: ScorecardBreakerJson[] };
+}
+
+/** GET /api/runbooks */
+export interface RunbooksAnswer {
+  /** When it was computed (Unix ms); each window ends then. */
+  generatedAt: number;
+  windows: ScorecardWindow[];
+  runbooks: RunbookScorecardJson[];
 }
 
 /** POST /api/kill-switch */

@@ -3,6 +3,7 @@ import { firingAlert, webhook } from "../../test/fixtures/alertmanager/index.js"
 import { T0, type TestApp, testApp } from "../../test/fixtures/http/test-app.js";
 import { openStormBreaker } from "../executions/breaker-changes.js";
 import { appendAudit } from "../store/audit.js";
+import { writeRunJob } from "../store/run-jobs.js";
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -168,6 +169,22 @@ describe("read API", () => {
       expect((body.dispatchAttempts as Json[]).map((e) => e.message)).toEqual([
         "attempt 1",
         "GitHub started run 9000000001",
+      ]);
+      expect(body.jobs).toEqual([]);
+    });
+
+    it("returns the jobs of its run (its phases) in the order GitHub created them", async () => {
+      t = testApp();
+      await seed();
+      const [id, other] = idsOf(await json(t.get("/api/executions?runbook=web-restart&state=pending")));
+      const job = { runId: 9, status: "completed", conclusion: "success", updatedAt: T0 };
+      writeRunJob(t.db.db, { ...job, jobId: 12, executionId: id as string, name: "remediate" });
+      writeRunJob(t.db.db, { ...job, jobId: 11, executionId: id as string, name: "health-check" });
+      writeRunJob(t.db.db, { ...job, jobId: 13, executionId: other as string, name: "someone else's" });
+      const body = await json(t.get(`/api/executions/${id}`));
+      expect((body.jobs as Json[]).map((j) => [j.name, j.conclusion])).toEqual([
+        ["health-check", "success"],
+        ["remediate", "success"],
       ]);
     });
 

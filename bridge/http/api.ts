@@ -1,6 +1,6 @@
 /**
  * @module
- * The read API (executions, audit, status) and the operator writes (kill switch,
+ * The read API (executions, audit, status, the runbook scorecard) and the operator writes (kill switch,
  * breaker reset). Reads are open unless RUNBRIDGE_API_TOKEN is set; writes always need it.
  */
 import { Hono } from "hono";
@@ -8,11 +8,20 @@ import { HTTPException } from "hono/http-exception";
 import { openBreakers, resetBreaker } from "../executions/breaker-changes.js";
 import { type ExecutionState, executionStates } from "../executions/states.js";
 import { setKillSwitch } from "../operator/kill-switch.js";
+import { runbookScorecard } from "../scorecard/runbook-scorecard.js";
 import { queryAudit } from "../store/audit.js";
 import { countExecutionsByState, findExecution, listExecutions } from "../store/executions.js";
 import { outboxDepth } from "../store/outbox.js";
+import { jobsOfExecution } from "../store/run-jobs.js";
 import { isEnabled } from "../store/settings.js";
-import type { BreakerResetAnswer, ExecutionsAnswer, KillSwitchAnswer, StatusAnswer } from "./api-types.js";
+import type {
+  BreakerResetAnswer,
+  ExecutionDetailAnswer,
+  ExecutionsAnswer,
+  KillSwitchAnswer,
+  RunbooksAnswer,
+  StatusAnswer,
+} from "./api-types.js";
 import { apiAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
 import { requireJson } from "./json-content.js";
@@ -56,7 +65,13 @@ export function apiRoutes(deps: HttpDeps): Hono {
     if (!execution) return c.json({ error: `no execution ${c.req.param("id")}` }, 404);
     const events = queryAudit(deps.db, { executionId: execution.id, n: 1000 }).reverse();
     const attempts = events.filter((event) => event.kind.startsWith("dispatch."));
-    return c.json({ execution, events, dispatchAttempts: attempts });
+    const jobs = jobsOfExecution(deps.db, execution.id);
+    return c.json({ execution, events, dispatchAttempts: attempts, jobs } satisfies ExecutionDetailAnswer);
+  });
+
+  app.get("/api/runbooks", read, (c) => {
+    const loaded = deps.runbooks()?.runbooks.map((entry) => entry.runbook.name) ?? [];
+    return c.json(runbookScorecard(deps.db, { now: deps.now(), loaded }) satisfies RunbooksAnswer);
   });
 
   app.get("/api/audit", read, (c) =>

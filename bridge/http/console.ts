@@ -1,7 +1,7 @@
 /**
  * @module
- * GET /: the operator console, a static page (HTML, two ES modules, one stylesheet) that
- * reads the API the way a script would: /api/status, /api/executions, /api/events. No
+ * GET /: the operator console, a static page (HTML, a few ES modules, one stylesheet) that
+ * reads the API the way a script would: /api/status, /api/executions, /api/runbooks, /api/events. No
  * framework and no build step; the files sit in `console/` next to this module (the
  * Dockerfile copies non-TypeScript files next to the compiled code). The scripts are
  * type-checked against the API's types (console/tsconfig.json, http/api-types.ts).
@@ -52,6 +52,9 @@ export function consoleRoutes(): Hono {
   const assets = new Map<string, Asset>([
     ["console.js", load("console.js", "text/javascript; charset=utf-8")],
     ["sse.js", load("sse.js", "text/javascript; charset=utf-8")],
+    ["dom.js", load("dom.js", "text/javascript; charset=utf-8")],
+    ["runbooks-view.js", load("runbooks-view.js", "text/javascript; charset=utf-8")],
+    ["execution-view.js", load("execution-view.js", "text/javascript; charset=utf-8")],
     ["console.css", load("console.css", "text/css; charset=utf-8")],
     ["favicon.svg", load("favicon.svg", "image/svg+xml")],
   ]);

@@ -2,7 +2,7 @@
  * @module
  * Jobs of each execution's workflow run, as GitHub's workflow_job webhooks report them.
  */
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { runJobs } from "./schema.js";
 
@@ -24,4 +24,14 @@ export function jobStatuses(db: Db, executionId: string): string[] {
     .where(eq(runJobs.executionId, executionId))
     .all()
     .map((row) => row.status);
+}
+
+/** The jobs of an execution's run (its phases), in the order GitHub created them. */
+export function jobsOfExecution(db: Db, executionId: string): RunJob[] {
+  return db
+    .select()
+    .from(runJobs)
+    .where(eq(runJobs.executionId, executionId))
+    .orderBy(asc(runJobs.jobId))
+    .all();
 }

@@ -98,6 +98,25 @@ export const executions = sqliteTable(
     index("executions_fingerprint").on(table.fingerprint, table.startsAt),
     index("executions_run").on(table.runId).where(sql`run_id IS NOT NULL`),
     index("executions_group").on(table.groupKey, table.runbook).where(sql`group_key <> ''`),
+    // The runbook scorecard (GET /api/runbooks) counts 30 days of decisions by runbook, state
+    // and guard. Covering those columns in that order lets SQLite answer from this index alone,
+    // already grouped (no temporary B-tree, no wide row with its alert JSON read): about 5×
+    // faster than the id range on 500k rows. One more B-tree per decision is the price.
+    index("executions_scorecard").on(table.runbook, table.state, table.guard, table.id, table.dispatchedAt),
+    // Its times to resolution and relapses read only executions that were dispatched and whose
+    // alert resolved: few rows, entered when a resolved notification arrives (never by a
+    // decision), covering what those queries read, so no wide row is visited.
+    index("executions_resolved")
+      .on(
+        table.state,
+        table.id,
+        table.runbook,
+        table.fingerprint,
+        table.startsAt,
+        table.dispatchedAt,
+        table.alertResolvedAt,
+      )
+      .where(sql`alert_resolved_at IS NOT NULL AND dispatched_at IS NOT NULL`),
   ],
 );
 

@@ -6,12 +6,12 @@ describe("runbridge usage", () => {
     const run = runbridge(["--help"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: runbridge <command> \[options\]/);
-    for (const command of ["validate", "route", "diff", "serve"])
+    for (const command of ["validate", "route", "diff", "serve", "report"])
       expect(run.stdout).toContain(`  ${command} `);
     expect(run.stderr).toBe("");
   });
 
-  it.each(["validate", "route", "diff", "serve"])(
+  it.each(["validate", "route", "diff", "serve", "report"])(
     "prints the usage of %s and exits 0 with --help or -h",
     (command) => {
       for (const flag of ["--help", "-h"]) {

@@ -4,8 +4,11 @@
 // reaches the page through textContent (never innerHTML), and links are made only from
 // http(s) URLs.
 
-/** @import { AuditEventJson, BreakerJson, ErrorAnswer, EventFrames, ExecutionJson, ExecutionsAnswer, SilenceAnswer, StatusAnswer } from "../api-types.js" */
+/** @import { AuditEventJson, BreakerJson, ErrorAnswer, EventFrames, ExecutionDetailAnswer, ExecutionJson, ExecutionsAnswer, RunbooksAnswer, ScorecardWindow, SilenceAnswer, StatusAnswer } from "../api-types.js" */
 
+import { el, element, safeUrl, time } from "./dom.js";
+import { executionDetail } from "./execution-view.js";
+import { scorecardRows } from "./runbooks-view.js";
 import { createSseParser } from "./sse.js";
 
 const TOKEN_KEY = "runbridge.apiToken";
@@ -19,6 +22,8 @@ const FRAME_TYPES = /** @type {const} */ (["audit", "ready", "heartbeat", "reset
  *   stream: { close(): void } | undefined,
  *   status: StatusAnswer | undefined,
  *   refreshTimer: ReturnType<typeof setTimeout> | undefined,
+ *   scorecardTimer: ReturnType<typeof setTimeout> | undefined,
+ *   scorecard: RunbooksAnswer | undefined,
  *   silenceTarget: ExecutionJson | undefined,
  * }}
  */
@@ -28,21 +33,10 @@ const state = {
   stream: undefined,
   status: undefined,
   refreshTimer: undefined,
+  scorecardTimer: undefined,
+  scorecard: undefined,
   silenceTarget: undefined,
 };
-
-/**
- * An element of the page, checked to be of the expected kind.
- * @template {HTMLElement} T
- * @param {string} id
- * @param {new () => T} kind
- * @returns {T}
- */
-function element(id, kind) {
-  const node = document.getElementById(id);
-  if (!(node instanceof kind)) throw new Error(`the console page has no ${kind.name} #${id}`);
-  return node;
-}
 
 /** @param {string} id */
 const $ = (id) => element(id, HTMLElement);
@@ -52,47 +46,6 @@ const input = (id) => element(id, HTMLInputElement);
 const button = (id) => element(id, HTMLButtonElement);
 
 /**
- * @typedef {object} Props
- * @property {string} [text] set as textContent, never parsed as HTML
- * @property {string} [className]
- * @property {Record<string, string>} [data] data-* attributes
- * @property {string} [href]
- * @property {string} [target]
- * @property {string} [rel]
- * @property {string} [title]
- * @property {"button" | "submit"} [type]
- * @property {boolean} [disabled]
- */
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Props} [props]
- * @param {(Node | string)[]} [children]
- * @returns {HTMLElementTagNameMap[K]}
- */
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className !== undefined) node.className = props.className;
-  for (const [name, value] of Object.entries(props.data ?? {})) node.dataset[name] = value;
-  for (const name of /** @type {const} */ (["href", "target", "rel", "title", "type"])) {
-    const value = props[name];
-    if (value !== undefined) node.setAttribute(name, value);
-  }
-  if (props.disabled !== undefined && node instanceof HTMLButtonElement) node.disabled = props.disabled;
-  for (const child of children) node.append(child);
-  return node;
-}
-
-/** @param {number | null | undefined} ms */
-function time(ms) {
-  if (!ms) return "";
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour12: false });
-}
-
-/**
  * @param {string} text
  * @param {"info" | "error"} [kind]
  */
@@ -100,11 +53,6 @@ function say(text, kind = "info") {
   const message = $("message");
   message.textContent = text;
   message.dataset.kind = kind;
-}
-
-/** @param {unknown} url */
-function safeUrl(url) {
-  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : undefined;
 }
 
 /** An API answer other than 2xx: the bridge's reason, and the status to tell 401 apart. */
@@ -258,8 +206,16 @@ function executionRow(execution) {
     title: state.token ? "silence this alert in Alertmanager" : "enter the API token to silence",
   });
   silence.addEventListener("click", () => openSilence(execution));
-  return el("tr", { data: { id: execution.id, state: execution.state } }, [
-    el("td", { className: "nowrap", text: time(execution.createdAt) }),
+  const details = el("button", {
+    type: "button",
+    className: "link",
+    text: time(execution.createdAt) || "details",
+    title: "show this execution's audit trail, approval, run phases and outcome",
+  });
+  details.setAttribute("aria-label", `details of execution ${execution.id}`);
+  details.addEventListener("click", () => openExecution(execution.id));
+  const row = el("tr", { className: "clickable", data: { id: execution.id, state: execution.state } }, [
+    el("td", { className: "nowrap" }, [details]),
     el("td", { className: "wrap", text: execution.alertname }),
     el("td", { className: "nowrap", text: execution.runbook ?? "—" }),
     el("td", { className: "mono nowrap", text: execution.target ?? "" }),
@@ -268,6 +224,52 @@ function executionRow(execution) {
     el("td", { className: "nowrap" }, [run]),
     el("td", {}, [silence]),
   ]);
+  // The whole row opens the detail (the button in its first cell is the keyboard's way in);
+  // its own links and buttons keep their meaning.
+  row.addEventListener("click", (event) => {
+    if (event.target instanceof Element && event.target.closest("a, button")) return;
+    openExecution(execution.id);
+  });
+  return row;
+}
+
+/** @param {string} id */
+async function openExecution(id) {
+  try {
+    /** @type {ExecutionDetailAnswer} */
+    const detail = await api(`/api/executions/${encodeURIComponent(id)}`);
+    $("execution-detail").replaceChildren(...executionDetail(detail, state.status?.repository ?? null));
+    $("execution-dialog-title").textContent = `Execution ${id}`;
+    const dialog = element("execution-dialog", HTMLDialogElement);
+    if (!dialog.open) dialog.showModal();
+    button("execution-close").focus();
+  } catch (error) {
+    say(`Cannot show execution ${id}: ${messageOf(error)}`, "error");
+  }
+}
+
+// ---- runbooks (scorecard) ---------------------------------------------------------------
+
+function scorecardWindow() {
+  return /** @type {ScorecardWindow} */ (element("scorecard-window", HTMLSelectElement).value);
+}
+
+function renderScorecard() {
+  const answer = state.scorecard;
+  if (!answer) return;
+  tableBody("scorecard").replaceChildren(...scorecardRows(answer, scorecardWindow()));
+  $("scorecard-empty").hidden = answer.runbooks.length > 0;
+}
+
+async function refreshScorecard() {
+  try {
+    /** @type {RunbooksAnswer} */
+    const answer = await api("/api/runbooks");
+    state.scorecard = answer;
+    renderScorecard();
+  } catch (error) {
+    if (statusOf(error) !== 401) say(`Cannot read the runbook scorecard: ${messageOf(error)}`, "error");
+  }
 }
 
 async function refreshExecutions() {
@@ -287,6 +289,11 @@ function scheduleRefresh() {
     refreshStatus();
     refreshExecutions();
   }, 200);
+  // The scorecard aggregates 30 days: at most one refresh every 2 s, however busy the feed.
+  state.scorecardTimer ??= setTimeout(() => {
+    state.scorecardTimer = undefined;
+    refreshScorecard();
+  }, 2000);
 }
 
 // ---- silences --------------------------------------------------------------------------
@@ -474,6 +481,7 @@ function useToken(token) {
   connect();
   refreshStatus();
   refreshExecutions();
+  refreshScorecard();
 }
 
 $("token-form").addEventListener("submit", (event) => {
@@ -487,6 +495,9 @@ $("token-forget").addEventListener("click", () => {
 });
 $("kill-switch").addEventListener("click", toggleKillSwitch);
 $("silence-form").addEventListener("submit", submitSilence);
+$("execution-close").addEventListener("click", () => element("execution-dialog", HTMLDialogElement).close());
+element("scorecard-window", HTMLSelectElement).addEventListener("change", renderScorecard);
+$("scorecard-form").addEventListener("submit", (event) => event.preventDefault());
 $("feed-filter").addEventListener("submit", (event) => {
   event.preventDefault();
   state.lastEventId = undefined;
@@ -498,7 +509,9 @@ renderToken();
 connect();
 refreshStatus();
 refreshExecutions();
+refreshScorecard();
 setInterval(() => {
   refreshStatus();
   refreshExecutions();
+  refreshScorecard();
 }, 30_000);

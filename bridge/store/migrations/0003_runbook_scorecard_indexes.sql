@@ -1,0 +1,2 @@
+CREATE INDEX `executions_scorecard` ON `executions` (`runbook`,`state`,`guard`,`id`,`dispatched_at`);--> statement-breakpoint
+CREATE INDEX `executions_resolved` ON `executions` (`state`,`id`,`runbook`,`fingerprint`,`starts_at`,`dispatched_at`,`alert_resolved_at`) WHERE alert_resolved_at IS NOT NULL AND dispatched_at IS NOT NULL;

@@ -1,0 +1,224 @@
+/**
+ * @module
+ * The runbook scorecard's queries: each runbook's decisions, outcomes, times to resolution,
+ * relapses and last failure over the scorecard's windows (24h, 7d, 30d), aggregated by
+ * SQLite in one pass per question so the answer stays fast on a large executions table.
+ * Which states count as what is policy, decided by scorecard/outcome-buckets.ts and passed
+ * in as lists of state names: this file knows SQL, not what a state means.
+ *
+ * Windows are given as their start times, longest first or in any order; every query reads
+ * only the longest window's rows (an id range: ids begin with their creation time) and
+ * counts each row into every window it falls in, with one conditional SUM per window.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "./database.js";
+import { executionIdFloor } from "./ids.js";
+
+/** Counts of one runbook's executions in one state (and guard), one number per window. */
+export interface StateCountRow {
+  runbook: string;
+  state: string;
+  /** The guard that suppressed them, or the mode that recorded without dispatching; null otherwise. */
+  guard: string | null;
+  /** Executions decided in each window (same order as the windows given). */
+  decided: number[];
+  /** Of those, how many GitHub accepted (dispatched_at set). */
+  dispatched: number[];
+}
+
+/** The nearest-rank median and 90th percentile of one runbook's times to resolution in one window. */
+export interface ResolutionTimeRow {
+  runbook: string;
+  /** Index of the window in the windows given. */
+  window: number;
+  /** How many executions had a time to resolution. */
+  count: number;
+  fromStartMedianMs: number;
+  fromStartP90Ms: number;
+  fromDispatchMedianMs: number;
+  fromDispatchP90Ms: number;
+}
+
+/** The latest failed execution of a runbook in the longest window. */
+export interface LastFailureRow {
+  runbook: string;
+  id: string;
+  state: string;
+  reason: string;
+  /** When it ended (or was last updated, when no end was recorded). */
+  at: number;
+  runUrl: string | null;
+}
+
+function stateList(states: readonly string[]): SQL {
+  return states.length === 0
+    ? sql`NULL`
+    : sql.join(
+        states.map((state) => sql`${state}`),
+        sql`, `,
+      );
+}
+
+/** The id floor of the longest window: every query's range. */
+function rangeStart(windowStarts: readonly number[]): string {
+  return executionIdFloor(Math.min(...windowStarts));
+}
+
+/** One `SUM(CASE …)` per window, counting rows whose id falls in it (and that match `when`). */
+function perWindow(windowStarts: readonly number[], alias: string, when: SQL = sql`1`): SQL {
+  return sql.join(
+    windowStarts.map(
+      (start, index) =>
+        sql`SUM(CASE WHEN id >= ${executionIdFloor(start)} AND (${when}) THEN 1 ELSE 0 END) AS ${sql.raw(`${alias}${index}`)}`,
+    ),
+    sql`, `,
+  );
+}
+
+function numbers(row: Record<string, unknown>, alias: string, windows: number): number[] {
+  return Array.from({ length: windows }, (_, index) => Number(row[`${alias}${index}`] ?? 0));
+}
+
+/**
+ * The scorecard's statements, one per question, built for the given windows and state lists.
+ * Exported so a test can ask SQLite for each one's query plan (runbook-scorecard.test.ts):
+ * the indexes they rely on are what keeps them fast on a large table.
+ */
+export const scorecardSql = {
+  byRunbookState: (windowStarts: readonly number[]): SQL =>
+    sql`
+      SELECT runbook, state, guard,
+        ${perWindow(windowStarts, "decided")},
+        ${perWindow(windowStarts, "dispatched", sql`dispatched_at IS NOT NULL`)}
+      FROM executions
+      WHERE id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
+      GROUP BY runbook, state, guard`,
+  resolutionTimes: (windowStarts: readonly number[], states: readonly string[]): SQL => {
+    const windows = sql.join(
+      windowStarts.map((start, index) => sql`SELECT ${index} AS window, ${executionIdFloor(start)} AS floor`),
+      sql` UNION ALL `,
+    );
+    return sql`
+      WITH windows AS (${windows}),
+      resolved AS (
+        SELECT id, runbook,
+          alert_resolved_at - CAST(round(unixepoch(starts_at, 'subsec') * 1000) AS INTEGER) AS from_start,
+          alert_resolved_at - dispatched_at AS from_dispatch
+        FROM executions
+        WHERE state IN (${stateList(states)}) AND id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
+          AND dispatched_at IS NOT NULL AND alert_resolved_at IS NOT NULL AND alert_resolved_at >= dispatched_at
+      ),
+      ranked AS (
+        SELECT resolved.runbook, windows.window, from_start, from_dispatch,
+          COUNT(*) OVER (PARTITION BY resolved.runbook, windows.window) AS n,
+          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_start) AS start_rank,
+          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_dispatch) AS dispatch_rank
+        FROM resolved JOIN windows ON resolved.id >= windows.floor
+      )
+      SELECT runbook, window, MAX(n) AS count,
+        MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_start END) AS fromStartMedianMs,
+        MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_start END) AS fromStartP90Ms,
+        MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_dispatch END) AS fromDispatchMedianMs,
+        MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_dispatch END) AS fromDispatchP90Ms
+      FROM ranked
+      GROUP BY runbook, window`;
+  },
+  relapses: (windowStarts: readonly number[], clearedStates: readonly string[], withinMs: number): SQL =>
+    sql`
+      WITH relapsed AS (
+        -- From the few executions that cleared (executions_resolved) to the occurrences of the
+        -- same alert that started in the relapse window after (executions_fingerprint, a range of
+        -- the canonical UTC startsAt text, widened by a second and then checked exactly), never
+        -- the other way round: most rows in a window are suppressed repeats.
+        SELECT DISTINCT later.id AS id, later.runbook AS runbook
+        FROM executions AS earlier
+        CROSS JOIN executions AS later
+          ON later.fingerprint = earlier.fingerprint
+          AND later.starts_at BETWEEN strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at - 1000) / 1000.0, 'unixepoch')
+            AND strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at + ${withinMs} + 1000) / 1000.0, 'unixepoch')
+        WHERE earlier.state IN (${stateList(clearedStates)})
+          AND earlier.id >= ${executionIdFloor(Math.min(...windowStarts) - withinMs)}
+          AND earlier.dispatched_at IS NOT NULL AND earlier.alert_resolved_at IS NOT NULL
+          AND later.runbook = earlier.runbook
+          AND later.id >= ${rangeStart(windowStarts)}
+          AND unixepoch(later.starts_at, 'subsec') * 1000 - earlier.alert_resolved_at BETWEEN 0 AND ${withinMs}
+      )
+      SELECT runbook, ${perWindow(windowStarts, "relapses")}
+      FROM relapsed GROUP BY runbook`,
+  lastFailures: (since: number, failureStates: readonly string[]): SQL =>
+    sql`
+      SELECT failure.runbook AS runbook, failure.id AS id, failure.state AS state, failure.reason AS reason,
+        COALESCE(failure.finished_at, failure.updated_at) AS at, failure.run_url AS runUrl
+      FROM (
+        SELECT MAX(id) AS id FROM executions INDEXED BY executions_scorecard
+        WHERE runbook IS NOT NULL AND state IN (${stateList(failureStates)}) AND id >= ${executionIdFloor(since)}
+        GROUP BY runbook
+      ) AS newest
+      JOIN executions AS failure ON failure.id = newest.id`,
+};
+
+/**
+ * Executions of each runbook by state and guard, counted in every window: one scan of the
+ * longest window through the `executions_scorecard` covering index (no table row is read).
+ * Executions no runbook matched (runbook null) are left out.
+ */
+export function countExecutionsByRunbookState(db: Db, windowStarts: readonly number[]): StateCountRow[] {
+  const rows = db.all<Record<string, unknown>>(scorecardSql.byRunbookState(windowStarts));
+  return rows.map((row) => ({
+    runbook: String(row.runbook),
+    state: String(row.state),
+    guard: row.guard === null ? null : String(row.guard),
+    decided: numbers(row, "decided", windowStarts.length),
+    dispatched: numbers(row, "dispatched", windowStarts.length),
+  }));
+}
+
+/**
+ * Times to resolution of each runbook's executions in `states` whose alert resolved after
+ * GitHub accepted the dispatch: the bridge's record of the resolved notification
+ * (alert_resolved_at) minus the alert's start, and minus the dispatch. Median and 90th
+ * percentile by nearest rank, computed by SQLite's window functions.
+ */
+export function resolutionTimesByRunbook(
+  db: Db,
+  windowStarts: readonly number[],
+  states: readonly string[],
+): ResolutionTimeRow[] {
+  return db.all<ResolutionTimeRow>(scorecardSql.resolutionTimes(windowStarts, states));
+}
+
+/**
+ * Relapses of each runbook, counted in every window: executions whose alert (same
+ * fingerprint) started again within `withinMs` of an earlier execution of the same
+ * runbook that ended in one of `clearedStates` and whose alert the bridge saw resolve.
+ * An earlier execution created more than `withinMs` before the longest window is not
+ * looked at (its alert would have had to stay firing into the window).
+ *
+ * Derived from the alert occurrences because no relapse link is recorded yet; once an
+ * execution records the execution it relapsed from, this becomes a count of that link
+ * (the function's name and answer stay).
+ */
+export function countRelapsesByRunbook(
+  db: Db,
+  windowStarts: readonly number[],
+  clearedStates: readonly string[],
+  withinMs: number,
+): { runbook: string; relapses: number[] }[] {
+  const rows = db.all<Record<string, unknown>>(scorecardSql.relapses(windowStarts, clearedStates, withinMs));
+  return rows.map((row) => ({
+    runbook: String(row.runbook),
+    relapses: numbers(row, "relapses", windowStarts.length),
+  }));
+}
+
+/**
+ * The latest execution in one of `failureStates` of each runbook since `since`: the newest id
+ * per runbook from the covering executions_scorecard index, then one row read per runbook.
+ */
+export function lastFailureByRunbook(
+  db: Db,
+  since: number,
+  failureStates: readonly string[],
+): LastFailureRow[] {
+  return db.all<LastFailureRow>(scorecardSql.lastFailures(since, failureStates));
+}

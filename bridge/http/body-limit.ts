@@ -21,10 +21,15 @@ export function limitBody(maxSize: number, onTooLarge: (c: Context) => Response)
   };
 }
 
-export type LimitedRead = { ok: true; text: string } | { ok: false; problem: "too large" | "too slow" };
+export type LimitedRead =
+  | { ok: true; text: string }
+  | { ok: false; problem: "too large" | "too slow" | "not utf-8" };
+
+/** Refuses invalid UTF-8 instead of replacing it: a signature is over the bytes sent, not a repaired text. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * Reads a body as UTF-8 text, counting bytes as they arrive (declared or chunked) and giving
+ * Reads a body as UTF-8 text (invalid UTF-8 is a problem, not replaced), counting bytes as they arrive (declared or chunked) and giving
  * up past `maxSize` bytes or after `deadlineMs`; either way it stops reading at once, so
  * the caller can answer while the server discards the rest. Unlike hono's bodyLimit it is
  * called where the caller chooses — after it has bounded how many bodies are read at once.
@@ -56,5 +61,9 @@ export async function readLimitedText(
     // Stops a body that was given up on; a finished one is already released.
     reader.cancel().catch(() => {});
   }
-  return { ok: true, text: Buffer.concat(chunks, size).toString("utf8") };
+  try {
+    return { ok: true, text: strictUtf8.decode(Buffer.concat(chunks, size)) };
+  } catch {
+    return { ok: false, problem: "not utf-8" };
+  }
 }

@@ -5,7 +5,8 @@ import type { GitHubWebhookReceiver } from "../github/webhook-receiver.js";
 import { githubRoutes } from "./github.js";
 
 const SECRET = "webhook-secret";
-const sign = (payload: string) => `sha256=${createHmac("sha256", SECRET).update(payload).digest("hex")}`;
+const sign = (payload: string | Buffer) =>
+  `sha256=${createHmac("sha256", SECRET).update(payload).digest("hex")}`;
 
 /** Verifies like @octokit/webhooks and records what it was handed. */
 function recordingReceiver(): GitHubWebhookReceiver & { received: string[]; verified: number } {
@@ -49,7 +50,7 @@ const payload = JSON.stringify({
   workflow_run: { id: 1, status: "completed", conclusion: "success" },
   repository: { full_name: "acme/ops" },
 });
-const headers = (body: string, extra: Record<string, string> = {}) => ({
+const headers = (body: string | Buffer, extra: Record<string, string> = {}) => ({
   "content-type": "application/json",
   "x-github-event": "workflow_run",
   "x-github-delivery": "d-1",
@@ -207,6 +208,11 @@ describe("POST /webhook/github", () => {
   describe("signed bodies a handler cannot read", () => {
     it.each([
       ["an empty body", "", /^empty body/],
+      [
+        "a body that is not UTF-8",
+        Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d]),
+        /not valid UTF-8/,
+      ],
       ["a JSON array", "[]", /the payload is an array, not a JSON object/],
       [
         "a workflow_run without its run",

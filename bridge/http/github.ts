@@ -95,6 +95,12 @@ export function githubRoutes(
       try {
         const read = await readLimitedText(c.req.raw, limit, bodyDeadlineMs);
         if (!read.ok && read.problem === "too large") return tooLarge(c);
+        if (!read.ok && read.problem === "not utf-8") {
+          return c.json(
+            { error: "the body is not valid UTF-8: GitHub sends its JSON payloads in UTF-8" },
+            400,
+          );
+        }
         if (!read.ok) {
           deps.log.warn({ delivery: id, event: name }, "GitHub webhook body too slow; dropped");
           return c.json(

@@ -4,14 +4,21 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   ACTIVE_STATES,
+  advance,
   CANCELLABLE_ON_GITHUB_STATES,
   CANCELLABLE_STATES,
   COUNTED_IF_DISPATCHED_STATES,
   executionStates,
   FINAL_STATES,
   isExecutionState,
+  isFinal,
+  isRunOver,
   NEVER_COUNTED_STATES,
   ON_GITHUB_STATES,
+  RUN_OUTCOME_STATES,
+  traitsOf,
+  UNSETTLED_STATES,
+  WATCHING_STATES,
 } from "./states.js";
 
 describe("the state table's groups", () => {
@@ -19,8 +26,26 @@ describe("the state table's groups", () => {
     [
       "final",
       FINAL_STATES,
-      ["suppressed", "dry_run", "notified", "succeeded", "failed", "cancelled", "expired", "dispatch_failed"],
+      [
+        "suppressed",
+        "dry_run",
+        "notified",
+        "verified",
+        "not_cleared",
+        "failed",
+        "rolled_back",
+        "cancelled",
+        "expired",
+        "dispatch_failed",
+      ],
     ],
+    ["watching the alert after the run succeeded", WATCHING_STATES, ["succeeded"]],
+    [
+      "outcome not known yet (a half-open probe in one has not finished)",
+      UNSETTLED_STATES,
+      ["pending", "dispatched", "queued", "awaiting_approval", "running", "succeeded"],
+    ],
+    ["how a dispatched run ended", RUN_OUTCOME_STATES, ["verified", "not_cleared", "failed", "rolled_back"]],
     [
       "active (block their target)",
       ACTIVE_STATES,
@@ -43,10 +68,29 @@ describe("the state table's groups", () => {
     expect([...states]).toEqual(expected);
   });
 
-  it("every state is final or active, never both", () => {
+  it("every state is exactly one of final, active or watching", () => {
     for (const state of executionStates) {
-      expect(FINAL_STATES.includes(state) !== ACTIVE_STATES.includes(state), state).toBe(true);
+      const groups = [FINAL_STATES, ACTIVE_STATES, WATCHING_STATES].filter((group) => group.includes(state));
+      expect(groups, state).toHaveLength(1);
     }
+  });
+
+  it("only the outcome of a run feeds the breaker, never succeeded: the alert decides", () => {
+    expect(executionStates.filter((state) => traitsOf(state).breaker === "failure")).toEqual([
+      "not_cleared",
+      "failed",
+      "rolled_back",
+      "dispatch_failed",
+    ]);
+    expect(executionStates.filter((state) => traitsOf(state).breaker === "success")).toEqual(["verified"]);
+  });
+
+  it("a run over is not moved by GitHub's later observations, but a watched one is not final", () => {
+    expect(advance("succeeded", "failed")).toBeUndefined();
+    expect(advance("succeeded", "running")).toBeUndefined();
+    expect(advance("running", "rolled_back")).toBe("rolled_back");
+    expect(isRunOver("succeeded")).toBe(true);
+    expect(isFinal("succeeded")).toBe(false);
   });
 
   it("knows its own states and nothing else", () => {

@@ -25,3 +25,8 @@ export function jobStatuses(db: Db, executionId: string): string[] {
     .all()
     .map((row) => row.status);
 }
+
+/** Every known job of an execution's run (name, status, conclusion), e.g. to see whether rollback ran. */
+export function jobsOfExecution(db: Db, executionId: string): RunJob[] {
+  return db.select().from(runJobs).where(eq(runJobs.executionId, executionId)).all();
+}

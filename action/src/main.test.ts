@@ -27,6 +27,7 @@ steps:
     - { name: uname, run: "echo diag for $TARGET" }
     - { name: broken, run: "echo partial; exit 2" }
     - { name: after, run: "echo still collected" }
+  rollback: [ { name: undo, run: "echo undo on $TARGET" } ]
 `;
 
 describe("the Action process", () => {
@@ -115,6 +116,15 @@ describe("the Action process", () => {
     const report = readFileSync(join(dir, "report/diagnostics.md"), "utf8");
     expect(report).toContain("diag for web-1");
     expect(report).toContain("still collected");
+  });
+
+  it("says it rolled back (output rolled-back) only when rollback steps ran, not in a dry run", async () => {
+    const run = await action({ phase: "rollback", runbook: "nginx-down", alert });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain("undo on web-1");
+    expect(run.outputs["rolled-back"]).toBe("true");
+    const described = await action({ phase: "rollback", runbook: "nginx-down", alert, "dry-run": "true" });
+    expect(described.outputs["rolled-back"]).toBe("false");
   });
 
   it("refuses a target outside the runbook's allow-list", async () => {

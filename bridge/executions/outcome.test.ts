@@ -185,6 +185,24 @@ describe("a run that rolled back", () => {
     expect(db.count("breaker_failures", `execution_id = '${execution.id}'`)).toBe(1);
   });
 
+  it("the run's failure reported before its rollback job's success: failed, then rolled_back, counted once", () => {
+    const execution = running(14, "web-14");
+    recordRunState(deps(T0), { runId: 14, status: "completed", conclusion: "failure" });
+    expect(row(execution).state).toBe("failed");
+    const { events } = recordJobState(deps(T0 + 1_000), {
+      runId: 14,
+      jobId: 141,
+      name: "rollback",
+      status: "completed",
+      conclusion: "success",
+    });
+    expect(events.map((event) => [event.kind, event.data])).toEqual([
+      ["execution.state", { from: "failed", to: "rolled_back" }],
+    ]);
+    expect(row(execution).state).toBe("rolled_back");
+    expect(db.count("breaker_failures", `execution_id = '${execution.id}'`)).toBe(1);
+  });
+
   it("a failed rollback job is a failure, as is a run that failed with no rollback", () => {
     const broken = running(12, "web-12");
     recordJobState(deps(T0), {

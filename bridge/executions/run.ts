@@ -152,6 +152,8 @@ export function recordJobStates(
       });
       seen.push({ name: job.name, status, conclusion: job.conclusion });
     }
+    const late = rolledBackLate(deps, tx, execution);
+    if (late.length > 0) return { execution, events: late };
     const observed = stateFromJobs(jobStatuses(tx, execution.id));
     if (!observed) return { execution, events: [] };
     // The job that explains the state: the one waiting, else one that started, else any.
@@ -165,6 +167,31 @@ export function recordJobStates(
         : `job "${job.name}" is ${job.status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
     return { execution, events: observe(deps, tx, execution, observed, detail, { runId }) };
   });
+}
+
+/**
+ * The run's `completed` (failure) arrived before its rollback job's: the execution was recorded
+ * `failed`, and is `rolled_back` now that the rollback job is known to have succeeded. Both count
+ * as one failure for the breaker (already counted), so only the row and an audit event change.
+ */
+function rolledBackLate(deps: RunTrackingDeps, tx: Db, execution: Execution): AuditEvent[] {
+  if (execution.state !== "failed") return [];
+  if (stateFromCompletedRun("failure", jobsOfExecution(tx, execution.id)) !== "rolled_back") return [];
+  const detail = "its rollback job succeeded after the run was reported failed: the target was rolled back";
+  updateExecution(tx, execution.id, {
+    state: "rolled_back",
+    reason: `rolled_back: ${detail}`,
+    updatedAt: deps.now,
+  });
+  return [
+    appendAudit(
+      tx,
+      executionEvent(execution, deps.now, "execution.state", `failed → rolled_back: ${detail}`, {
+        from: "failed",
+        to: "rolled_back",
+      }),
+    ),
+  ];
 }
 
 /**

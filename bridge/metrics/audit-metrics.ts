@@ -194,7 +194,11 @@ export function createAuditMetrics(
     if (kind === "execution.state" || kind === "execution.outcome") {
       const to = dataField(event, "to");
       transitions.inc({ runbook, state: oneOf(to, EXECUTION_STATE_LABELS) });
-      if (typeof to === "string" && RUN_OUTCOMES.includes(to)) outcomes.inc({ runbook, outcome: to });
+      // A failed run found rolled back later (its job's event came after the run's) was counted once already.
+      const from = dataField(event, "from");
+      if (typeof to === "string" && RUN_OUTCOMES.includes(to) && !RUN_OUTCOMES.includes(String(from))) {
+        outcomes.inc({ runbook, outcome: to });
+      }
       if (to === "verified" && dataField(event, "exact") === true) {
         for (const [from, field] of [
           ["alert_start", "sinceStartMs"],

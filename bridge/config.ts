@@ -52,7 +52,14 @@ export interface Config {
   runbooksSource: { kind: "local" } | { kind: "github"; ref: string; path: string };
   githubWebhookSecret?: string;
   reconcile: { intervalMs: number; quietForMs: number };
-  /** Alertmanager API v2 base URLs (an HA pair: comma-separated), for silences from the console. */
+  /**
+   * Judging succeeded runs: `graceMs` is added to each runbook's outcome.within, because
+   * Alertmanager sends a resolved notification only at its group's next flush, up to one
+   * group_interval (5m by default) after the alert resolved; `intervalMs` is how often the
+   * deadlines are checked.
+   */
+  outcome: { graceMs: number; intervalMs: number };
+  /** Alertmanager API v2 base URLs (an HA pair: comma-separated), for silences from the console and outcome checks. */
   alertmanagerUrls: string[];
   /** Bearer token the Prometheus scraper must send to /metrics; unset = open. */
   metricsToken?: string;
@@ -250,6 +257,11 @@ export function loadConfig(env: Env): Config {
     reconcile: {
       intervalMs: read.duration("RUNBRIDGE_RECONCILE_INTERVAL", "1m"),
       quietForMs: read.duration("RUNBRIDGE_RECONCILE_QUIET_FOR", "2m"),
+    },
+    outcome: {
+      // Alertmanager's default group_interval: set it to yours when you changed it.
+      graceMs: read.duration("RUNBRIDGE_VERIFY_GRACE", "5m"),
+      intervalMs: read.duration("RUNBRIDGE_VERIFY_INTERVAL", "15s"),
     },
   };
   const source = read.string("RUNBRIDGE_RUNBOOKS_SOURCE") ?? "local";

@@ -24,6 +24,8 @@ import { createLifecycle, StartError } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type BridgeMetrics, createBridgeMetrics } from "./metrics/bridge-metrics.js";
 import { setKillSwitch } from "./operator/kill-switch.js";
+import { createAlertmanagerAlerts } from "./outcomes/alertmanager-alerts.js";
+import { createOutcomeWatcher, type OutcomeWatcher } from "./outcomes/outcome-watcher.js";
 import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
@@ -38,6 +40,8 @@ export interface RunningBridge {
   log: Logger;
   worker?: OutboxWorker;
   reconciler?: Reconciler;
+  /** Judges succeeded runs whose alert did not clear by their deadline. */
+  outcomes: OutcomeWatcher;
   db: Db;
   bus: AuditBus;
   metrics: BridgeMetrics;
@@ -250,6 +254,23 @@ async function startParts(
       () => reconciler.stop(),
     );
   }
+  // Every succeeded run ends verified or not_cleared: the watcher runs whatever else is configured.
+  const outcomes = createOutcomeWatcher({
+    db,
+    runbooks: runbooks.current,
+    bus,
+    log,
+    alerts: createAlertmanagerAlerts({ urls: config.alertmanagerUrls }),
+    askAlertmanager: config.alertmanagerUrls.length > 0,
+    storage,
+    now,
+    ...config.outcome,
+  });
+  await parts.start(
+    "outcome watcher",
+    () => outcomes.start(),
+    () => outcomes.stop(),
+  );
   const { retentionMs } = config;
   if (retentionMs !== undefined) {
     await parts.start(
@@ -304,6 +325,7 @@ async function startParts(
     log,
     worker,
     reconciler,
+    outcomes,
     db,
     bus,
     metrics,

@@ -28,7 +28,7 @@ steps:
     - { name: uname, run: "echo diag for $TARGET" }
     - { name: broken, run: "echo partial; exit 2" }
     - { name: after, run: "echo still collected" }
-  rollback: [ { name: restore, run: "restore", secrets: [SSH_KEY, DEPLOY_TOKEN] } ]
+  rollback: [ { name: undo, run: "echo undo on $TARGET", secrets: [SSH_KEY, DEPLOY_TOKEN] } ]
 notify: [ { slack: { webhookSecret: SLACK_WEBHOOK_URL } } ]
 `;
 
@@ -144,6 +144,22 @@ describe("the Action process", () => {
     const report = readFileSync(join(dir, "report/diagnostics.md"), "utf8");
     expect(report).toContain("diag for web-1");
     expect(report).toContain("still collected");
+  });
+
+  it("says it rolled back (output rolled-back) only when rollback steps ran, not in a dry run", async () => {
+    const secrets = JSON.stringify({ SSH_KEY: "key", DEPLOY_TOKEN: "token" });
+    const run = await action({ phase: "rollback", runbook: "nginx-down", alert, secrets });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain("undo on web-1");
+    expect(run.outputs["rolled-back"]).toBe("true");
+    const described = await action({
+      phase: "rollback",
+      runbook: "nginx-down",
+      alert,
+      secrets,
+      "dry-run": "true",
+    });
+    expect(described.outputs["rolled-back"]).toBe("false");
   });
 
   it("refuses a target outside the runbook's allow-list", async () => {

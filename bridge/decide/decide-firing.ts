@@ -11,7 +11,12 @@ import { evaluateGuards } from "../guards/index.js";
 import type { Verdict } from "../guards/types.js";
 import type { LoadedRunbook } from "../runbooks/loaded-runbook.js";
 import type { RouteResult } from "../runbooks/match-index.js";
-import { type Execution, findExecutionByOccurrence, findOpenGroupExecution } from "../store/executions.js";
+import {
+  type Execution,
+  findExecutionByOccurrence,
+  findOpenGroupExecution,
+  lastVerifiedSince,
+} from "../store/executions.js";
 import { newExecutionId } from "../store/ids.js";
 import type { CompactAlert } from "./compact-alert.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
@@ -139,6 +144,18 @@ export function decideFiring(
       : { state: "suppressed", guard: verdict.guard, reason: verdict.reason };
   }
 
+  // The same alert (fingerprint) firing again soon after this runbook was verified to clear it.
+  const relapseWithin = winner?.runbook.outcome;
+  const earlier =
+    winner && relapseWithin && !occurrenceKey.startsWith("group:")
+      ? lastVerifiedSince(
+          context.db,
+          alert.fingerprint,
+          winner.runbook.name,
+          context.now - relapseWithin.relapseWithinMs,
+        )
+      : undefined;
+
   const id = newExecutionId(context.now);
   context.written.push(
     ...recordDecision(context.db, {
@@ -162,6 +179,10 @@ export function decideFiring(
         createdAt: context.now,
       },
       route: describeRoute(route),
+      relapse:
+        earlier && relapseWithin && earlier.clearedAt !== null
+          ? { of: earlier.id, clearedAt: earlier.clearedAt, relapseWithin: relapseWithin.relapseWithin }
+          : undefined,
       storm:
         !verdict.allow && verdict.opensGlobalBreaker
           ? { reason: verdict.reason, openForMs: context.storm.openForMs }

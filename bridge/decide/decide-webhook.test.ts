@@ -330,6 +330,25 @@ describe("decideWebhook", () => {
       });
     });
 
+    it("a half-open probe whose run succeeded has not finished until its alert is judged", () => {
+      const breaker = runbooks.index.byName.get("api-approval")?.runbook.guards?.breaker;
+      countFailure(db.db, {
+        runbook: "api-approval",
+        target: "api",
+        executionId: "ex_f1",
+        config: breaker,
+        now: T0,
+        why: "not_cleared",
+      });
+      const api = (service: string, startsAt: string) =>
+        webhook([firingAlert({ alertname: "ApiErrors", service }, { startsAt })]);
+      const probe = deliver(api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE).executions[0];
+      updateExecution(db.db, probe?.id as string, { state: "succeeded", updatedAt: T0 + 12 * MINUTE });
+      expect(deliver(api("checkout", "2025-06-02T12:13:00Z"), T0 + 13 * MINUTE).executions[0]?.reason).toBe(
+        `circuit breaker: breaker runbook:api-approval is half-open and its probe ${probe?.id} has not finished`,
+      );
+    });
+
     it("records but does not dispatch while the kill switch is off", () => {
       setEnabled(db.db, false, T0);
       expect(deliver(nginx("web-1")).executions[0]).toMatchObject({

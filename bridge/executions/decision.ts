@@ -11,6 +11,7 @@ import { insertExecution } from "../store/execution-writes.js";
 import type { NewExecution } from "../store/executions.js";
 import { enqueueDispatch } from "../store/outbox.js";
 import { openStormBreaker } from "./breaker-changes.js";
+import { spoken } from "./outcome.js";
 import type { DecidedState } from "./states.js";
 
 export type { DecidedState };
@@ -21,13 +22,20 @@ export interface DecisionRecord {
   route: string;
   /** The storm limit refused this alert: the global breaker opens for this long. */
   storm?: { reason: string; openForMs: number };
+  /** The same alert was verified cleared by an earlier execution this recently: linked as its relapse. */
+  relapse?: { of: string; clearedAt: number; relapseWithin: string };
 }
 
 export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
   const { execution, route } = decision;
   const now = execution.createdAt;
   const dispatching = execution.state === "pending";
-  const row = { ...execution, updatedAt: now, committedAt: dispatching ? now : null };
+  const row = {
+    ...execution,
+    updatedAt: now,
+    committedAt: dispatching ? now : null,
+    relapseOf: decision.relapse?.of ?? null,
+  };
   insertExecution(tx, row);
   const about = {
     id: row.id,
@@ -47,6 +55,21 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
       }),
     ),
   ];
+  if (decision.relapse) {
+    const { of, clearedAt, relapseWithin } = decision.relapse;
+    written.push(
+      appendAudit(
+        tx,
+        executionEvent(
+          about,
+          now,
+          "execution.relapse",
+          `relapse of ${of}: the alert fired again ${spoken(now - clearedAt)} after that execution's remediation cleared it (outcome.relapseWithin ${relapseWithin})`,
+          { relapseOf: of, clearedAt },
+        ),
+      ),
+    );
+  }
   if (decision.storm) {
     openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now);
     written.push(

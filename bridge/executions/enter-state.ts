@@ -58,7 +58,8 @@ export function enterState(
     state: next,
     ...(entry.keepReason ? {} : { reason: entry.reason ?? `${next}: ${entry.detail}` }),
     updatedAt: now,
-    ...(traits.final ? { finishedAt: now } : {}),
+    // When the run ended: a verdict on its alert later (verified, not_cleared) keeps that time.
+    ...(traits.final || traits.watching ? { finishedAt: execution.finishedAt ?? now } : {}),
     // Each wait for reviewers (remediate, later perhaps rollback) is timed and escalated on its own.
     ...(next === "awaiting_approval" ? { awaitingSince: now, approvalEscalatedAt: null } : {}),
   });

@@ -4,14 +4,17 @@
  * dispatch still waiting in the outbox is cancelled there — nothing reaches GitHub for
  * an alert that cleared by itself — and a run not yet remediating is marked for the
  * reconciler to cancel on GitHub. A running remediation is never cut off, only recorded.
+ * A run that already succeeded learns its outcome here (outcome.ts): verified, or not_cleared
+ * when the alert ended only after its deadline.
  */
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { updateExecution } from "../store/execution-writes.js";
-import type { Execution } from "../store/executions.js";
+import { type Execution, findExecution } from "../store/executions.js";
 import { cancelPendingDispatch } from "../store/outbox.js";
 import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
+import { recordClearedAfterRun } from "./outcome.js";
 import { traitsOf } from "./states.js";
 
 export interface ResolvedRecord {
@@ -35,6 +38,9 @@ export function recordAlertResolved(
   resolution: { resolvedAt: string; cancel: boolean; now: number },
 ): ResolvedRecord {
   const { now, cancel, resolvedAt } = resolution;
+  // When the alert ended, as Alertmanager says (its endsAt); a group's episode has only `now`.
+  const ended = Date.parse(resolvedAt);
+  const clearedAt = Number.isFinite(ended) ? Math.min(ended, now) : now;
   if (execution.alertResolvedAt !== null) {
     return {
       state: execution.state,
@@ -50,7 +56,7 @@ export function recordAlertResolved(
       reason,
       kind: "execution.cancelled",
       now,
-      changes: { alertResolvedAt: now },
+      changes: { alertResolvedAt: now, clearedAt },
     });
     return { state: "cancelled", reason, events, cancelOnGitHub: false };
   }
@@ -62,7 +68,7 @@ export function recordAlertResolved(
       reason,
       kind: "execution.cancelled",
       now,
-      changes: { alertResolvedAt: now, approvalHeldAt: null },
+      changes: { alertResolvedAt: now, clearedAt, approvalHeldAt: null },
     });
     return { state: "cancelled", reason, events, cancelOnGitHub: false };
   }
@@ -71,6 +77,7 @@ export function recordAlertResolved(
   const cancelOnGitHub = cancel && traitsOf(execution.state).beforeRemediation;
   updateExecution(tx, execution.id, {
     alertResolvedAt: now,
+    clearedAt,
     updatedAt: now,
     ...(cancelOnGitHub ? { cancelRequestedAt: now } : {}),
   });
@@ -79,7 +86,29 @@ export function recordAlertResolved(
     : cancel
       ? `; a ${execution.state} execution is not cut off`
       : "";
-  const reason = `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
+  const reason =
+    execution.state === "succeeded"
+      ? `resolved at ${resolvedAt}; the run had succeeded: its outcome is judged now`
+      : `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
   const events = [appendAudit(tx, executionEvent(execution, now, "alert.resolved", reason))];
+  if (execution.state === "succeeded") {
+    const judged = { ...execution, alertResolvedAt: now, clearedAt };
+    events.push(
+      ...recordClearedAfterRun(
+        tx,
+        deps,
+        judged,
+        { clearedAt, exact: true, how: `Alertmanager reported it resolved at ${resolvedAt}` },
+        now,
+      ),
+    );
+    const settled = findExecution(tx, execution.id);
+    return {
+      state: settled?.state ?? execution.state,
+      reason: settled?.reason ?? reason,
+      events,
+      cancelOnGitHub,
+    };
+  }
   return { state: execution.state, reason, events, cancelOnGitHub };
 }

@@ -36,6 +36,29 @@ export function stateFromConclusion(conclusion: string | null | undefined): Exec
   }
 }
 
+/**
+ * The job of .github/workflows/remediate.yml that runs the rollback phase. It runs only when
+ * verify failed and the runbook has rollback steps (the plan phase's `has-rollback` output),
+ * so a completed, successful `rollback` job means the target was rolled back.
+ */
+export const ROLLBACK_JOB = "rollback";
+
+/**
+ * A completed run's final state, knowing its jobs: a run that failed after its rollback job
+ * succeeded was rolled back (`rolled_back`), which is not the same as a run that broke.
+ */
+export function stateFromCompletedRun(
+  conclusion: string | null | undefined,
+  jobs: readonly { name: string; status: string; conclusion: string | null }[],
+): ExecutionState {
+  const state = stateFromConclusion(conclusion);
+  if (state !== "failed") return state;
+  const rolledBack = jobs.some(
+    (job) => job.name === ROLLBACK_JOB && job.status === "completed" && job.conclusion === "success",
+  );
+  return rolledBack ? "rolled_back" : state;
+}
+
 /** A not-yet-completed run's status as a state. */
 export function stateFromRunStatus(status: string | null | undefined): ExecutionState {
   if (status === "in_progress") return "running";

@@ -5,7 +5,11 @@ import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { queryAudit } from "../store/audit.js";
 import { updateExecution } from "../store/execution-writes.js";
 import { type Execution, findExecution } from "../store/executions.js";
+import { type AlertCheck, judgeAtDeadline } from "./outcome.js";
 import { findExecutionForRun, type RunTrackingDeps, recordJobState, recordRunState } from "./run.js";
+
+/** Alertmanager no longer lists the alert. */
+const gone: AlertCheck = { kind: "inactive", source: "http://127.0.0.1:9093" };
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 const MINUTE = 60_000;
@@ -253,19 +257,25 @@ describe("the circuit breaker at the runbook's scope", () => {
     expect(db.count("breaker_failures")).toBe(0);
   });
 
-  it("the half-open probe's success closes it; a success while open (not yet half-open) does not", () => {
+  it("the half-open probe's verified outcome closes it, not its run's success; a verdict while open (not yet half-open) does not", () => {
     for (const runId of [1, 2, 3]) failOne(runId);
     const openedAt = now;
     now = openedAt + 10 * MINUTE;
     const early = seedExecution(db.db, now, { runId: 10, state: "running" });
     expect(run(10, "completed", "success").events.map((event) => event.kind)).toEqual(["execution.state"]);
+    expect(judgeAtDeadline(deps(), early.id, gone, now).map((event) => event.kind)).toEqual([
+      "execution.outcome",
+    ]);
     expect(breakerRow()[0]?.state).toBe("open");
-    expect(state(early)).toBe("succeeded");
+    expect(state(early)).toBe("verified");
 
     now = openedAt + 31 * MINUTE;
-    seedExecution(db.db, now, { runId: 11, state: "running" });
-    const { events } = run(11, "completed", "success");
-    expect(events.map((event) => event.kind)).toEqual(["execution.state", "breaker.closed"]);
+    const probe = seedExecution(db.db, now, { runId: 11, state: "running" });
+    expect(run(11, "completed", "success").events.map((event) => event.kind)).toEqual(["execution.state"]);
+    expect(breakerRow()[0]?.state).toBe("open");
+    now += MINUTE;
+    const events = judgeAtDeadline(deps(), probe.id, gone, now);
+    expect(events.map((event) => event.kind)).toEqual(["execution.outcome", "breaker.closed"]);
     expect(events[1]?.message).toContain("half-open probe");
     expect(breakerRow()[0]?.state).toBe("closed");
   });

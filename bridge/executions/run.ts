@@ -10,12 +10,18 @@ import { appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { updateExecution } from "../store/execution-writes.js";
 import { type Execution, findExecution, findExecutionByRunId } from "../store/executions.js";
-import { findRunJob, jobStatuses, writeRunJob } from "../store/run-jobs.js";
+import { findRunJob, jobStatuses, jobsOfExecution, writeRunJob } from "../store/run-jobs.js";
 import { inTransaction } from "../store/transaction.js";
 import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
+import { settleIfCleared, watchFrom } from "./outcome.js";
 import { executionIdInRunName } from "./run-marker.js";
-import { laterJobStatus, stateFromConclusion, stateFromJobs, stateFromRunStatus } from "./run-observation.js";
+import {
+  laterJobStatus,
+  stateFromCompletedRun,
+  stateFromJobs,
+  stateFromRunStatus,
+} from "./run-observation.js";
 import { advance, type ExecutionState } from "./states.js";
 
 export interface RunObservation {
@@ -72,12 +78,17 @@ function observe(
     if (execution.runId === null) updateExecution(tx, execution.id, { ...linkRun, updatedAt: deps.now });
     return [];
   }
-  return enterState(tx, deps, execution, next, {
+  // A run that succeeded starts the watch on its alert: the deadline by which it must clear.
+  const watch = next === "succeeded" ? watchFrom(deps, execution, deps.now) : {};
+  const events = enterState(tx, deps, execution, next, {
     detail,
     now: deps.now,
-    changes: linkRun,
+    changes: { ...linkRun, ...watch },
     data: { runId: run.runId },
   });
+  if (next !== "succeeded") return events;
+  const succeeded = findExecution(tx, execution.id);
+  return succeeded ? [...events, ...settleIfCleared(tx, deps, succeeded, deps.now)] : events;
 }
 
 /** A workflow_run event, or the reconciler's look-up of the run. */
@@ -88,8 +99,10 @@ export function recordRunState(deps: RunTrackingDeps, run: RunObservation): Trac
     let observed: ExecutionState;
     let detail: string;
     if (run.status === "completed") {
-      observed = stateFromConclusion(run.conclusion);
-      detail = `run ${run.runId} completed with conclusion ${run.conclusion ?? "unknown"}`;
+      observed = stateFromCompletedRun(run.conclusion, jobsOfExecution(tx, execution.id));
+      detail = `run ${run.runId} completed with conclusion ${run.conclusion ?? "unknown"}${
+        observed === "rolled_back" ? "; its rollback job succeeded: the target was rolled back" : ""
+      }`;
     } else {
       const fromJobs = stateFromJobs(jobStatuses(tx, execution.id));
       const fromRun = stateFromRunStatus(run.status);
@@ -139,6 +152,8 @@ export function recordJobStates(
       });
       seen.push({ name: job.name, status, conclusion: job.conclusion });
     }
+    const late = rolledBackLate(deps, tx, execution);
+    if (late.length > 0) return { execution, events: late };
     const observed = stateFromJobs(jobStatuses(tx, execution.id));
     if (!observed) return { execution, events: [] };
     // The job that explains the state: the one waiting, else one that started, else any.
@@ -152,6 +167,31 @@ export function recordJobStates(
         : `job "${job.name}" is ${job.status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
     return { execution, events: observe(deps, tx, execution, observed, detail, { runId }) };
   });
+}
+
+/**
+ * The run's `completed` (failure) arrived before its rollback job's: the execution was recorded
+ * `failed`, and is `rolled_back` now that the rollback job is known to have succeeded. Both count
+ * as one failure for the breaker (already counted), so only the row and an audit event change.
+ */
+function rolledBackLate(deps: RunTrackingDeps, tx: Db, execution: Execution): AuditEvent[] {
+  if (execution.state !== "failed") return [];
+  if (stateFromCompletedRun("failure", jobsOfExecution(tx, execution.id)) !== "rolled_back") return [];
+  const detail = "its rollback job succeeded after the run was reported failed: the target was rolled back";
+  updateExecution(tx, execution.id, {
+    state: "rolled_back",
+    reason: `rolled_back: ${detail}`,
+    updatedAt: deps.now,
+  });
+  return [
+    appendAudit(
+      tx,
+      executionEvent(execution, deps.now, "execution.state", `failed → rolled_back: ${detail}`, {
+        from: "failed",
+        to: "rolled_back",
+      }),
+    ),
+  ];
 }
 
 /**

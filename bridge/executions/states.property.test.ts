@@ -1,7 +1,7 @@
 // Properties of the state table's `advance` over any order of GitHub's observations.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { advance, type ExecutionState, executionStates, isFinal, traitsOf } from "./states.js";
+import { advance, type ExecutionState, executionStates, isRunOver, traitsOf } from "./states.js";
 
 describe("advance, for any sequence of observations (redelivered, out of order)", () => {
   it("never moves a state backwards, and never moves a final one", () => {
@@ -14,7 +14,7 @@ describe("advance, for any sequence of observations (redelivered, out of order)"
           for (const observed of observations) {
             const next = advance(state, observed);
             if (next === undefined) continue;
-            expect(isFinal(state), `${state} is final, moved to ${next}`).toBe(false);
+            expect(isRunOver(state), `${state}: its run is over, moved to ${next}`).toBe(false);
             expect(traitsOf(next).rank ?? -1).toBeGreaterThanOrEqual(
               traitsOf(state).rank ?? Number.POSITIVE_INFINITY,
             );

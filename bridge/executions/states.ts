@@ -1,20 +1,30 @@
 /**
  * @module
  * The execution state table: every state, and what being in it means. Every group of
- * states the bridge uses (active, final, on GitHub, cancellable, counts as a dispatch,
- * feeds the breaker) is derived from this one table, so a new state is described once.
- * Pure data; imports nothing (the store reads it to build its SQL).
+ * states the bridge uses (active, watching, final, on GitHub, cancellable, counts as a
+ * dispatch, feeds the breaker) is derived from this one table, so a new state is described
+ * once. Pure data; imports nothing (the store reads it to build its SQL).
  *
  *   decided:  suppressed | dry_run | notified              (final at once)
  *             pending → dispatched → queued → awaiting_approval ⇄ running
- *                     ↘ dispatch_failed                    → succeeded | failed | cancelled
+ *                     ↘ dispatch_failed                    → succeeded | failed | cancelled | rolled_back
+ *             succeeded (the run is over; the bridge watches the alert) → verified | not_cleared
  *             pending → awaiting_approval (held by the bridge, nothing on GitHub yet)
  *                     → pending (approved) | cancelled (rejected) | expired (unanswered)
+ *
+ * `succeeded` means only that the run's steps passed: the outcome is known when the alert
+ * cleared (`verified`) or is still firing at the runbook's deadline (`not_cleared`), so the
+ * breaker hears about those two, not about `succeeded`.
  */
 
 export interface StateTraits {
   /** Nothing moves it any more. */
   final: boolean;
+  /**
+   * The run is over and the bridge watches whether the alert cleared: it no longer acts on its
+   * target (so it blocks no other execution there), but its outcome is not known yet.
+   */
+  watching?: true;
   /**
    * Progress of a dispatched execution; an observation never moves it to a lower rank.
    * awaiting_approval and running share one: a run is running while its remediate job
@@ -33,6 +43,8 @@ export interface StateTraits {
   countsAsDispatch: "always" | "never" | "if_dispatched";
   /** What reaching this state tells the runbook's circuit breaker. */
   breaker?: "failure" | "success";
+  /** How a run that was dispatched ended, as the outcome metrics and the scorecard count it. */
+  runOutcome?: true;
   /** A decision records an alert in this state; the outcome as metrics name it. */
   decision?: "dispatched" | "suppressed" | "dry_run" | "notified";
 }
@@ -78,15 +90,44 @@ export const EXECUTION_STATES = {
   },
   running: { final: false, rank: 3, onGitHub: true, beforeRemediation: false, countsAsDispatch: "always" },
   succeeded: {
-    final: true,
+    final: false,
+    watching: true,
     rank: 5,
+    onGitHub: false,
+    beforeRemediation: false,
+    countsAsDispatch: "always",
+  },
+  /** The alert cleared within the runbook's outcome window after the run succeeded. */
+  verified: {
+    final: true,
+    runOutcome: true,
     onGitHub: false,
     beforeRemediation: false,
     countsAsDispatch: "always",
     breaker: "success",
   },
+  /** The run succeeded, yet the alert was still firing at the deadline: the remediation did not fix it. */
+  not_cleared: {
+    final: true,
+    runOutcome: true,
+    onGitHub: false,
+    beforeRemediation: false,
+    countsAsDispatch: "always",
+    breaker: "failure",
+  },
   failed: {
     final: true,
+    runOutcome: true,
+    rank: 5,
+    onGitHub: false,
+    beforeRemediation: false,
+    countsAsDispatch: "always",
+    breaker: "failure",
+  },
+  /** The verify phase failed and the rollback phase ran: the target was put back, nothing fixed. */
+  rolled_back: {
+    final: true,
+    runOutcome: true,
     rank: 5,
     onGitHub: false,
     beforeRemediation: false,
@@ -139,13 +180,19 @@ function where(test: (traits: StateTraits) => boolean): readonly ExecutionState[
 /** Nothing moves them any more. */
 export const FINAL_STATES = where((traits) => traits.final);
 /** The execution may still act on its target: it blocks another on the same target. */
-export const ACTIVE_STATES = where((traits) => !traits.final);
+export const ACTIVE_STATES = where((traits) => !traits.final && !traits.watching);
+/** The run is over; the bridge waits for the alert to clear (or the deadline) to know the outcome. */
+export const WATCHING_STATES = where((traits) => traits.watching === true);
+/** The outcome is not known yet (active or watching): a half-open breaker's probe in one has not finished. */
+export const UNSETTLED_STATES = where((traits) => !traits.final);
 /** Dispatched and not finished: GitHub has (or will have) a run to ask about. */
 export const ON_GITHUB_STATES = where((traits) => traits.onGitHub);
 /** Not yet remediating: a resolved alert with `onResolved: cancel` stops them. */
 export const CANCELLABLE_STATES = where((traits) => traits.beforeRemediation);
 /** Cancellable states whose run already exists on GitHub (cancelled there, by the reconciler). */
 export const CANCELLABLE_ON_GITHUB_STATES = where((traits) => traits.beforeRemediation && traits.onGitHub);
+/** How a dispatched run ended: verified, not cleared, rolled back, failed. */
+export const RUN_OUTCOME_STATES = where((traits) => traits.runOutcome === true);
 /** States a committed execution never counts as a dispatch in. */
 export const NEVER_COUNTED_STATES = where((traits) => traits.countsAsDispatch === "never");
 /** States a committed execution counts as a dispatch in only once it reached GitHub. */
@@ -163,13 +210,19 @@ export function isFinal(state: ExecutionState): boolean {
   return EXECUTION_STATES[state].final;
 }
 
+/** The run is over (final, or watching the alert): GitHub's observations no longer move it. */
+export function isRunOver(state: ExecutionState): boolean {
+  const traits: StateTraits = EXECUTION_STATES[state];
+  return traits.final || traits.watching === true;
+}
+
 export function isExecutionState(value: unknown): value is ExecutionState {
   return typeof value === "string" && Object.hasOwn(EXECUTION_STATES, value);
 }
 
 /** The state to move to, or undefined when the observation is old news (redelivered, out of order). */
 export function advance(current: ExecutionState, observed: ExecutionState): ExecutionState | undefined {
-  if (isFinal(current) || observed === current) return undefined;
+  if (isRunOver(current) || observed === current) return undefined;
   const from = traitsOf(current).rank;
   const to = traitsOf(observed).rank;
   if (from === undefined || to === undefined || to < from) return undefined;

@@ -9,7 +9,7 @@
  *   bus.subscribe(observe);
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { DECISION_OUTCOMES, isExecutionState } from "../executions/states.js";
+import { DECISION_OUTCOMES, isExecutionState, RUN_OUTCOME_STATES } from "../executions/states.js";
 import type { AuditEvent } from "../store/audit.js";
 import {
   AUDIT_KIND_LABELS,
@@ -35,6 +35,11 @@ export interface AuditMetricsStart {
 
 /** Seconds from the alert reaching the bridge to GitHub accepting its dispatch. */
 export const DISPATCH_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+
+/** Seconds from the alert's start (or the dispatch) to its end, for runs verified to have cleared it. */
+export const RESOLUTION_BUCKETS = [30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600, 7200, 14400];
+
+const RUN_OUTCOMES: readonly string[] = RUN_OUTCOME_STATES;
 
 const FIRING_KINDS = new Set(["duplicate"]);
 const RESOLVED_KINDS = new Set(["alert.resolved", "execution.cancelled"]);
@@ -99,6 +104,25 @@ export function createAuditMetrics(
     name: "runbridge_execution_transitions_total",
     help: "Execution state changes reported by GitHub's webhooks, by runbook and new state.",
     labelNames: ["runbook", "state"],
+    registers,
+  });
+  const outcomes = new Counter({
+    name: "runbridge_execution_outcomes_total",
+    help: "How dispatched runs ended, by runbook and outcome: verified (the alert cleared in time), not_cleared, rolled_back, failed.",
+    labelNames: ["runbook", "outcome"],
+    registers,
+  });
+  const timeToResolution = new Histogram({
+    name: "runbridge_time_to_resolution_seconds",
+    help: "Seconds until the alert of a verified run ended, from the alert's start (from=alert_start) or from the dispatch (from=dispatch). Runs whose resolved notification was lost (only an upper bound known) are not observed.",
+    labelNames: ["runbook", "from"],
+    buckets: RESOLUTION_BUCKETS,
+    registers,
+  });
+  const relapses = new Counter({
+    name: "runbridge_relapses_total",
+    help: "Alerts that fired again within the runbook's outcome.relapseWithin after a verified execution, by runbook.",
+    labelNames: ["runbook"],
     registers,
   });
   const reloads = new Counter({
@@ -167,8 +191,27 @@ export function createAuditMetrics(
       }
       return;
     }
-    if (kind === "execution.state") {
-      transitions.inc({ runbook, state: oneOf(dataField(event, "to"), EXECUTION_STATE_LABELS) });
+    if (kind === "execution.state" || kind === "execution.outcome") {
+      const to = dataField(event, "to");
+      transitions.inc({ runbook, state: oneOf(to, EXECUTION_STATE_LABELS) });
+      // A failed run found rolled back later (its job's event came after the run's) was counted once already.
+      const from = dataField(event, "from");
+      if (typeof to === "string" && RUN_OUTCOMES.includes(to) && !RUN_OUTCOMES.includes(String(from))) {
+        outcomes.inc({ runbook, outcome: to });
+      }
+      if (to === "verified" && dataField(event, "exact") === true) {
+        for (const [from, field] of [
+          ["alert_start", "sinceStartMs"],
+          ["dispatch", "sinceDispatchMs"],
+        ] as const) {
+          const ms = dataField(event, field);
+          if (typeof ms === "number") timeToResolution.observe({ runbook, from }, ms / 1000);
+        }
+      }
+      return;
+    }
+    if (kind === "execution.relapse") {
+      relapses.inc({ runbook });
       return;
     }
     if (kind === "runbooks.loaded") reloads.inc({ result: "loaded" });

@@ -33,6 +33,7 @@ const bare = {
   owner: "@acme/sre",
   match: { alertname: "X" },
   mode: "auto",
+  outcome: {},
   guards: {
     breaker: { failures: 1, within: "1h", openFor: "1h" },
     blackout: [{ cron: "0 2 * * 6", duration: "1h" }],
@@ -59,6 +60,8 @@ const expected: [Path, string][] = [
   [["approvalTimeout"], "/properties/approvalTimeout"],
   [["approval"], "/properties/approval"],
   [["approvalExpiry"], "/properties/approvalExpiry"],
+  [["outcome", "within"], "/$defs/outcome/properties/within"],
+  [["outcome", "relapseWithin"], "/$defs/outcome/properties/relapseWithin"],
   [["guards", "breaker", "scope"], "/$defs/breaker/properties/scope"],
   [["guards", "blackout", 0, "timezone"], "/$defs/blackout/properties/timezone"],
   [["guards", "onResolved"], "/$defs/guards/properties/onResolved"],

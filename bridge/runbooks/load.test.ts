@@ -146,6 +146,7 @@ describe("parseRunbookText", () => {
       approvalExpiry: "24h",
       approvalExpiryMs: 24 * 60 * 60_000,
       guards: { blackout: [], onResolved: "ignore", group: "alert" },
+      outcome: { within: "15m", withinMs: 15 * 60_000, relapseWithin: "1h", relapseWithinMs: 60 * 60_000 },
       steps: { healthCheck: [], diagnostics: [], remediate: [], verify: [], rollback: [] },
       notify: [],
       examples: [],

@@ -53,6 +53,7 @@ function schemaDefaults(node: unknown, pointer = ""): Map<string, Json> {
 const owners: Record<string, (runbook: ResolvedRunbook) => object[]> = {
   "": (runbook) => [runbook],
   "/$defs/guards": (runbook) => [runbook.guards],
+  "/$defs/outcome": (runbook) => [runbook.outcome],
   "/$defs/breaker": (runbook) => [runbook.guards.breaker as object],
   "/$defs/blackout": (runbook) => runbook.guards.blackout,
   "/$defs/stepCommon": (runbook) => runbook.steps.remediate,

@@ -16,12 +16,22 @@ import type {
   ResolvedBreaker,
   ResolvedGuards,
   ResolvedNotification,
+  ResolvedOutcome,
   ResolvedRunbook,
   ResolvedStep,
   ResolvedStepCommon,
   ResolvedSteps,
 } from "./resolved-runbook.js";
-import type { Blackout, Breaker, Guards, Notification, Runbook, Step, Steps } from "./runbook.types.js";
+import type {
+  Blackout,
+  Breaker,
+  Guards,
+  Notification,
+  Outcome,
+  Runbook,
+  Step,
+  Steps,
+} from "./runbook.types.js";
 
 /**
  * The value `applyDefaults` put there. Missing means the schema lost a `default` this code
@@ -75,6 +85,26 @@ function resolveGuards(guards: Guards): ResolvedGuards {
     onResolved: filled(guards.onResolved, "guards.onResolved"),
     group: filled(guards.group, "guards.group"),
   };
+}
+
+function resolveOutcome(outcome: Outcome): ResolvedOutcome {
+  const within = duration(outcome.within, "outcome.within");
+  const relapseWithin = duration(outcome.relapseWithin, "outcome.relapseWithin");
+  return {
+    within: within.text,
+    withinMs: within.ms,
+    relapseWithin: relapseWithin.text,
+    relapseWithinMs: relapseWithin.ms,
+  };
+}
+
+/**
+ * A runbook's outcome settings, or the schema's defaults (for an execution whose runbook is no
+ * longer loaded).
+ */
+export function runbookOutcome(outcome: Outcome | undefined): ResolvedOutcome {
+  const filledIn = applyDefaults({ outcome: outcome ?? {} } as Pick<Runbook, "outcome">).outcome;
+  return resolveOutcome(filledIn ?? {});
 }
 
 function resolveStep(step: Step, path: string): ResolvedStep {
@@ -142,9 +172,13 @@ function resolveNotification(entry: Notification, index: number): ResolvedNotifi
  * @throws Error only when the schema and this module disagree about a default
  */
 export function resolveRunbook(document: Runbook): ResolvedRunbook {
-  // A runbook without a guards block still has guard defaults (onResolved, group), and
-  // applyDefaults only fills objects that exist.
-  const runbook = applyDefaults({ ...document, guards: document.guards ?? {} });
+  // A runbook without a guards (or outcome) block still has their defaults (onResolved, group,
+  // outcome.within), and applyDefaults only fills objects that exist.
+  const runbook = applyDefaults({
+    ...document,
+    guards: document.guards ?? {},
+    outcome: document.outcome ?? {},
+  });
   const approvalTimeout = duration(runbook.approvalTimeout, "approvalTimeout");
   const approvalExpiry = duration(runbook.approvalExpiry, "approvalExpiry");
   return {
@@ -167,6 +201,7 @@ export function resolveRunbook(document: Runbook): ResolvedRunbook {
     approvers: runbook.approvers ?? [],
     approvalExpiry: approvalExpiry.text,
     approvalExpiryMs: approvalExpiry.ms,
+    outcome: resolveOutcome(runbook.outcome ?? {}),
     steps: resolveSteps(runbook.steps ?? {}),
     notify: (runbook.notify ?? []).map(resolveNotification),
     examples: runbook.examples ?? [],

@@ -31,9 +31,20 @@ export interface ResolvedRunbook {
   approvers: string[];
   approvalExpiry: string;
   approvalExpiryMs: number;
+  outcome: ResolvedOutcome;
   steps: ResolvedSteps;
   notify: ResolvedNotification[];
   examples: Example[];
+}
+
+/** How a succeeded run's outcome is judged (the runbook's `outcome` block). */
+export interface ResolvedOutcome {
+  /** The alert must resolve this long after the run succeeded (the bridge adds its grace). */
+  within: string;
+  withinMs: number;
+  /** The same alert firing again this long after `verified` is a relapse. */
+  relapseWithin: string;
+  relapseWithinMs: number;
 }
 
 export interface ResolvedGuards {

@@ -118,6 +118,7 @@ export interface Runbook {
    * A duration such as 30s, 10m, 1h, 1h30m or 2d.
    */
   approvalExpiry?: string;
+  outcome?: Outcome;
   steps?: Steps;
   notify?: Notification[];
   /**
@@ -184,6 +185,19 @@ export interface Blackout {
    */
   timezone?: string;
   reason?: string;
+}
+/**
+ * How the bridge judges a run that succeeded: did its alert clear? (Not steps.verify, the phase the Action runs inside the run.)
+ */
+export interface Outcome {
+  /**
+   * A duration such as 30s, 10m, 1h, 1h30m or 2d.
+   */
+  within?: string;
+  /**
+   * A duration such as 30s, 10m, 1h, 1h30m or 2d.
+   */
+  relapseWithin?: string;
 }
 export interface Steps {
   healthCheck?: StepList;

@@ -122,7 +122,8 @@ describe("GET /api/runbooks", () => {
       dispatched: 2,
       relapses: 1,
       suppressedBy: { max_per_hour: 1 },
-      verifiedRate: 0,
+      // web-2's first run was verified when its alert resolved; the relapse's run failed.
+      verifiedRate: 0.5,
       timeToResolution: {
         count: 1,
         fromStart: { medianMs: 7 * MINUTE, p90Ms: 7 * MINUTE },
@@ -130,10 +131,10 @@ describe("GET /api/runbooks", () => {
       },
     });
     expect(web.windows["24h"].outcomes).toMatchObject({
-      succeeded: 1,
+      succeeded: 0,
       failed: 1,
       suppressed: 1,
-      verified: 0,
+      verified: 1,
     });
     expect(web.windows["7d"]).toMatchObject({
       executions: 5,

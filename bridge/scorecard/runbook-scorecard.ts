@@ -29,11 +29,9 @@ import {
 } from "../store/runbook-scorecard.js";
 import {
   bucketOf,
-  CLEARED_STATES,
   FAILURE_STATES,
   JUDGED_BUCKETS,
   OUTCOME_BUCKETS,
-  RELAPSE_WITHIN_MS,
   RESOLUTION_STATES,
 } from "./outcome-buckets.js";
 
@@ -152,7 +150,7 @@ export function runbookScorecard(
   for (const row of resolutionTimesByRunbook(db, starts, RESOLUTION_STATES)) {
     addResolutionTimes(cardOf(row.runbook), row);
   }
-  for (const row of countRelapsesByRunbook(db, starts, CLEARED_STATES, RELAPSE_WITHIN_MS)) {
+  for (const row of countRelapsesByRunbook(db, starts)) {
     const card = cardOf(row.runbook);
     SCORECARD_WINDOWS.forEach(({ name }, index) => {
       card.windows[name].relapses = row.relapses[index] ?? 0;

@@ -19,6 +19,10 @@ export const AUDIT_KINDS = {
   "run.linked": "a run on GitHub was linked to its execution",
   "execution.state": "an execution moved to another state",
   "execution.cancelled": "an execution was cancelled before anything reached GitHub",
+  "execution.outcome":
+    "a succeeded run was judged: its alert cleared in time (verified) or still fired at the deadline (not_cleared)",
+  "execution.relapse":
+    "an alert fired again within its runbook's outcome.relapseWithin after a verified execution: linked to it",
   "run.cancel_requested": "the bridge asked GitHub to cancel a run",
   "run.cancel_skipped": "a run to cancel had already completed",
   "approval.escalated": "an approval waited too long; people were notified",

@@ -14,11 +14,17 @@ import {
   isNotNull,
   isNull,
   lt,
+  lte,
   ne,
   type SQL,
   sql,
 } from "drizzle-orm";
-import { CANCELLABLE_ON_GITHUB_STATES, type ExecutionState, ON_GITHUB_STATES } from "../executions/states.js";
+import {
+  CANCELLABLE_ON_GITHUB_STATES,
+  type ExecutionState,
+  ON_GITHUB_STATES,
+  WATCHING_STATES,
+} from "../executions/states.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { executionIdFloor } from "./ids.js";
@@ -243,5 +249,48 @@ export function lastExecutionOfIssue(db: Db, issueNumber: number): Execution | u
     .from(executions)
     .where(eq(executions.approvalIssue, issueNumber))
     .orderBy(desc(executions.createdAt))
+    .get();
+}
+
+/** Succeeded runs whose deadline for the alert to clear passed before `before`, earliest first. */
+export function outcomesDue(db: Db, before: number, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        isNotNull(executions.verifyBy),
+        lte(executions.verifyBy, before),
+        inArray(executions.state, [...WATCHING_STATES]),
+      ),
+    )
+    .orderBy(asc(executions.verifyBy))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * The latest verified execution of this alert (same fingerprint, same runbook) whose alert
+ * cleared at or after `since`: a new occurrence now is a relapse of it.
+ */
+export function lastVerifiedSince(
+  db: Db,
+  fingerprint: string,
+  runbook: string,
+  since: number,
+): Pick<Execution, "id" | "clearedAt"> | undefined {
+  return db
+    .select({ id: executions.id, clearedAt: executions.clearedAt })
+    .from(executions)
+    .where(
+      and(
+        eq(executions.fingerprint, fingerprint),
+        eq(executions.runbook, runbook),
+        eq(executions.state, "verified"),
+        gte(executions.clearedAt, since),
+      ),
+    )
+    .orderBy(desc(executions.clearedAt))
+    .limit(1)
     .get();
 }

@@ -5,7 +5,7 @@
  * mean is the guards' and the breaker's business (decide/guard-state.ts puts them together).
  */
 import { and, eq, gte, inArray } from "drizzle-orm";
-import { ACTIVE_STATES } from "../executions/states.js";
+import { UNSETTLED_STATES } from "../executions/states.js";
 import type { BreakerRow } from "./breakers.js";
 import type { Db } from "./database.js";
 import type { Execution } from "./executions.js";
@@ -54,7 +54,7 @@ export function readBreakerFast(db: Db, key: string): BreakerRow | undefined {
   return raw ? fromDriverRow<BreakerRow>(breakers, raw) : undefined;
 }
 
-/** An execution in the breaker's scope committed since `since` that has not finished: a half-open probe. */
+/** An execution in the breaker's scope committed since `since` whose outcome is not known yet (running, or its run succeeded and the alert is watched): a half-open probe. */
 export function unfinishedExecutionInScope(db: Db, breaker: BreakerRow, since: number): string | undefined {
   const scopeFilter =
     breaker.scope === "global"
@@ -66,7 +66,7 @@ export function unfinishedExecutionInScope(db: Db, breaker: BreakerRow, since: n
     .select({ id: executions.id })
     .from(executions)
     .where(
-      and(scopeFilter, gte(executions.committedAt, since), inArray(executions.state, [...ACTIVE_STATES])),
+      and(scopeFilter, gte(executions.committedAt, since), inArray(executions.state, [...UNSETTLED_STATES])),
     )
     .limit(1)
     .get()?.id;

@@ -123,28 +123,12 @@ export const scorecardSql = {
       FROM ranked
       GROUP BY runbook, window`;
   },
-  relapses: (windowStarts: readonly number[], clearedStates: readonly string[], withinMs: number): SQL =>
+  relapses: (windowStarts: readonly number[]): SQL =>
     sql`
-      WITH relapsed AS (
-        -- From the few executions that cleared (executions_resolved) to the occurrences of the
-        -- same alert that started in the relapse window after (executions_fingerprint, a range of
-        -- the canonical UTC startsAt text, widened by a second and then checked exactly), never
-        -- the other way round: most rows in a window are suppressed repeats.
-        SELECT DISTINCT later.id AS id, later.runbook AS runbook
-        FROM executions AS earlier
-        CROSS JOIN executions AS later
-          ON later.fingerprint = earlier.fingerprint
-          AND later.starts_at BETWEEN strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at - 1000) / 1000.0, 'unixepoch')
-            AND strftime('%Y-%m-%dT%H:%M:%fZ', (earlier.alert_resolved_at + ${withinMs} + 1000) / 1000.0, 'unixepoch')
-        WHERE earlier.state IN (${stateList(clearedStates)})
-          AND earlier.id >= ${executionIdFloor(Math.min(...windowStarts) - withinMs)}
-          AND earlier.dispatched_at IS NOT NULL AND earlier.alert_resolved_at IS NOT NULL
-          AND later.runbook = earlier.runbook
-          AND later.id >= ${rangeStart(windowStarts)}
-          AND unixepoch(later.starts_at, 'subsec') * 1000 - earlier.alert_resolved_at BETWEEN 0 AND ${withinMs}
-      )
       SELECT runbook, ${perWindow(windowStarts, "relapses")}
-      FROM relapsed GROUP BY runbook`,
+      FROM executions
+      WHERE relapse_of IS NOT NULL AND runbook IS NOT NULL AND id >= ${rangeStart(windowStarts)}
+      GROUP BY runbook`,
   lastFailures: (since: number, failureStates: readonly string[]): SQL =>
     sql`
       SELECT failure.runbook AS runbook, failure.id AS id, failure.state AS state, failure.reason AS reason,
@@ -188,23 +172,15 @@ export function resolutionTimesByRunbook(
 }
 
 /**
- * Relapses of each runbook, counted in every window: executions whose alert (same
- * fingerprint) started again within `withinMs` of an earlier execution of the same
- * runbook that ended in one of `clearedStates` and whose alert the bridge saw resolve.
- * An earlier execution created more than `withinMs` before the longest window is not
- * looked at (its alert would have had to stay firing into the window).
- *
- * Derived from the alert occurrences because no relapse link is recorded yet; once an
- * execution records the execution it relapsed from, this becomes a count of that link
- * (the function's name and answer stay).
+ * Relapses of each runbook, counted in every window: executions linked (relapse_of) to an
+ * earlier verified execution of the same alert, as the decision recorded them (within the
+ * runbook's outcome.relapseWithin). A partial index holds only those few rows.
  */
 export function countRelapsesByRunbook(
   db: Db,
   windowStarts: readonly number[],
-  clearedStates: readonly string[],
-  withinMs: number,
 ): { runbook: string; relapses: number[] }[] {
-  const rows = db.all<Record<string, unknown>>(scorecardSql.relapses(windowStarts, clearedStates, withinMs));
+  const rows = db.all<Record<string, unknown>>(scorecardSql.relapses(windowStarts));
   return rows.map((row) => ({
     runbook: String(row.runbook),
     relapses: numbers(row, "relapses", windowStarts.length),

@@ -81,6 +81,15 @@ export const executions = sqliteTable(
     approvalIssue: integer("approval_issue"),
     /** Who approved a held approval (a GitHub login), recorded with the dispatch it led to. */
     approvedBy: text("approved_by"),
+    /**
+     * The run succeeded: by this time the alert must have cleared (`verified`), else the bridge
+     * asks Alertmanager and records `not_cleared` (the runbook's outcome.within plus a grace).
+     */
+    verifyBy: integer("verify_by"),
+    /** When the alert cleared: Alertmanager's endsAt, or when its API no longer listed it active. */
+    clearedAt: integer("cleared_at"),
+    /** The earlier, verified execution whose alert fired again within its runbook's outcome.relapseWithin. */
+    relapseOf: text("relapse_of"),
   },
   (table) => [
     uniqueIndex("executions_occurrence").on(table.occurrenceKey),
@@ -117,6 +126,10 @@ export const executions = sqliteTable(
         table.alertResolvedAt,
       )
       .where(sql`alert_resolved_at IS NOT NULL AND dispatched_at IS NOT NULL`),
+    // The outcome watcher's deadline sweep reads only executions waiting for their alert to clear.
+    index("executions_verify_by").on(table.verifyBy).where(sql`verify_by IS NOT NULL`),
+    // The scorecard counts relapses by runbook: the few executions linked to an earlier one.
+    index("executions_relapse").on(table.runbook, table.id).where(sql`relapse_of IS NOT NULL`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `executions_relapse` ON `executions` (`runbook`,`id`) WHERE relapse_of IS NOT NULL;

@@ -128,8 +128,11 @@ describe("approval held by the bridge, end to end", () => {
     expect(issue.title).toBe("Approval needed: held-nginx on web-1");
     expect(issue.labels).toContain("runbridge-approval");
     expect(issue.body).toContain("environment remediation-team has no required reviewers");
-    expect(issue.body).toContain('restart nginx: run `ssh "deploy@$TARGET" sudo systemctl restart nginx`');
-    expect(issue.body).toContain("nginx answers: HTTP GET http://{{target}}/healthz");
+    // The steps in the words of the Action's dry run (bridge/runbooks/step-description.ts).
+    expect(issue.body).toContain(
+      '- restart nginx: would run (bash)\n\n  ```\n  ssh "deploy@$TARGET" sudo systemctl restart nginx\n  ```',
+    );
+    expect(issue.body).toContain("- nginx answers: would send GET http://{{target}}/healthz");
     expect(issue.body).toContain("`/approve` or `/reject <why>`");
     expect(issue.body).toContain("@alice, @acme/sre");
     await waitUntil(async () => (await execution(id)).approvalIssue === issue.number, {

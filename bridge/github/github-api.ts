@@ -29,6 +29,8 @@ export interface GitHubApi {
   /** Whether an issue is still open (false when closed or gone). */
   issueIsOpen(issueNumber: number): Promise<boolean>;
   commentOnIssue(issueNumber: number, body: string): Promise<{ url: string }>;
+  /** Closes an issue as not planned (nothing there waits for an answer any more); idempotent. */
+  closeIssue(issueNumber: number): Promise<void>;
   /** The environment's protection as GitHub reports it; undefined when there is no such environment. */
   getEnvironment(name: string): Promise<EnvironmentInfo | undefined>;
   /** Whether `login` is an active member of the team `org/team`. */
@@ -127,6 +129,15 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
         request: once(),
       });
       return { url: data.html_url };
+    },
+    async closeIssue(issueNumber) {
+      await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        state: "closed",
+        state_reason: "not_planned",
+      });
     },
     async getEnvironment(name) {
       try {

@@ -13,6 +13,7 @@ import {
   expireApproval,
   recordApprovalEscalated,
   recordCancelRequested,
+  recordIssueNoticed,
 } from "../executions/approval.js";
 import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../executions/run.js";
 import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
@@ -23,10 +24,12 @@ import type { Db } from "../store/database.js";
 import {
   approvalsNotEscalated,
   type Execution,
+  executionsAskedInIssue,
   executionsToCancel,
   findExecution,
   gateAnswersUndelivered,
   heldApprovals,
+  issueNoticesDue,
   quietExecutions,
 } from "../store/executions.js";
 import type { StorageHealth } from "../store/storage-health.js";
@@ -191,6 +194,30 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
+  /**
+   * A held approval ended unanswered (its alert resolved, onResolved: cancel): its issue says
+   * so, and is closed when it was opened for this execution alone. Closed first: closing is
+   * idempotent, so a comment that fails is retried without closing twice or commenting twice.
+   */
+  async function noticeIssue(listed: Execution): Promise<void> {
+    const execution = findExecution(db, listed.id);
+    if (execution?.approvalIssue == null || execution.approvalIssueNoticeAt === null) return;
+    const alone = executionsAskedInIssue(db, execution.approvalIssue) === 1;
+    if (alone) await api.closeIssue(execution.approvalIssue);
+    const comment = await api.commentOnIssue(
+      execution.approvalIssue,
+      `Execution ${execution.id} is ${execution.state}: ${execution.reason}. Nothing waits for an answer here any more${alone ? "; closing this issue" : ""}.`,
+    );
+    options.bus.publish(
+      recordIssueNoticed(
+        deps,
+        execution,
+        { issue: execution.approvalIssue, closed: alone, url: comment.url },
+        now(),
+      ),
+    );
+  }
+
   async function pass(): Promise<void> {
     const current = now();
     const toCancel = executionsToCancel(db, PER_PASS);
@@ -198,12 +225,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const waiting = approvalsNotEscalated(db, PER_PASS * 4);
     const gatesUnanswered = gateAnswersUndelivered(db, PER_PASS);
     const held = heldApprovals(db, PER_PASS * 4);
+    const notices = issueNoticesDue(db, PER_PASS);
     for (const [list, work, what] of [
       [gatesUnanswered, answerAgain, "approval gate answer"],
       [toCancel, cancel, "cancel"],
       [quiet, refresh, "look-up"],
       [waiting, escalate, "escalation"],
       [held, tendHeld, "held approval"],
+      [notices, noticeIssue, "held approval's issue notice"],
     ] as const) {
       for (const execution of list) {
         if (stopped) return;

@@ -32,6 +32,8 @@ export const AUDIT_KINDS = {
   "approval.refused":
     "an answer to a held approval changed nothing (not an approver, or the gate said no now)",
   "approval.expired": "a held approval got no answer within approvalExpiry: nothing ran",
+  "approval.issue_closed":
+    "a held approval's issue was told it ended unanswered (alert resolved), closed if opened for it alone",
   "gate.approved": "the approval-time gate let a remediate job proceed",
   "gate.rejected": "the approval-time gate rejected a remediate job",
   "breaker.opened": "a circuit breaker opened",

@@ -81,6 +81,17 @@ export const executions = sqliteTable(
     approvalIssue: integer("approval_issue"),
     /** Who approved a held approval (a GitHub login), recorded with the dispatch it led to. */
     approvedBy: text("approved_by"),
+    /**
+     * A held approval ended without an answer in its issue (its alert resolved): the reconciler
+     * says so there (closing the issue when it was opened for this execution alone), then clears it.
+     */
+    approvalIssueNoticeAt: integer("approval_issue_notice_at"),
+    /** Who started it: `alert` (the bridge decided) or `manual` (a `gh workflow run` it did not start). */
+    source: text("source", { enum: ["alert", "manual"] })
+      .notNull()
+      .default("alert"),
+    /** For a manual run: the GitHub login that started it. */
+    actor: text("actor"),
   },
   (table) => [
     uniqueIndex("executions_occurrence").on(table.occurrenceKey),

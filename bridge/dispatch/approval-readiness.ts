@@ -83,7 +83,7 @@ export function unheldApproval(
     ...base,
     reason: "no_approvers",
     severity: "warning",
-    problem: `approval: auto and ${verdict.why}, so the bridge holds each execution, but the runbook lists no approvers: it can only expire`,
+    problem: `approval: auto and ${verdict.why}; the bridge holds each execution instead, but the runbook lists no approvers: it can only expire`,
     fix: `list the GitHub users or org/team slugs who may answer /approve in the runbook's \`approvers\`, or ${REVIEWERS_FIX(base.environment)}`,
   };
 }

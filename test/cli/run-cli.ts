@@ -3,7 +3,7 @@
  * Runs the real `runbridge` command (`node bin/runbridge.js ...`) the way a user or CI does,
  * and returns its exit code and both output streams.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -33,4 +33,31 @@ export function runbridge(args: readonly string[], options: CliOptions = {}): Cl
   });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Like `runbridge`, without blocking this process: for commands that talk to a server running
+ * in the test's own process (the GitHub API emulator), which a blocked event loop never answers.
+ */
+export async function runbridgeAsync(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  const { RUNBRIDGE_RUNBOOKS: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...inherited, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve(status));
+  });
+  return { code, stdout, stderr };
 }

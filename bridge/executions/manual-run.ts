@@ -2,13 +2,20 @@
  * @module
  * A run of the remediate workflow the bridge did not start (someone ran `gh workflow run
  * remediate.yml`) is recorded as an execution with source `manual` and the actor, the first
- * time GitHub tells of it. From then on it is an execution like any other: it blocks its
+ * time GitHub tells of it. The row gets a bridge id like every execution (ids sort by time,
+ * which lists and paging rely on); the run's own `manual-<run id>` is its occurrence. From then on it is an execution like any other: it blocks its
  * runbook + target while active, starts the cooldown and counts for rate limits (committed
  * when the run was created), and its failure feeds the breaker (run.ts moves its state).
  */
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import { insertExecution } from "../store/execution-writes.js";
-import { findExecution, findExecutionByRunId, type NewExecution } from "../store/executions.js";
+import {
+  findExecution,
+  findExecutionByOccurrence,
+  findExecutionByRunId,
+  type NewExecution,
+} from "../store/executions.js";
+import { newExecutionId } from "../store/ids.js";
 import { inTransaction } from "../store/transaction.js";
 import type { RunTrackingDeps } from "./run.js";
 import { manualExecutionId } from "./run-marker.js";
@@ -33,13 +40,14 @@ export interface ManualRun {
  */
 export function recordManualRun(deps: RunTrackingDeps, run: ManualRun): AuditEvent[] {
   return inTransaction(deps.db, (tx) => {
-    const id = manualExecutionId(run.runId);
-    if (findExecutionByRunId(tx, run.runId) || findExecution(tx, id)) return [];
+    const occurrenceKey = `manual:${run.runId}`;
+    if (findExecutionByRunId(tx, run.runId) || findExecutionByOccurrence(tx, occurrenceKey)) return [];
+    const id = newExecutionId(deps.now);
     const createdAt = Math.min(run.createdAt, deps.now);
     const who = run.actor ? `@${run.actor}` : "someone";
     const row: NewExecution = {
       id,
-      occurrenceKey: `manual:${run.runId}`,
+      occurrenceKey,
       fingerprint: "",
       startsAt: new Date(createdAt).toISOString(),
       alertname: "(manual run)",
@@ -49,7 +57,7 @@ export function recordManualRun(deps: RunTrackingDeps, run: ManualRun): AuditEve
       target: run.target,
       mode: run.mode,
       state: "dispatched",
-      reason: `manual run by ${who} (gh workflow run), not started by the bridge`,
+      reason: `manual run [${manualExecutionId(run.runId)}] by ${who} (gh workflow run), not started by the bridge`,
       alert: {},
       runId: run.runId,
       runUrl: run.runUrl,
@@ -70,8 +78,8 @@ export function recordManualRun(deps: RunTrackingDeps, run: ManualRun): AuditEve
           execution,
           deps.now,
           "execution.manual",
-          `run ${run.runId} of runbook ${run.runbook}${run.target ? ` on ${run.target}` : ""} started by ${who}, not by the bridge: recorded as ${id}`,
-          { runId: run.runId, actor: run.actor },
+          `run ${run.runId} [${manualExecutionId(run.runId)}] of runbook ${run.runbook}${run.target ? ` on ${run.target}` : ""} started by ${who}, not by the bridge: recorded as ${id}`,
+          { runId: run.runId, actor: run.actor, runExecutionId: manualExecutionId(run.runId) },
         ),
       ),
     ];

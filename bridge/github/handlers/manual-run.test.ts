@@ -8,7 +8,7 @@ import { deliver, workflowRunPayload } from "../../../test/loop/github-webhooks.
 import { type LoopHarness, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
 import { openBreakers } from "../../executions/breaker-changes.js";
 import { queryAudit } from "../../store/audit.js";
-import { findExecution } from "../../store/executions.js";
+import { findExecutionByRunId } from "../../store/executions.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 let h: LoopHarness;
@@ -88,7 +88,10 @@ describe("manual runs", () => {
   it("are recorded with source manual and the actor, once, and tracked to their end", async () => {
     await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
     await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
-    expect(findExecution(h.db.db, "manual-7001")).toMatchObject({
+    const recorded = findExecutionByRunId(h.db.db, 7001);
+    expect(recorded).toMatchObject({
+      id: expect.stringMatching(/^ex_/),
+      occurrenceKey: "manual:7001",
       source: "manual",
       actor: "alice",
       runbook: "nginx-loop",
@@ -99,21 +102,21 @@ describe("manual runs", () => {
     });
     expect(queryAudit(h.db.db, { kind: "execution.manual" })).toMatchObject([
       {
-        executionId: "manual-7001",
-        message: "run 7001 of runbook nginx-loop on web-1 started by @alice, not by the bridge: recorded as manual-7001",
+        executionId: recorded?.id,
+        message: `run 7001 [manual-7001] of runbook nginx-loop on web-1 started by @alice, not by the bridge: recorded as ${recorded?.id}`,
       },
     ]);
 
     await post(manualRun({ runId: 7001, status: "in_progress", actor: "alice" }));
-    expect(findExecution(h.db.db, "manual-7001")?.state).toBe("running");
+    expect(findExecutionByRunId(h.db.db, 7001)?.state).toBe("running");
     await post(manualRun({ runId: 7001, status: "completed", conclusion: "success", actor: "alice" }));
-    expect(findExecution(h.db.db, "manual-7001")?.state).toBe("succeeded");
+    expect(findExecutionByRunId(h.db.db, 7001)?.state).toBe("succeeded");
 
     const listed = (await (await fetch(`${h.url}/api/executions`)).json()) as {
       executions: { id: string; source: string; actor: string | null }[];
     };
     expect(listed.executions).toContainEqual(
-      expect.objectContaining({ id: "manual-7001", source: "manual", actor: "alice" }),
+      expect.objectContaining({ id: recorded?.id, source: "manual", actor: "alice" }),
     );
   });
 
@@ -121,7 +124,7 @@ describe("manual runs", () => {
     await post(manualRun({ runId: 7002, status: "in_progress" }));
     const same = await fire("web-1", "2025-06-02T11:59:00Z");
     expect(same.state).toBe("suppressed");
-    expect(same.reason).toContain("manual-7002");
+    expect(same.reason).toContain(findExecutionByRunId(h.db.db, 7002)?.id);
     const other = await fire("web-2", "2025-06-02T11:59:00Z");
     expect(other.state).toBe("pending");
 
@@ -142,7 +145,7 @@ describe("manual runs", () => {
         }),
       );
     }
-    expect(findExecution(h.db.db, "manual-7103")?.state).toBe("failed");
+    expect(findExecutionByRunId(h.db.db, 7103)?.state).toBe("failed");
     expect(openBreakers(h.db.db, h.clock.now).map((breaker) => breaker.key)).toEqual(["runbook:nginx-loop"]);
   });
 
@@ -153,7 +156,7 @@ describe("manual runs", () => {
     ["a runbook that is not loaded", { title: "Remediate db-failover on db-1 [manual-7201]" }],
   ])("are not recorded from %s", async (_, over) => {
     await post(manualRun({ runId: 7201, status: "in_progress", ...over }));
-    expect(findExecution(h.db.db, "manual-7201")).toBeUndefined();
+    expect(findExecutionByRunId(h.db.db, 7201)).toBeUndefined();
     expect(queryAudit(h.db.db, { kind: "execution.manual" })).toEqual([]);
   });
 });

@@ -3,10 +3,15 @@
 // source manual and the actor, tracked to its end, counted by the guards and the breaker
 // like any other, and shown by the API.
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deliver, workflowRunPayload } from "../../../test/loop/github-webhooks.js";
 import { type LoopHarness, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
+import { LOOP_RUNBOOKS } from "../../../test/loop/seed.js";
 import { openBreakers } from "../../executions/breaker-changes.js";
+import { loadRunbookSet } from "../../runbooks/runbook-set.js";
 import { queryAudit } from "../../store/audit.js";
 import { findExecutionByRunId } from "../../store/executions.js";
 
@@ -132,6 +137,26 @@ describe("manual runs", () => {
     await post(manualRun({ runId: 7002, status: "completed", conclusion: "success" }));
     h.clock.now += 60_000;
     expect((await fire("web-1", "2025-06-02T12:00:30Z")).state).toBe("pending");
+  });
+
+  it("start the runbook's cooldown, counted from when the run was created", async () => {
+    // The loop runbook with a 10m cooldown.
+    const dir = mkdtempSync(join(tmpdir(), "runbridge-manual-"));
+    const text = readFileSync(join(LOOP_RUNBOOKS, "nginx-loop.yml"), "utf8");
+    writeFileSync(join(dir, "nginx-loop.yml"), text.replace("guards:\n", "guards:\n  cooldown: 10m\n"));
+    const { set, problems } = loadRunbookSet(dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(problems).toEqual([]);
+    h.runbooks.set = set;
+
+    await post(manualRun({ runId: 7050, status: "completed", conclusion: "success" }));
+    h.clock.now = T0 + 5 * 60_000;
+    const during = await fire("web-1", "2025-06-02T12:04:00Z");
+    expect(during.state).toBe("suppressed");
+    expect(during.reason).toContain("cooldown");
+    // 10m after the run was created (T0 - 30s), the target may be remediated again.
+    h.clock.now = T0 + 10 * 60_000;
+    expect((await fire("web-1", "2025-06-02T12:09:00Z")).state).toBe("pending");
   });
 
   it("feed the runbook's breaker when they fail", async () => {

@@ -19,7 +19,8 @@ export const AUDIT_KINDS = {
   "run.linked": "a run on GitHub was linked to its execution",
   "execution.state": "an execution moved to another state",
   "execution.cancelled": "an execution was cancelled before anything reached GitHub",
-  "execution.manual": "a run of the remediate workflow the bridge did not start (gh workflow run) was recorded",
+  "execution.manual":
+    "a run of the remediate workflow the bridge did not start (gh workflow run) was recorded",
   "run.cancel_requested": "the bridge asked GitHub to cancel a run",
   "run.cancel_skipped": "a run to cancel had already completed",
   "approval.escalated": "an approval waited too long; people were notified",

@@ -299,7 +299,12 @@ export function recordIssueNoticed(
 ): AuditEvent[] {
   return inTransaction(deps.db, (tx) => {
     updateExecution(tx, execution.id, { approvalIssueNoticeAt: null, updatedAt: now });
-    const what = notice.closed ? "told and closed" : "told (other executions asked there too; left open)";
+    const what =
+      notice.url === ""
+        ? "is gone (deleted, or no longer visible to the bridge); nothing left to tell"
+        : notice.closed
+          ? "told and closed"
+          : "told (other executions asked there too; left open)";
     return [
       appendAudit(
         tx,

@@ -350,6 +350,17 @@ describe("a held approval cancelled by its resolved alert", () => {
     );
   });
 
+  it("stops trying when the issue is gone", async () => {
+    const execution = await heldWithIssue("web-4");
+    await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
+    h.gh.state.issues = h.gh.state.issues.filter((record) => record.number !== execution.approvalIssue);
+    await reconciler.runOnce();
+    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
+    expect(queryAudit(h.db.db, { kind: "approval.issue_closed" })).toMatchObject([
+      { message: expect.stringContaining("is gone (deleted, or no longer visible to the bridge)") },
+    ]);
+  });
+
   it("retries a notice GitHub refused on the next pass", async () => {
     const execution = await heldWithIssue("web-3");
     await postResolved(h.url, execution, new Date(h.clock.now).toISOString());

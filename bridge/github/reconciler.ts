@@ -202,19 +202,24 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   async function noticeIssue(listed: Execution): Promise<void> {
     const execution = findExecution(db, listed.id);
     if (execution?.approvalIssue == null || execution.approvalIssueNoticeAt === null) return;
-    const alone = executionsAskedInIssue(db, execution.approvalIssue) === 1;
-    if (alone) await api.closeIssue(execution.approvalIssue);
-    const comment = await api.commentOnIssue(
-      execution.approvalIssue,
-      `Execution ${execution.id} is ${execution.state}: ${execution.reason}. Nothing waits for an answer here any more${alone ? "; closing this issue" : ""}.`,
-    );
+    const issue = execution.approvalIssue;
+    const alone = executionsAskedInIssue(db, issue) === 1;
+    let url = "";
+    try {
+      if (alone) await api.closeIssue(issue);
+      url = (
+        await api.commentOnIssue(
+          issue,
+          `Execution ${execution.id} is ${execution.state}: ${execution.reason}. Nothing waits for an answer here any more${alone ? "; closing this issue" : ""}.`,
+        )
+      ).url;
+    } catch (error) {
+      // Deleted (410) or gone (404): nobody can read it there any more, so asking again is pointless.
+      const status = (error as { status?: number }).status;
+      if (status !== 404 && status !== 410) throw error;
+    }
     options.bus.publish(
-      recordIssueNoticed(
-        deps,
-        execution,
-        { issue: execution.approvalIssue, closed: alone, url: comment.url },
-        now(),
-      ),
+      recordIssueNoticed(deps, execution, { issue, closed: alone && url !== "", url }, now()),
     );
   }
 

@@ -8,6 +8,8 @@
 import { fileURLToPath } from "node:url";
 import { type AuditBus, createAuditBus } from "./audit-bus.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { readApprovalEnvironments } from "./dispatch/approval-environments.js";
+import { unheldApprovals } from "./dispatch/approval-readiness.js";
 import { createEnvironmentProtection } from "./dispatch/environment-protection.js";
 import { createGitHubClient, type GitHubClient, observeAnswers } from "./dispatch/github-client.js";
 import { createDispatcher, type Dispatcher } from "./dispatch/github-dispatcher.js";
@@ -140,6 +142,7 @@ async function startParts(
         runbooks: runbooks.current,
         runbookProblems: runbooks.problems,
         dryRun: config.dryRun,
+        approvalsUnheld: () => approvalsUnheld(),
         now,
       }),
     (started) => started.close(),
@@ -162,6 +165,27 @@ async function startParts(
   const protection = api
     ? createEnvironmentProtection({ read: (name) => api.getEnvironment(name), ttlMs: 5 * 60_000, now })
     : undefined;
+  // Each activated runbook set's approval environments are read at once (in the background),
+  // so /api/status and the unheld-approval metric know before the first alert.
+  const readEnvironments = () => {
+    const set = runbooks.current();
+    if (protection && set) {
+      void readApprovalEnvironments(
+        protection,
+        set.runbooks.map((loaded) => loaded.runbook),
+        log,
+      );
+    }
+  };
+  /** From the environment reads the outbox worker cached: asks GitHub nothing. */
+  function approvalsUnheld() {
+    const set = runbooks.current();
+    if (!set || !protection) return [];
+    return unheldApprovals(
+      set.runbooks.map((loaded) => loaded.runbook),
+      (environment) => protection.known(environment),
+    );
+  }
   const approvals =
     api && protection
       ? {
@@ -225,6 +249,7 @@ async function startParts(
     commits: createGroupCommit(db),
     storage,
     onCancelRequested: () => reconciler?.kick(),
+    approvalsUnheld,
     now,
   };
   const events = createEventStream(deps, { heartbeatMs: options.heartbeatMs });
@@ -270,6 +295,17 @@ async function startParts(
     "outcome watcher",
     () => outcomes.start(),
     () => outcomes.stop(),
+  );
+  // After the port is ours, like the workers: a bridge that cannot start asks GitHub nothing.
+  await parts.start(
+    "environment reads",
+    () => {
+      readEnvironments();
+      return bus.subscribe((event) => {
+        if (event.kind === "runbooks.loaded") readEnvironments();
+      });
+    },
+    (unsubscribe) => unsubscribe(),
   );
   const { retentionMs } = config;
   if (retentionMs !== undefined) {

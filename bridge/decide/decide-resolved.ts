@@ -43,7 +43,8 @@ function resolveExecution(
     { resolvedAt, cancel: runbook?.guards?.onResolved === "cancel", now: context.now },
   );
   context.written.push(...resolved.events);
-  if (resolved.cancelOnGitHub) context.cancelRequested = true;
+  // Either is work for the reconciler on GitHub, which the webhook's answer asks to start soon.
+  if (resolved.cancelOnGitHub || resolved.issueNotice) context.cancelRequested = true;
   return { id: execution.id, runbook: execution.runbook, state: resolved.state, reason: resolved.reason };
 }
 

@@ -89,4 +89,16 @@ describe("createEnvironmentProtection", () => {
     await expect(protection.check("prod")).rejects.toThrow("GitHub 502");
     expect((await protection.check("prod")).holds).toBe(true);
   });
+
+  it("knows the last verdict read without asking GitHub, however old; nothing before the first read or after forget", async () => {
+    const { protection, reads, clock } = counted([{ ...reviewed, reviewers: [] }]);
+    expect(protection.known("prod")).toBeUndefined();
+    await protection.check("prod");
+    clock.now = 10 * 300_000;
+    expect(protection.known("prod")).toMatchObject({ holds: false, finding: "no_reviewers" });
+    expect(reads).toEqual(["prod"]);
+    protection.forget("prod");
+    expect(protection.known("prod")).toBeUndefined();
+    expect(protection.known(undefined)).toMatchObject({ holds: false, finding: "no_environment" });
+  });
 });

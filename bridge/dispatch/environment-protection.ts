@@ -21,9 +21,13 @@ export interface EnvironmentInfo {
   canAdminsBypass: boolean;
 }
 
+/** What GitHub reported about an environment, as one word (metrics label it so). */
+export type ProtectionFinding = "holds" | "no_environment" | "environment_missing" | "no_reviewers";
+
 export interface ProtectionVerdict {
   /** GitHub will hold the remediate job until a required reviewer approves it. */
   holds: boolean;
+  finding: ProtectionFinding;
   /** For people: what GitHub reported, and what that means. */
   why: string;
 }
@@ -33,6 +37,11 @@ export interface EnvironmentProtection {
   check(environment: string | undefined): Promise<ProtectionVerdict>;
   /** GitHub showed the environment changed: the next check asks again. */
   forget(environment: string): void;
+  /**
+   * The last verdict read for an environment, however old (undefined: never read, or forgotten
+   * since). Asks GitHub nothing: for /api/status and the metrics, which must stay cheap.
+   */
+  known(environment: string | undefined): ProtectionVerdict | undefined;
 }
 
 export interface EnvironmentProtectionOptions {
@@ -49,24 +58,28 @@ export function judgeProtection(
   if (environment === undefined) {
     return {
       holds: false,
+      finding: "no_environment",
       why: "the runbook names no environment, so nothing on GitHub holds its remediate job",
     };
   }
   if (!info) {
     return {
       holds: false,
+      finding: "environment_missing",
       why: `environment ${environment} does not exist on GitHub, so nothing holds the remediate job`,
     };
   }
   if (info.reviewers.length === 0) {
     return {
       holds: false,
+      finding: "no_reviewers",
       why: `environment ${environment} has no required reviewers (on GitHub Free, Pro and Team they exist for public repositories only), so its remediate job would run at once`,
     };
   }
   const who = info.reviewers.map((reviewer) => reviewer.name).join(", ");
   return {
     holds: true,
+    finding: "holds",
     why: `environment ${environment} requires a review by ${who}${info.canAdminsBypass ? " (administrators may bypass)" : ""}`,
   };
 }
@@ -85,6 +98,10 @@ export function createEnvironmentProtection(options: EnvironmentProtectionOption
     },
     forget(environment) {
       cache.delete(environment);
+    },
+    known(environment) {
+      if (environment === undefined) return judgeProtection(undefined, undefined);
+      return cache.get(environment)?.verdict;
     },
   };
 }

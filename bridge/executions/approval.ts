@@ -286,3 +286,36 @@ export function expireApproval(
     });
   });
 }
+
+/**
+ * The issue of a held approval that ended unanswered (its alert resolved) was told so, and
+ * closed when it had been opened for this execution alone: nothing there waits any more.
+ */
+export function recordIssueNoticed(
+  deps: ExecutionDeps,
+  execution: Execution,
+  notice: { issue: number; closed: boolean; url: string },
+  now: number,
+): AuditEvent[] {
+  return inTransaction(deps.db, (tx) => {
+    updateExecution(tx, execution.id, { approvalIssueNoticeAt: null, updatedAt: now });
+    const what =
+      notice.url === ""
+        ? "is gone (deleted, or no longer visible to the bridge); nothing left to tell"
+        : notice.closed
+          ? "told and closed"
+          : "told (other executions asked there too; left open)";
+    return [
+      appendAudit(
+        tx,
+        executionEvent(
+          execution,
+          now,
+          "approval.issue_closed",
+          `issue #${notice.issue} ${what}: ${execution.reason}`,
+          { issue: notice.issue, closed: notice.closed, url: notice.url },
+        ),
+      ),
+    ];
+  });
+}

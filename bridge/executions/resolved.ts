@@ -24,6 +24,8 @@ export interface ResolvedRecord {
   events: AuditEvent[];
   /** A run on GitHub is to be cancelled (the reconciler does it after commit). */
   cancelOnGitHub: boolean;
+  /** A held approval's issue is to be told it ended (the reconciler does it after commit). */
+  issueNotice?: boolean;
 }
 
 /**
@@ -68,9 +70,21 @@ export function recordAlertResolved(
       reason,
       kind: "execution.cancelled",
       now,
-      changes: { alertResolvedAt: now, clearedAt, approvalHeldAt: null },
+      // Its issue (if open by now) still asks for an answer: the reconciler says it ended there.
+      changes: {
+        alertResolvedAt: now,
+        clearedAt,
+        approvalHeldAt: null,
+        ...(execution.approvalIssue !== null ? { approvalIssueNoticeAt: now } : {}),
+      },
     });
-    return { state: "cancelled", reason, events, cancelOnGitHub: false };
+    return {
+      state: "cancelled",
+      reason,
+      events,
+      cancelOnGitHub: false,
+      issueNotice: execution.approvalIssue !== null,
+    };
   }
   // A pending execution gets here only when its dispatch is already in flight (the outbox
   // would not cancel it), so its run is about to exist: the reconciler cancels it once dispatched.

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { executionIdInRunName, MAX_RUN_NAME_TARGET, runNameFor, runNameText } from "./run-marker.js";
+import {
+  executionIdInRunName,
+  MAX_RUN_NAME_TARGET,
+  manualRunInName,
+  runNameFor,
+  runNameText,
+} from "./run-marker.js";
 
 const ID = "ex_01m8t3zryqhj59jtsx";
 const OTHER = "ex_01m8t3zs67tg3yw4aj";
@@ -37,5 +43,23 @@ describe("runNameText", () => {
   it("names the runbook and, when there is one, the target", () => {
     expect(runNameFor("nginx-down", "web-1")).toBe("nginx-down on web-1");
     expect(runNameFor("nginx-down", null)).toBe("nginx-down");
+  });
+});
+
+describe("manualRunInName", () => {
+  it.each([
+    ["Remediate nginx-down on web-1 [manual-42]", 42, { runbook: "nginx-down", target: "web-1" }],
+    ["Remediate nginx-down on web 1:9113 [manual-42]", 42, { runbook: "nginx-down", target: "web 1:9113" }],
+    // No target given: the workflow's format() leaves "on" with nothing after it.
+    ["Remediate nginx-down on  [manual-42]", 42, { runbook: "nginx-down", target: null }],
+    ["Remediate nginx-down [manual-42]", 42, { runbook: "nginx-down", target: null }],
+    // Another run's marker, a bridge execution's marker, or no marker: not this manual run.
+    ["Remediate nginx-down on web-1 [manual-41]", 42, undefined],
+    [`Remediate nginx-down on web-1 [${ID}]`, 42, undefined],
+    ["Remediate nginx-down on web-1", 42, undefined],
+    ["Deploy nginx-down on web-1 [manual-42]", 42, undefined],
+    [undefined, 42, undefined],
+  ])("%j (run %i) → %j", (name, runId, expected) => {
+    expect(manualRunInName(name, runId)).toEqual(expected);
   });
 });

@@ -28,3 +28,26 @@ export function runNameText(text: string): string {
 export function runNameFor(runbook: string, target: string | null | undefined): string {
   return target ? `${runNameText(runbook)} on ${runNameText(target)}` : runNameText(runbook);
 }
+
+/**
+ * A run someone started by hand (`gh workflow run remediate.yml -f runbook=… -f target=…`)
+ * is named `Remediate <runbook> on <target> [manual-<its own run id>]`: the marker must name
+ * this very run, so no other run's name can pass for it.
+ */
+const MANUAL_NAME = /^Remediate ([a-z0-9]+(?:-[a-z0-9]+)*)(?: on(?: (.*?))?)?\s*\[manual-(\d+)\]\s*$/;
+
+/** The runbook and target a manual run's name gives; undefined when it is not a manual run of `runId`. */
+export function manualRunInName(
+  runName: string | null | undefined,
+  runId: number,
+): { runbook: string; target: string | null } | undefined {
+  const match = runName ? MANUAL_NAME.exec(runName) : null;
+  if (!match || Number(match[3]) !== runId) return undefined;
+  const target = match[2]?.trim();
+  return { runbook: match[1] as string, target: target ? target : null };
+}
+
+/** The execution id the bridge records a manual run under. */
+export function manualExecutionId(runId: number): string {
+  return `manual-${runId}`;
+}

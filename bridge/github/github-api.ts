@@ -29,12 +29,20 @@ export interface GitHubApi {
   /** Whether an issue is still open (false when closed or gone). */
   issueIsOpen(issueNumber: number): Promise<boolean>;
   commentOnIssue(issueNumber: number, body: string): Promise<{ url: string }>;
+  /** Closes an issue as not planned (nothing there waits for an answer any more); idempotent. */
+  closeIssue(issueNumber: number): Promise<void>;
   /** The environment's protection as GitHub reports it; undefined when there is no such environment. */
   getEnvironment(name: string): Promise<EnvironmentInfo | undefined>;
   /** Whether `login` is an active member of the team `org/team`. */
   isActiveTeamMember(org: string, teamSlug: string, login: string): Promise<boolean>;
   /** `login`'s permission on the repository: admin, write (maintain counts as write), read, or none. */
   repositoryPermission(login: string): Promise<string>;
+  /** Whether a GitHub account with this login exists. */
+  userExists(login: string): Promise<boolean>;
+  /** Whether the team `org/team` exists (and the bridge's credentials can see it). */
+  teamExists(org: string, teamSlug: string): Promise<boolean>;
+  /** The team's permission on the repository: admin, maintain, write, triage, read, or none. */
+  teamRepositoryPermission(org: string, teamSlug: string): Promise<string>;
 }
 
 function isStatus(error: unknown, status: number): boolean {
@@ -128,6 +136,15 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
       });
       return { url: data.html_url };
     },
+    async closeIssue(issueNumber) {
+      await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        state: "closed",
+        state_reason: "not_planned",
+      });
+    },
     async getEnvironment(name) {
       try {
         const { data } = await octokit.request("GET /repos/{owner}/{repo}/environments/{environment_name}", {
@@ -163,6 +180,47 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
       } catch (error) {
         // 404: not a member (or the team is not visible to the bridge's token).
         if (isStatus(error, 404)) return false;
+        throw error;
+      }
+    },
+    async userExists(login) {
+      try {
+        await octokit.request("GET /users/{username}", { username: login });
+        return true;
+      } catch (error) {
+        if (isStatus(error, 404)) return false;
+        throw error;
+      }
+    },
+    async teamExists(org, teamSlug) {
+      try {
+        await octokit.request("GET /orgs/{org}/teams/{team_slug}", { org, team_slug: teamSlug });
+        return true;
+      } catch (error) {
+        if (isStatus(error, 404)) return false;
+        throw error;
+      }
+    },
+    async teamRepositoryPermission(org, teamSlug) {
+      try {
+        // The repository media type makes GitHub say which permission (else only 204: some access).
+        const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", {
+          org,
+          team_slug: teamSlug,
+          owner,
+          repo,
+          mediaType: { format: "repository+json" },
+        });
+        if (!data) return "read";
+        if (data.role_name) return data.role_name;
+        const can = data.permissions;
+        if (can?.admin) return "admin";
+        if (can?.maintain) return "maintain";
+        if (can?.push) return "write";
+        if (can?.triage) return "triage";
+        return can?.pull ? "read" : "none";
+      } catch (error) {
+        if (isStatus(error, 404)) return "none";
         throw error;
       }
     },

@@ -65,7 +65,8 @@ async function settledMeanwhile(
   issueNumber: number,
 ): Promise<void> {
   const now = findExecution(deps.db, executionId);
-  if (!now || now.state === "awaiting_approval") return;
+  // A notice pending on the execution: the reconciler tells the issue (and closes it), once.
+  if (!now || now.state === "awaiting_approval" || now.approvalIssueNoticeAt !== null) return;
   await deps.api.commentOnIssue(
     issueNumber,
     `Execution ${executionId} is ${now.state} already (${now.reason}); nothing here waits for an answer any more.`,

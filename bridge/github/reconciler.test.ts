@@ -10,12 +10,14 @@ import {
 } from "../../test/loop/harness.js";
 import { seedExecution } from "../../test/loop/seed.js";
 import { createDispatcher } from "../dispatch/github-dispatcher.js";
+import { holdForApproval, recordRejected } from "../executions/approval.js";
 import { createLogger } from "../logger.js";
 import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { queryAudit } from "../store/audit.js";
 import { updateExecution } from "../store/execution-writes.js";
 import { type Execution, findExecution } from "../store/executions.js";
 import { claimNextDispatch, enqueueDispatch } from "../store/outbox.js";
+import { announceHeldApproval } from "./held-approvals.js";
 import { createReconciler, type Reconciler } from "./reconciler.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
@@ -288,5 +290,87 @@ describe("approval escalation", () => {
           "waited 45m for approval; notified issue #1; failed: slack: set LOOP_SLACK_WEBHOOK_URL in the bridge's environment",
       },
     ]);
+  });
+});
+
+describe("a held approval cancelled by its resolved alert", () => {
+  async function heldWithIssue(target: string): Promise<Execution> {
+    const execution = seedExecution(h.db.db, h.clock.now, {
+      state: "pending",
+      dispatchedAt: null,
+      runId: null,
+      target,
+    });
+    enqueueDispatch(h.db.db, execution.id, "critical", h.clock.now);
+    claimNextDispatch(h.db.db, h.clock.now);
+    holdForApproval(h.handlerDeps, execution, "no reviewers", h.clock.now);
+    await announceHeldApproval({ ...h.handlerDeps, api: h.api }, execution.id, "no reviewers");
+    h.clock.now += MINUTE;
+    return findExecution(h.db.db, execution.id) as Execution;
+  }
+
+  it("tells its issue, and closes it when the issue was opened for that execution alone", async () => {
+    const execution = await heldWithIssue("web-1");
+    const resolved = await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
+    expect(resolved.body.executions[0]?.state).toBe("cancelled");
+    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBe(h.clock.now);
+
+    await reconciler.runOnce();
+    const issue = h.gh.state.issues.find((record) => record.number === execution.approvalIssue);
+    expect(issue).toMatchObject({ state: "closed", stateReason: "not_planned" });
+    expect(issue?.comments.map((comment) => comment.body)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Execution ${execution.id} is cancelled: cancelled: alert resolved at .* before anyone approved .*Nothing waits for an answer here any more; closing this issue\\.$`,
+        ),
+      ),
+    ]);
+    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
+    expect(queryAudit(h.db.db, { executionId: execution.id }).map((event) => event.kind)).toContain(
+      "approval.issue_closed",
+    );
+
+    // Told once: the next pass leaves the issue alone.
+    await reconciler.runOnce();
+    expect(issue?.comments).toHaveLength(1);
+  });
+
+  it("leaves an issue open that other executions asked in too, and still tells it", async () => {
+    const first = await heldWithIssue("web-2");
+    recordRejected(h.handlerDeps, first, { by: "alice", why: "not now" }, h.clock.now);
+    const second = await heldWithIssue("web-2");
+    expect(second.approvalIssue).toBe(first.approvalIssue);
+
+    await postResolved(h.url, second, new Date(h.clock.now).toISOString());
+    await reconciler.runOnce();
+    const issue = h.gh.state.issues.find((record) => record.number === second.approvalIssue);
+    expect(issue?.state).toBe("open");
+    expect(issue?.comments.at(-1)?.body).toMatch(
+      new RegExp(`^Execution ${second.id} is cancelled: .*Nothing waits for an answer here any more\\.$`),
+    );
+  });
+
+  it("stops trying when the issue is gone", async () => {
+    const execution = await heldWithIssue("web-4");
+    await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
+    h.gh.state.issues = h.gh.state.issues.filter((record) => record.number !== execution.approvalIssue);
+    await reconciler.runOnce();
+    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
+    expect(queryAudit(h.db.db, { kind: "approval.issue_closed" })).toMatchObject([
+      { message: expect.stringContaining("is gone (deleted, or no longer visible to the bridge)") },
+    ]);
+  });
+
+  it("retries a notice GitHub refused on the next pass", async () => {
+    const execution = await heldWithIssue("web-3");
+    await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
+    h.gh.faults.push({ operationId: "issues/create-comment", times: 1, status: 502 });
+    await reconciler.runOnce();
+    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).not.toBeNull();
+    await reconciler.runOnce();
+    const issue = h.gh.state.issues.find((record) => record.number === execution.approvalIssue);
+    expect(issue?.comments).toHaveLength(1);
+    expect(issue?.state).toBe("closed");
+    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
   });
 });

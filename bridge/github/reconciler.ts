@@ -13,6 +13,7 @@ import {
   expireApproval,
   recordApprovalEscalated,
   recordCancelRequested,
+  recordIssueNoticed,
 } from "../executions/approval.js";
 import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../executions/run.js";
 import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
@@ -23,10 +24,12 @@ import type { Db } from "../store/database.js";
 import {
   approvalsNotEscalated,
   type Execution,
+  executionsAskedInIssue,
   executionsToCancel,
   findExecution,
   gateAnswersUndelivered,
   heldApprovals,
+  issueNoticesDue,
   quietExecutions,
 } from "../store/executions.js";
 import type { StorageHealth } from "../store/storage-health.js";
@@ -191,6 +194,35 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
+  /**
+   * A held approval ended unanswered (its alert resolved, onResolved: cancel): its issue says
+   * so, and is closed when it was opened for this execution alone. Closed first: closing is
+   * idempotent, so a comment that fails is retried without closing twice or commenting twice.
+   */
+  async function noticeIssue(listed: Execution): Promise<void> {
+    const execution = findExecution(db, listed.id);
+    if (execution?.approvalIssue == null || execution.approvalIssueNoticeAt === null) return;
+    const issue = execution.approvalIssue;
+    const alone = executionsAskedInIssue(db, issue) === 1;
+    let url = "";
+    try {
+      if (alone) await api.closeIssue(issue);
+      url = (
+        await api.commentOnIssue(
+          issue,
+          `Execution ${execution.id} is ${execution.state}: ${execution.reason}. Nothing waits for an answer here any more${alone ? "; closing this issue" : ""}.`,
+        )
+      ).url;
+    } catch (error) {
+      // Deleted (410) or gone (404): nobody can read it there any more, so asking again is pointless.
+      const status = (error as { status?: number }).status;
+      if (status !== 404 && status !== 410) throw error;
+    }
+    options.bus.publish(
+      recordIssueNoticed(deps, execution, { issue, closed: alone && url !== "", url }, now()),
+    );
+  }
+
   async function pass(): Promise<void> {
     const current = now();
     const toCancel = executionsToCancel(db, PER_PASS);
@@ -198,12 +230,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const waiting = approvalsNotEscalated(db, PER_PASS * 4);
     const gatesUnanswered = gateAnswersUndelivered(db, PER_PASS);
     const held = heldApprovals(db, PER_PASS * 4);
+    const notices = issueNoticesDue(db, PER_PASS);
     for (const [list, work, what] of [
       [gatesUnanswered, answerAgain, "approval gate answer"],
       [toCancel, cancel, "cancel"],
       [quiet, refresh, "look-up"],
       [waiting, escalate, "escalation"],
       [held, tendHeld, "held approval"],
+      [notices, noticeIssue, "held approval's issue notice"],
     ] as const) {
       for (const execution of list) {
         if (stopped) return;

@@ -5,6 +5,7 @@
  * them through JSDoc, so a change on one side that the other does not follow fails tsc.
  * Type-only: nothing here exists at run time.
  */
+import type { UnheldApproval } from "../dispatch/approval-readiness.js";
 import type { OutcomeBucket } from "../scorecard/outcome-buckets.js";
 import type { auditEvents, breakers, executions, runJobs } from "../store/schema.js";
 
@@ -34,6 +35,11 @@ export interface StatusAnswer {
   openBreakers: BreakerJson[];
   outboxDepth: number;
   executionsByState: Record<string, number>;
+  /**
+   * Approval runbooks whose approval cannot be held, from the last read of each environment's
+   * protection (an environment not read yet is not listed); empty without GitHub access.
+   */
+  approvalsUnheld: UnheldApproval[];
 }
 
 /** GET /api/executions: newest first; `next` is the id to pass as `before` for the next page. */

@@ -106,6 +106,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       openBreakers: openBreakers(deps.db, deps.now()),
       outboxDepth: outboxDepth(deps.db),
       executionsByState: countExecutionsByState(deps.db),
+      approvalsUnheld: deps.approvalsUnheld?.() ?? [],
     } satisfies StatusAnswer);
   });
 

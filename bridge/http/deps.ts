@@ -1,5 +1,6 @@
 import type { AuditBus } from "../audit-bus.js";
 import type { Config } from "../config.js";
+import type { UnheldApproval } from "../dispatch/approval-readiness.js";
 import type { OutboxWorker } from "../dispatch/outbox-worker.js";
 import type { Logger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
@@ -22,6 +23,8 @@ export interface HttpDeps {
   commits?: GroupCommit;
   /** Whether writes reach the disk (a full disk, an I/O error): /readyz reports it, the webhook answers 503. */
   storage?: StorageHealth;
+  /** Approval runbooks whose approval cannot be held (cached environment reads; absent: no GitHub access). */
+  approvalsUnheld?: () => UnheldApproval[];
   /** A resolved alert asked for runs on GitHub to be cancelled (wakes the reconciler). */
   onCancelRequested?: () => void;
   now: () => number;

@@ -13,10 +13,12 @@
  */
 import { Counter, collectDefaultMetrics, Registry } from "prom-client";
 import type { AuditBus } from "../audit-bus.js";
+import type { UnheldApproval } from "../dispatch/approval-readiness.js";
 import { queryAudit } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { findExecution, listExecutions } from "../store/executions.js";
 import { STORAGE_ERROR_CODES, type StorageErrorCode } from "../store/storage-health.js";
+import { registerApprovalGauge } from "./approval-gauge.js";
 import { createAuditMetrics } from "./audit-metrics.js";
 import { rateLimitGauges } from "./github-rate-limit.js";
 import { oneOf } from "./label-values.js";
@@ -25,6 +27,8 @@ import { registerStoreGauges, type StoreGaugeSources } from "./store-gauges.js";
 export interface BridgeMetricsOptions extends StoreGaugeSources {
   db: Db;
   bus: AuditBus;
+  /** Approval runbooks whose approval cannot be held (cached environment reads); absent: none reported. */
+  approvalsUnheld?: () => UnheldApproval[];
   /** Node.js process metrics (process_*, nodejs_*); default true. */
   processMetrics?: boolean;
 }
@@ -71,6 +75,7 @@ export function createBridgeMetrics(options: BridgeMetricsOptions): BridgeMetric
     lastTimes(options.db),
   );
   registerStoreGauges(registry, options);
+  registerApprovalGauge(registry, options.approvalsUnheld ?? (() => []), isRunbookLoaded);
   const rateLimit = rateLimitGauges(registry);
   const unsubscribe = options.bus.subscribe(observe);
   const storageErrors = new Counter({

@@ -6,6 +6,7 @@
  * each, and the labels only inside a code fence.
  */
 import type { PhaseName, ResolvedRunbook, ResolvedStep } from "../runbooks/resolved-runbook.js";
+import { describeStep } from "../runbooks/step-description.js";
 import type { Execution } from "../store/executions.js";
 import { alertValue, type Message, oneLine } from "./message.js";
 
@@ -17,13 +18,19 @@ const PHASES: [PhaseName, string][] = [
   ["rollback", "rollback (only if verify fails)"],
 ];
 
-/** One step as the Action would run it: its name and what it does. */
-export function describeStep(step: ResolvedStep): string {
-  if ("run" in step) return `${step.name}: run \`${oneLine(step.run, 200).replaceAll("`", "'")}\``;
-  if ("http" in step) return `${step.name}: HTTP ${step.http.method} ${step.http.url}`;
-  if ("promql" in step)
-    return `${step.name}: PromQL \`${oneLine(step.promql.query, 200).replaceAll("`", "'")}\``;
-  return `${step.name}: wait ${step.wait}`;
+/**
+ * One step as a Markdown list item, in the words of the Action's dry run (the shared
+ * description): its name and what it would do, a script as a fenced block under it.
+ */
+export function stepItem(step: ResolvedStep): string {
+  const { summary, script } = describeStep(step);
+  const head = `- ${oneLine(step.name, 200)}: ${oneLine(summary, 300)}`;
+  if (script === undefined) return head;
+  // A fence longer than any run of backticks in the script, so the script cannot end it.
+  const longest = Math.max(0, ...[...script.matchAll(/`+/g)].map((run) => run[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  const indented = script.replace(/\n$/, "").replaceAll("\n", "\n  ");
+  return `${head}\n\n  ${fence}\n  ${indented}\n  ${fence}`;
 }
 
 /** Who may answer: the runbook's approvers, each also needing write or admin on the repository. */
@@ -44,9 +51,7 @@ export function approvalRequest(execution: Execution, runbook: ResolvedRunbook, 
   const commit = execution.runbookSha ?? execution.runbookHash ?? "(unknown version)";
   const steps = PHASES.flatMap(([phase, label]) => {
     const list = runbook.steps[phase];
-    return list.length === 0
-      ? []
-      : [`${label}:\n${list.map((step) => `- ${describeStep(step)}`).join("\n")}`];
+    return list.length === 0 ? [] : [`${label}:\n${list.map(stepItem).join("\n")}`];
   });
   return {
     headline: `${runbook.name}${on} is held for approval by Runbridge; nothing has run yet`,

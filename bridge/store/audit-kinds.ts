@@ -23,6 +23,8 @@ export const AUDIT_KINDS = {
     "a succeeded run was judged: its alert cleared in time (verified) or still fired at the deadline (not_cleared)",
   "execution.relapse":
     "an alert fired again within its runbook's outcome.relapseWithin after a verified execution: linked to it",
+  "execution.manual":
+    "a run of the remediate workflow the bridge did not start (gh workflow run) was recorded",
   "run.cancel_requested": "the bridge asked GitHub to cancel a run",
   "run.cancel_skipped": "a run to cancel had already completed",
   "approval.escalated": "an approval waited too long; people were notified",
@@ -36,6 +38,8 @@ export const AUDIT_KINDS = {
   "approval.refused":
     "an answer to a held approval changed nothing (not an approver, or the gate said no now)",
   "approval.expired": "a held approval got no answer within approvalExpiry: nothing ran",
+  "approval.issue_closed":
+    "a held approval's issue was told it ended unanswered (alert resolved), closed if opened for it alone",
   "gate.approved": "the approval-time gate let a remediate job proceed",
   "gate.rejected": "the approval-time gate rejected a remediate job",
   "breaker.opened": "a circuit breaker opened",

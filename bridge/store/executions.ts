@@ -242,6 +242,27 @@ export function lastApprovalIssue(db: Db, runbook: string, target: string | null
   return row?.issue ?? undefined;
 }
 
+/** Held approvals that ended unanswered (alert resolved) whose issue has not been told yet, oldest first. */
+export function issueNoticesDue(db: Db, limit: number): Execution[] {
+  return db
+    .select()
+    .from(executions)
+    .where(and(isNotNull(executions.approvalIssueNoticeAt), isNotNull(executions.approvalIssue)))
+    .orderBy(asc(executions.approvalIssueNoticeAt))
+    .limit(limit)
+    .all();
+}
+
+/** How many executions asked for approval in this GitHub issue (1: it was opened for one alone). */
+export function executionsAskedInIssue(db: Db, issueNumber: number): number {
+  const row = db
+    .select({ n: count() })
+    .from(executions)
+    .where(eq(executions.approvalIssue, issueNumber))
+    .get();
+  return row?.n ?? 0;
+}
+
 /** The latest execution whose approval was asked in this GitHub issue, whatever its state now. */
 export function lastExecutionOfIssue(db: Db, issueNumber: number): Execution | undefined {
   return db

@@ -90,6 +90,17 @@ export const executions = sqliteTable(
     clearedAt: integer("cleared_at"),
     /** The earlier, verified execution whose alert fired again within its runbook's outcome.relapseWithin. */
     relapseOf: text("relapse_of"),
+    /**
+     * A held approval ended without an answer in its issue (its alert resolved): the reconciler
+     * says so there (closing the issue when it was opened for this execution alone), then clears it.
+     */
+    approvalIssueNoticeAt: integer("approval_issue_notice_at"),
+    /** Who started it: `alert` (the bridge decided) or `manual` (a `gh workflow run` it did not start). */
+    source: text("source", { enum: ["alert", "manual"] })
+      .notNull()
+      .default("alert"),
+    /** For a manual run: the GitHub login that started it. */
+    actor: text("actor"),
   },
   (table) => [
     uniqueIndex("executions_occurrence").on(table.occurrenceKey),

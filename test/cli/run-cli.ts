@@ -50,7 +50,7 @@ export function runbridgeAsync(args: readonly string[], options: CliOptions = {}
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...inherited, ...options.env },
-      timeout: 20_000,
+      timeout: 30_000,
     });
     let stdout = "";
     let stderr = "";

@@ -2,6 +2,7 @@
  * @module Builds response objects in the exact shapes the spec declares (`workflow-run`, `job`,
  * `issue`, …) from the emulator's small records, so clients parse what GitHub would send.
  */
+import { createHash } from "node:crypto";
 import type {
   AppRecord,
   CommentRecord,
@@ -339,7 +340,7 @@ export function issue(urls: Urls, record: IssueRecord, author: string) {
     html_url: `${urls.html}/${record.owner}/${record.repo}/issues/${record.number}`,
     number: record.number,
     state: record.state,
-    state_reason: null,
+    state_reason: record.stateReason ?? null,
     title: record.title,
     body: record.body,
     user: simpleUser(urls, author),
@@ -358,7 +359,7 @@ export function issue(urls: Urls, record: IssueRecord, author: string) {
     locked: false,
     active_lock_reason: null,
     comments: record.comments.length,
-    closed_at: null,
+    closed_at: record.state === "closed" ? iso(record.updatedAt) : null,
     created_at: iso(record.createdAt),
     updated_at: iso(record.updatedAt),
     author_association: "NONE",
@@ -383,3 +384,139 @@ export function issueComment(urls: Urls, record: IssueRecord, comment: CommentRe
 }
 
 export { iso };
+
+/** `components/schemas/public-user` for a login. */
+export function publicUser(urls: Urls, login: string, id = 41898282) {
+  return {
+    ...simpleUser(urls, login, id),
+    user_view_type: "public",
+    name: null,
+    company: null,
+    blog: null,
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: "2020-01-01T00:00:00Z",
+    updated_at: "2020-01-01T00:00:00Z",
+  };
+}
+
+/** A stable numeric id for a team slug, so every shape of one team agrees. */
+function teamId(slug: string): number {
+  return 6_000_000 + (createHash("sha1").update(slug.toLowerCase()).digest().readUInt32BE(0) % 1_000_000);
+}
+
+/** `components/schemas/team` for `org/team` (as an environment's reviewer lists it). */
+export function team(urls: Urls, slug: string, permission = "pull") {
+  const [org = "", name = ""] = slug.split("/");
+  const id = teamId(slug);
+  const api = `${urls.api}/organizations/1/team/${id}`;
+  return {
+    id,
+    node_id: nodeId("T", id),
+    url: api,
+    html_url: `${urls.html}/orgs/${org}/teams/${name}`,
+    name,
+    slug: name,
+    description: null,
+    privacy: "closed",
+    notification_setting: "notifications_enabled",
+    permission,
+    members_url: `${api}/members{/member}`,
+    repositories_url: `${api}/repos`,
+    type: "organization",
+    parent: null,
+  };
+}
+
+/** `components/schemas/team-full` for `org/team`. */
+export function teamFull(urls: Urls, slug: string, membersCount: number) {
+  const [org = ""] = slug.split("/");
+  const orgApi = `${urls.api}/orgs/${org}`;
+  const { parent: _parent, ...rest } = team(urls, slug);
+  return {
+    ...rest,
+    parent: null,
+    created_at: "2020-01-01T00:00:00Z",
+    updated_at: "2020-01-01T00:00:00Z",
+    members_count: membersCount,
+    repos_count: 1,
+    organization: {
+      login: org,
+      id: 1,
+      node_id: nodeId("O", org),
+      url: orgApi,
+      repos_url: `${orgApi}/repos`,
+      events_url: `${orgApi}/events`,
+      hooks_url: `${orgApi}/hooks`,
+      issues_url: `${orgApi}/issues`,
+      members_url: `${orgApi}/members{/member}`,
+      public_members_url: `${orgApi}/public_members{/member}`,
+      avatar_url: `${urls.html}/avatars/${org}`,
+      description: null,
+      html_url: `${urls.html}/${org}`,
+      has_organization_projects: true,
+      has_repository_projects: true,
+      public_repos: 0,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      type: "Organization",
+      created_at: "2020-01-01T00:00:00Z",
+      updated_at: "2020-01-01T00:00:00Z",
+      archived_at: null,
+    },
+  };
+}
+
+/** `components/schemas/team-repository`: the repository with the team's permissions on it. */
+export function teamRepository(urls: Urls, owner: string, repo: string, permission: string) {
+  const base = minimalRepository(urls, owner, repo);
+  const html = `${urls.html}/${owner}/${repo}`;
+  const at = (level: string) =>
+    ["read", "triage", "write", "maintain", "admin"].indexOf(permission) >=
+    ["read", "triage", "write", "maintain", "admin"].indexOf(level);
+  return {
+    ...base,
+    clone_url: `${html}.git`,
+    git_url: `git:${html.replace(/^https?:/, "")}.git`,
+    ssh_url: `git@github.invalid:${owner}/${repo}.git`,
+    svn_url: html,
+    mirror_url: null,
+    homepage: null,
+    language: null,
+    default_branch: "main",
+    forks: 0,
+    forks_count: 0,
+    stargazers_count: 0,
+    watchers: 0,
+    watchers_count: 0,
+    size: 1,
+    open_issues: 0,
+    open_issues_count: 0,
+    has_issues: true,
+    has_projects: false,
+    has_wiki: false,
+    has_pages: false,
+    has_downloads: false,
+    archived: false,
+    disabled: false,
+    license: null,
+    pushed_at: "2025-01-01T00:00:00Z",
+    created_at: "2020-01-01T00:00:00Z",
+    updated_at: "2025-01-01T00:00:00Z",
+    role_name: permission,
+    permissions: {
+      admin: at("admin"),
+      maintain: at("maintain"),
+      push: at("write"),
+      triage: at("triage"),
+      pull: at("read"),
+    },
+  };
+}

@@ -92,6 +92,8 @@ export interface IssueRecord {
   labels: string[];
   assignees: string[];
   state: "open" | "closed";
+  /** Why it was closed (`completed`, `not_planned`), as `state_reason` reports it. */
+  stateReason?: string | null;
   createdAt: Date;
   updatedAt: Date;
   comments: CommentRecord[];
@@ -107,7 +109,10 @@ export interface CommentRecord {
 export interface EnvironmentRecord {
   id: number;
   name: string;
-  /** Logins of the required reviewers; empty: no required_reviewers rule (GitHub Team, private repo). */
+  /**
+   * The required reviewers: user logins, and teams as `org/team`; empty: no required_reviewers
+   * rule (GitHub Team, private repo).
+   */
   reviewers: string[];
   canAdminsBypass: boolean;
   createdAt: Date;
@@ -199,14 +204,20 @@ export interface EmulatorState {
   teams: Map<string, Set<string>>;
   /** `repoKey|login` (lower-cased) → permission (admin, maintain, write, triage, read). */
   permissions: Map<string, string>;
+  /** `org/team` (lower-cased) → the team's permission on every repository (unset: no access). */
+  teamPermissions: Map<string, string>;
+  /** Logins that exist on GitHub besides those seeded as team members or collaborators (lower-cased). */
+  users: Set<string>;
   /** Creates or replaces an environment; `reviewers` become its required_reviewers rule. */
   setEnvironment(
     name: string,
     settings?: { reviewers?: string[]; canAdminsBypass?: boolean },
     options?: SeedOptions,
   ): void;
-  /** Sets the active members of team `org/team`. */
-  setTeam(slug: string, members: string[]): void;
+  /** Sets the active members of team `org/team`, and the team's permission on the repositories. */
+  setTeam(slug: string, members: string[], settings?: { permission?: string }): void;
+  /** A GitHub account that exists without being a collaborator or team member. */
+  setUser(login: string): void;
   /** Gives `login` a permission on the repository (unset: not a collaborator, 404). */
   setPermission(login: string, permission: string, options?: SeedOptions): void;
   /** Seeds a file at `ref` (branch, tag or sha); directories are derived from file paths. */
@@ -267,6 +278,8 @@ export function createState(): EmulatorState {
     environments: new Map(),
     teams: new Map(),
     permissions: new Map(),
+    teamPermissions: new Map(),
+    users: new Set(),
     setEnvironment(name, settings = {}, options) {
       state.environments.set(`${options?.repo?.toLowerCase() ?? "*"}|${name}`, {
         id: 4_000_000 + state.environments.size + 1,
@@ -276,8 +289,13 @@ export function createState(): EmulatorState {
         createdAt: new Date(Date.UTC(2025, 0, 1)),
       });
     },
-    setTeam(slug, members) {
+    setTeam(slug, members, settings = {}) {
       state.teams.set(slug.toLowerCase(), new Set(members.map((login) => login.toLowerCase())));
+      if (settings.permission) state.teamPermissions.set(slug.toLowerCase(), settings.permission);
+      else state.teamPermissions.delete(slug.toLowerCase());
+    },
+    setUser(login) {
+      state.users.add(login.toLowerCase());
     },
     setPermission(login, permission, options) {
       state.permissions.set(`${options?.repo?.toLowerCase() ?? "*"}|${login.toLowerCase()}`, permission);
@@ -351,6 +369,19 @@ export function clearState(state: EmulatorState): void {
   state.environments.clear();
   state.teams.clear();
   state.permissions.clear();
+  state.teamPermissions.clear();
+  state.users.clear();
+}
+
+/** Whether a login exists: seeded as a user, a team member, a collaborator or a reviewer. */
+export function userExists(state: EmulatorState, login: string): boolean {
+  const lower = login.toLowerCase();
+  if (state.users.has(lower)) return true;
+  if ([...state.teams.values()].some((members) => members.has(lower))) return true;
+  if ([...state.permissions.keys()].some((key) => key.endsWith(`|${lower}`))) return true;
+  return [...state.environments.values()].some((env) =>
+    env.reviewers.some((reviewer) => reviewer.toLowerCase() === lower),
+  );
 }
 
 /** Resolves a branch, tag, full ref or known sha to a commit sha; `undefined` when unknown. */

@@ -128,8 +128,11 @@ describe("approval held by the bridge, end to end", () => {
     expect(issue.title).toBe("Approval needed: held-nginx on web-1");
     expect(issue.labels).toContain("runbridge-approval");
     expect(issue.body).toContain("environment remediation-team has no required reviewers");
-    expect(issue.body).toContain('restart nginx: run `ssh "deploy@$TARGET" sudo systemctl restart nginx`');
-    expect(issue.body).toContain("nginx answers: HTTP GET http://{{target}}/healthz");
+    // The steps in the words of the Action's dry run (bridge/runbooks/step-description.ts).
+    expect(issue.body).toContain(
+      '- restart nginx: would run (bash)\n\n  ```\n  ssh "deploy@$TARGET" sudo systemctl restart nginx\n  ```',
+    );
+    expect(issue.body).toContain("- nginx answers: would send GET http://{{target}}/healthz");
     expect(issue.body).toContain("`/approve` or `/reject <why>`");
     expect(issue.body).toContain("@alice, @acme/sre");
     await waitUntil(async () => (await execution(id)).approvalIssue === issue.number, {
@@ -190,6 +193,43 @@ describe("approval held by the bridge, end to end", () => {
     expect(rejected.reason).toMatch(/^rejected: Runbridge: alert resolved at .*; nothing left to remediate$/);
     expect(repliesOn(issue.number).at(-1)).toMatch(/^@carol: not dispatched\. Runbridge: alert resolved at /);
     expect(gh.dispatches()).toHaveLength(before);
+  });
+
+  it("the alert resolves with onResolved: cancel: cancelled, and the issue says so and is closed", async () => {
+    const id = await fire("FlapDown", "web-8");
+    await until(id, "awaiting_approval");
+    const issue = await issueFor(id);
+    await waitUntil(async () => (await execution(id)).approvalIssue === issue.number, {
+      what: "the issue recorded on the execution",
+    });
+    await postWebhook(bridge.url, webhookBody([alert("FlapDown", "web-8", "resolved")]));
+    await until(id, "cancelled");
+    // Closed first (idempotent), then the comment: wait for both.
+    const told = new RegExp(
+      `^Execution ${id} is cancelled: cancelled: alert resolved at .*closing this issue\\.$`,
+    );
+    await waitUntil(() => issue.state === "closed" && told.test(repliesOn(issue.number).at(-1) ?? ""), {
+      what: "the issue told and closed",
+      timeoutMs: 15_000,
+    });
+    expect(issue.stateReason).toBe("not_planned");
+    expect(gh.dispatches().some((d) => JSON.stringify(d).includes(id))).toBe(false);
+  });
+
+  it("/api/status and the metric name the approval runbooks that cannot be held, read at start; /readyz stays up", async () => {
+    const status = await read<{ approvalsUnheld: { runbook: string; reason: string; severity: string }[] }>(
+      "/api/status",
+    );
+    expect(
+      status.approvalsUnheld.map(({ runbook, reason, severity }) => [runbook, reason, severity]),
+    ).toEqual([["environment-only", "no_reviewers", "error"]]);
+    const metrics = await fetch(`${bridge.url}/metrics`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
+    expect(await metrics.text()).toContain(
+      'runbridge_runbook_approval_unheld{runbook="environment-only",reason="no_reviewers"} 1',
+    );
+    expect((await fetch(`${bridge.url}/readyz`)).status).toBe(200);
   });
 
   it("an approver's /reject ends it with the reason, nothing dispatched", async () => {

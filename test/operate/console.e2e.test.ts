@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitHubEmulator, type GitHubEmulator } from "../github-emulator/index.js";
 import { type AlertmanagerCluster, startAlertmanagerCluster } from "../harness/alertmanager.js";
 import { freePort } from "../harness/ports.js";
+import { deliver, workflowRunPayload } from "../loop/github-webhooks.js";
 import { launchChromium } from "./chromium.js";
 import {
   fireAlert,
@@ -30,7 +31,14 @@ const RUNBOOKS = {
     environment: "remediation-databases",
     breaker: "{ failures: 1, within: 1h, openFor: 30m }",
   }),
+  // An approval runbook whose environment GitHub does not know, and nobody to answer the bridge:
+  // its approval cannot be held (the console's banner says so once the bridge has read it).
+  "cache-flush.yml": runbookYaml("cache-flush", "CacheStale", {
+    mode: "approval",
+    environment: "remediation-nowhere",
+  }),
 };
+const WEBHOOK_SECRET = "console-webhook-secret";
 
 let browser: Browser;
 
@@ -151,6 +159,7 @@ describe("the console of a dispatching bridge, with the API token", () => {
         GITHUB_API_URL: gh.url,
         RUNBRIDGE_DRY_RUN: "false",
         RUNBRIDGE_API_TOKEN: TOKEN,
+        GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
         ALERTMANAGER_URL: am.members[0]?.url ?? "",
       },
     });
@@ -257,6 +266,32 @@ describe("the console of a dispatching bridge, with the API token", () => {
     expect(silences[0]).toMatchObject({ createdBy: "bob", comment: "fix is rolling out" });
     expect(silences[0]?.matchers).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: "instance", value: "web-1" })]),
+    );
+    expect(scriptErrors(page)).toEqual([]);
+  });
+
+  it("shows a manual run with its actor, and a banner for an approval that cannot be held", async () => {
+    const payload = workflowRunPayload({
+      runId: 880_001,
+      status: "in_progress",
+      displayTitle: "Remediate web-down on web-7 [manual-880001]",
+      repository: "acme/ops",
+    });
+    const run = payload.workflow_run as Record<string, Record<string, unknown> | string>;
+    run.event = "workflow_dispatch";
+    run.path = ".github/workflows/remediate.yml";
+    (run.triggering_actor as Record<string, unknown>).login = "mona";
+    expect((await deliver(bridge.url, "workflow_run", payload, WEBHOOK_SECRET)).status).toBe(200);
+    await page.reload();
+    const row = page.locator("#executions tbody tr", { hasText: "manual run by @mona" });
+    await row.first().waitFor({ timeout: 10_000 });
+    expect(await row.first().locator("td.mono").textContent()).toBe("web-7");
+    expect(await row.first().locator("button", { hasText: "Silence" }).isDisabled()).toBe(true);
+
+    const banner = page.locator("#approvals-banner");
+    await banner.waitFor({ state: "visible", timeout: 10_000 });
+    expect(await banner.textContent()).toMatch(
+      /^Approval cannot be held: cache-flush: approval: auto and environment remediation-nowhere does not exist/,
     );
     expect(scriptErrors(page)).toEqual([]);
   });

@@ -4,8 +4,8 @@
  * (continueOnError) or the phase collects everything it can (diagnostics).
  */
 import type { ResolvedStep } from "../../../bridge/runbooks/resolved-runbook.js";
+import { stepDescriptionText } from "../../../bridge/runbooks/step-description.js";
 import type { Execution } from "../execution.js";
-import { describeStep } from "../steps/describe.js";
 import type { StepLog } from "../steps/log.js";
 import { runStep, type StepResult, skippedStep } from "../steps/runner.js";
 
@@ -34,7 +34,7 @@ export async function runSteps(
   let failure: StepResult | undefined;
   for (const step of steps) {
     if (options.dryRun) {
-      results.push({ ...skippedStep(step, "dry run: not executed"), output: describeStep(step) });
+      results.push({ ...skippedStep(step, "dry run: not executed"), output: stepDescriptionText(step) });
       continue;
     }
     if (failure && !options.keepGoing) {

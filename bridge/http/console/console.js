@@ -132,6 +132,15 @@ function renderStatus(status) {
   problems.textContent = status.runbookProblems.length
     ? `A runbook change was rejected (the last good set stays active): ${status.runbookProblems.slice(0, 3).join("; ")}`
     : "";
+  // Approval runbooks GitHub cannot hold and the bridge cannot either (nobody may answer).
+  const unheld = $("approvals-banner");
+  unheld.hidden = status.approvalsUnheld.length === 0;
+  unheld.textContent = status.approvalsUnheld.length
+    ? `Approval cannot be held: ${status.approvalsUnheld
+        .slice(0, 3)
+        .map((entry) => `${entry.runbook}: ${entry.problem}; ${entry.fix}`)
+        .join(" · ")}`
+    : "";
   $("runbooks-state").textContent = status.runbooks
     ? `${status.runbooks.count} runbooks · ${status.runbooks.sourceHash.slice(0, 8)}`
     : "no runbooks loaded";
@@ -199,11 +208,17 @@ function executionRow(execution) {
         text: `run ${execution.runId ?? ""}`.trim(),
       })
     : el("span", { className: "muted", text: execution.runId ? `run ${execution.runId}` : "" });
+  // A manual run (gh workflow run) answers no alert: nothing to silence.
+  const manual = execution.source === "manual";
   const silence = el("button", {
     type: "button",
     text: "Silence",
-    disabled: !state.token,
-    title: state.token ? "silence this alert in Alertmanager" : "enter the API token to silence",
+    disabled: !state.token || manual,
+    title: manual
+      ? "a manual run answers no alert"
+      : state.token
+        ? "silence this alert in Alertmanager"
+        : "enter the API token to silence",
   });
   silence.addEventListener("click", () => openSilence(execution));
   const details = el("button", {
@@ -216,7 +231,10 @@ function executionRow(execution) {
   details.addEventListener("click", () => openExecution(execution.id));
   const row = el("tr", { className: "clickable", data: { id: execution.id, state: execution.state } }, [
     el("td", { className: "nowrap" }, [details]),
-    el("td", { className: "wrap", text: execution.alertname }),
+    el("td", {
+      className: "wrap",
+      text: manual ? `manual run by @${execution.actor ?? "unknown"}` : execution.alertname,
+    }),
     el("td", { className: "nowrap", text: execution.runbook ?? "—" }),
     el("td", { className: "mono nowrap", text: execution.target ?? "" }),
     el("td", {}, [el("span", { className: `state state-${execution.state}`, text: execution.state })]),

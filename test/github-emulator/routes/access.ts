@@ -2,7 +2,8 @@
  * @module Environments, team memberships and collaborator permissions: what the bridge asks
  * before it trusts an environment to hold an approval, and when someone answers one.
  */
-import { iso, simpleUser } from "../shapes.js";
+import { iso, publicUser, simpleUser, team, teamFull, teamRepository } from "../shapes.js";
+import { userExists } from "../state.js";
 import { notFound, type RouteHandler, repoOf } from "./context.js";
 
 /** GitHub's ids for permission levels, as `role_name` reports them. */
@@ -33,10 +34,12 @@ export const accessRoutes: Record<string, RouteHandler> = {
               node_id: Buffer.from(`Gate${record.id}`).toString("base64"),
               prevent_self_review: false,
               type: "required_reviewers",
-              reviewers: record.reviewers.map((login, index) => ({
-                type: "User",
-                reviewer: simpleUser(context.urls, login, 5_000_000 + index),
-              })),
+              // `org/team` entries are team reviewers; the rest are users.
+              reviewers: record.reviewers.map((entry, index) =>
+                entry.includes("/")
+                  ? { type: "Team", reviewer: team(context.urls, entry) }
+                  : { type: "User", reviewer: simpleUser(context.urls, entry, 5_000_000 + index) },
+              ),
             },
           ];
     return {
@@ -72,6 +75,31 @@ export const accessRoutes: Record<string, RouteHandler> = {
         state: "active",
       },
     };
+  },
+
+  "users/get-by-username"(context) {
+    const login = String(context.params.username);
+    if (!userExists(context.state, login)) throw notFound();
+    return { status: 200, body: publicUser(context.urls, login) };
+  },
+
+  "teams/get-by-name"(context) {
+    const slug = `${String(context.params.org)}/${String(context.params.team_slug)}`;
+    const members = context.state.teams.get(slug.toLowerCase());
+    if (!members) throw notFound();
+    return { status: 200, body: teamFull(context.urls, slug, members.size) };
+  },
+
+  "teams/check-permissions-for-repo-in-org"(context) {
+    const slug = `${String(context.params.org)}/${String(context.params.team_slug)}`.toLowerCase();
+    const permission = context.state.teamPermissions.get(slug);
+    // GitHub's 404 here has no body in the description: the team has no access (or does not exist).
+    if (!context.state.teams.has(slug) || !permission) return { status: 404 };
+    // Without the repository media type GitHub only says that the team has access (204).
+    if (!context.accept.includes("application/vnd.github.v3.repository+json")) return { status: 204 };
+    const owner = String(context.params.owner);
+    const repo = String(context.params.repo);
+    return { status: 200, body: teamRepository(context.urls, owner, repo, permission) };
   },
 
   "repos/get-collaborator-permission-level"(context) {

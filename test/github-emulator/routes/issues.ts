@@ -46,6 +46,20 @@ export const issueRoutes: Record<string, RouteHandler> = {
     return { status: 200, body: issue(context.urls, record, context.options.actor) };
   },
 
+  "issues/update"(context) {
+    const { key } = repoOf(context);
+    const record = context.state.issues.find(
+      (i) => i.number === context.params.issue_number && `${i.owner}/${i.repo}`.toLowerCase() === key,
+    );
+    if (!record) throw notFound();
+    const body = context.body as { state?: "open" | "closed"; state_reason?: string | null; title?: string };
+    if (body.state) record.state = body.state;
+    if (body.state_reason !== undefined) record.stateReason = body.state_reason;
+    if (body.title !== undefined) record.title = String(body.title);
+    record.updatedAt = context.now;
+    return { status: 200, body: issue(context.urls, record, context.options.actor) };
+  },
+
   "issues/create-comment"(context) {
     const { key } = repoOf(context);
     const record = context.state.issues.find(

@@ -31,6 +31,7 @@ export const OPERATION_IDS = [
   "issues/create-comment",
   "issues/list-for-repo",
   "issues/get",
+  "issues/update",
   "repos/get-environment",
   "teams/get-membership-for-user-in-org",
   "repos/get-collaborator-permission-level",

@@ -94,6 +94,8 @@ export interface IssueRecord {
   state: "open" | "closed";
   createdAt: Date;
   updatedAt: Date;
+  /** Set when the issue is closed (issues/update with state: closed). */
+  closedAt?: Date;
   comments: CommentRecord[];
 }
 

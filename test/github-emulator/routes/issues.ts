@@ -1,5 +1,5 @@
 /**
- * @module Issues: create, comment and list, for the bridge's incident and escalation notes.
+ * @module Issues: create, comment, close and list, for the bridge's incident and escalation notes.
  */
 import { issue, issueComment } from "../shapes.js";
 import type { IssueRecord } from "../state.js";
@@ -43,6 +43,23 @@ export const issueRoutes: Record<string, RouteHandler> = {
       (i) => i.number === context.params.issue_number && `${i.owner}/${i.repo}`.toLowerCase() === key,
     );
     if (!record) throw notFound();
+    return { status: 200, body: issue(context.urls, record, context.options.actor) };
+  },
+
+  /** Only what the bridge changes: the state (it closes a breaker's issue when the breaker closes). */
+  "issues/update"(context) {
+    const { key } = repoOf(context);
+    const record = context.state.issues.find(
+      (i) => i.number === context.params.issue_number && `${i.owner}/${i.repo}`.toLowerCase() === key,
+    );
+    if (!record) throw notFound();
+    const wanted = (context.body as { state?: string }).state;
+    if (wanted === "open" || wanted === "closed") {
+      if (wanted === "closed" && record.state === "open") record.closedAt = context.now;
+      if (wanted === "open") record.closedAt = undefined;
+      record.state = wanted;
+      record.updatedAt = context.now;
+    }
     return { status: 200, body: issue(context.urls, record, context.options.actor) };
   },
 

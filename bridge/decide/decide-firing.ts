@@ -34,7 +34,7 @@ function modeDecision(loaded: LoadedRunbook, context: DecisionContext, target: s
   const on = target ? ` on ${target}` : "";
   if (runbook.mode === "notify") {
     return {
-      state: "notified",
+      state: "notifying",
       guard: "mode",
       reason: `notify only: ${runbook.name} records and notifies, never remediates`,
     };
@@ -162,6 +162,12 @@ export function decideFiring(
         createdAt: context.now,
       },
       route: describeRoute(route),
+      notify:
+        decision.state === "notifying" && winner
+          ? { runbook: winner.runbook, generatorURL: alert.generatorURL }
+          : undefined,
+      // The storm breaker escalates through the channels of the runbook whose alert tripped it.
+      channels: winner?.runbook.notify,
       storm:
         !verdict.allow && verdict.opensGlobalBreaker
           ? { reason: verdict.reason, openForMs: context.storm.openForMs }

@@ -5,12 +5,14 @@
  * in the webhook's transaction (the hot path: prepared statements only).
  */
 
+import type { ResolvedNotification, ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { insertExecution } from "../store/execution-writes.js";
 import type { NewExecution } from "../store/executions.js";
 import { enqueueDispatch } from "../store/outbox.js";
 import { openStormBreaker } from "./breaker-changes.js";
+import { notifyDecision } from "./notifications.js";
 import type { DecidedState } from "./states.js";
 
 export type { DecidedState };
@@ -21,6 +23,10 @@ export interface DecisionRecord {
   route: string;
   /** The storm limit refused this alert: the global breaker opens for this long. */
   storm?: { reason: string; openForMs: number };
+  /** mode: notify (`notifying`): the runbook whose channels are told, and the alert's source link. */
+  notify?: { runbook: ResolvedRunbook; generatorURL?: string };
+  /** The matched runbook's notify channels: a storm breaker this opens escalates through them. */
+  channels?: readonly ResolvedNotification[];
 }
 
 export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
@@ -47,8 +53,20 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
       }),
     ),
   ];
+  if (decision.notify) {
+    written.push(
+      ...notifyDecision(
+        tx,
+        execution.id,
+        decision.notify.runbook,
+        { generatorURL: decision.notify.generatorURL },
+        now,
+      ),
+    );
+  }
   if (decision.storm) {
-    openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now);
+    const escalation = { channels: decision.channels ?? [], written: [] as AuditEvent[] };
+    openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now, escalation);
     written.push(
       appendAudit(tx, {
         at: now,
@@ -60,6 +78,7 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
         message: decision.storm.reason,
         data: { key: "global" },
       }),
+      ...escalation.written,
     );
   }
   return written;

@@ -12,6 +12,7 @@ import type { Execution } from "../store/executions.js";
 import { cancelPendingDispatch } from "../store/outbox.js";
 import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
+import { notifyResolved } from "./notifications.js";
 import { traitsOf } from "./states.js";
 
 export interface ResolvedRecord {
@@ -81,5 +82,7 @@ export function recordAlertResolved(
       : "";
   const reason = `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
   const events = [appendAudit(tx, executionEvent(execution, now, "alert.resolved", reason))];
+  // mode: notify: the incident it paged is resolved, and a note goes where the alert went.
+  if (execution.mode === "notify") events.push(...notifyResolved(tx, execution, resolvedAt, now));
   return { state: execution.state, reason, events, cancelOnGitHub };
 }

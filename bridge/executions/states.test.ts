@@ -11,6 +11,7 @@ import {
   FINAL_STATES,
   isExecutionState,
   NEVER_COUNTED_STATES,
+  NOTIFIES_FAILURE_STATES,
   ON_GITHUB_STATES,
 } from "./states.js";
 
@@ -19,12 +20,23 @@ describe("the state table's groups", () => {
     [
       "final",
       FINAL_STATES,
-      ["suppressed", "dry_run", "notified", "succeeded", "failed", "cancelled", "expired", "dispatch_failed"],
+      [
+        "suppressed",
+        "dry_run",
+        "notified",
+        "notify_failed",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "expired",
+        "dispatch_failed",
+      ],
     ],
     [
+      // notifying never reaches GitHub: it is never committed to dispatch, so no guard counts it.
       "active (block their target)",
       ACTIVE_STATES,
-      ["pending", "dispatched", "queued", "awaiting_approval", "running"],
+      ["notifying", "pending", "dispatched", "queued", "awaiting_approval", "running"],
     ],
     ["on GitHub", ON_GITHUB_STATES, ["dispatched", "queued", "awaiting_approval", "running"]],
     [
@@ -36,9 +48,10 @@ describe("the state table's groups", () => {
     [
       "never a dispatch",
       NEVER_COUNTED_STATES,
-      ["suppressed", "dry_run", "notified", "expired", "dispatch_failed"],
+      ["suppressed", "dry_run", "notifying", "notified", "notify_failed", "expired", "dispatch_failed"],
     ],
     ["a dispatch only once it reached GitHub", COUNTED_IF_DISPATCHED_STATES, ["cancelled"]],
+    ["tell the runbook's channels remediation failed", NOTIFIES_FAILURE_STATES, ["failed"]],
   ])("%s", (_group, states, expected) => {
     expect([...states]).toEqual(expected);
   });

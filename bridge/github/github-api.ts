@@ -25,7 +25,14 @@ export interface GitHubApi {
     state: "approved" | "rejected",
     comment: string,
   ): Promise<void>;
-  createIssue(title: string, body: string, labels: string[]): Promise<{ number: number; url: string }>;
+  createIssue(
+    title: string,
+    body: string,
+    labels: string[],
+    assignees?: string[],
+  ): Promise<{ number: number; url: string }>;
+  /** Closes an issue (a breaker's, once the breaker closed). */
+  closeIssue(issueNumber: number): Promise<void>;
   /** Whether an issue is still open (false when closed or gone). */
   issueIsOpen(issueNumber: number): Promise<boolean>;
   commentOnIssue(issueNumber: number, body: string): Promise<{ url: string }>;
@@ -92,17 +99,27 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
         comment: comment.slice(0, 1_000),
       });
     },
-    async createIssue(title, body, labels) {
+    async createIssue(title, body, labels, assignees) {
       const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues", {
         owner,
         repo,
         title,
         body,
         labels,
+        ...(assignees?.length ? { assignees } : {}),
         // once: a retried POST after a lost answer (502) opened a second, duplicate issue.
         request: once(),
       });
       return { number: data.number, url: data.html_url };
+    },
+    async closeIssue(issueNumber) {
+      await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        state: "closed",
+        state_reason: "completed",
+      });
     },
     async issueIsOpen(issueNumber) {
       try {

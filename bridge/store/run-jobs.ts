@@ -2,7 +2,7 @@
  * @module
  * Jobs of each execution's workflow run, as GitHub's workflow_job webhooks report them.
  */
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { runJobs } from "./schema.js";
 
@@ -24,4 +24,17 @@ export function jobStatuses(db: Db, executionId: string): string[] {
     .where(eq(runJobs.executionId, executionId))
     .all()
     .map((row) => row.status);
+}
+
+/** An execution's jobs in the order GitHub started them, for people (what a failed run tried). */
+export function jobsOfExecution(
+  db: Db,
+  executionId: string,
+): Pick<RunJob, "name" | "status" | "conclusion">[] {
+  return db
+    .select({ name: runJobs.name, status: runJobs.status, conclusion: runJobs.conclusion })
+    .from(runJobs)
+    .where(eq(runJobs.executionId, executionId))
+    .orderBy(asc(runJobs.jobId))
+    .all();
 }

@@ -203,7 +203,6 @@ async function startParts(
         runbooks: runbooks.current,
         bus,
         log,
-        secret,
         storage,
         now,
         ...config.reconcile,

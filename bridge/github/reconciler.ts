@@ -8,16 +8,10 @@
  */
 import type { AuditBus } from "../audit-bus.js";
 import type { Dispatcher } from "../dispatch/github-dispatcher.js";
-import {
-  claimApprovalEscalation,
-  expireApproval,
-  recordApprovalEscalated,
-  recordCancelRequested,
-} from "../executions/approval.js";
+import { escalateApprovalWait, expireApproval, recordCancelRequested } from "../executions/approval.js";
 import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../executions/run.js";
 import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
 import type { Logger } from "../logger.js";
-import { escalateApproval } from "../notify/escalate-approval.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import {
@@ -41,7 +35,6 @@ export interface ReconcilerOptions {
   runbooks: () => RunbookSet | undefined;
   bus: AuditBus;
   log: Logger;
-  secret: (name: string) => string | undefined;
   intervalMs: number;
   /** An execution not heard of for this long is looked up. */
   quietForMs: number;
@@ -154,9 +147,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
     if (waited < runbook.approvalTimeoutMs) return;
-    claimApprovalEscalation(deps, execution, now());
-    const result = await escalateApproval({ api, secret: options.secret }, execution, runbook, waited);
-    options.bus.publish(recordApprovalEscalated(deps, execution, waited, result, now()));
+    options.bus.publish(escalateApprovalWait(deps, execution, runbook, waited, now()));
   }
 
   /** An approval the bridge holds: its issue opened if that failed before; expired when unanswered too long. */

@@ -9,6 +9,7 @@ import { runbookBreakerAt } from "../executions/breaker-changes.js";
 import { type DecidedState, recordDecision } from "../executions/decision.js";
 import { evaluateGuards } from "../guards/index.js";
 import type { Verdict } from "../guards/types.js";
+import { silenceLink } from "../notify/bridge-notices.js";
 import type { LoadedRunbook } from "../runbooks/loaded-runbook.js";
 import type { RouteResult } from "../runbooks/match-index.js";
 import { type Execution, findExecutionByOccurrence, findOpenGroupExecution } from "../store/executions.js";
@@ -164,7 +165,13 @@ export function decideFiring(
       route: describeRoute(route),
       notify:
         decision.state === "notifying" && winner
-          ? { runbook: winner.runbook, generatorURL: alert.generatorURL }
+          ? {
+              runbook: winner.runbook,
+              links: {
+                generatorURL: alert.generatorURL,
+                silenceURL: silenceLink(context.externalURL, alert.labels),
+              },
+            }
           : undefined,
       // The storm breaker escalates through the channels of the runbook whose alert tripped it.
       channels: winner?.runbook.notify,

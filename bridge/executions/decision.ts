@@ -5,6 +5,7 @@
  * in the webhook's transaction (the hot path: prepared statements only).
  */
 
+import type { AlertLinks } from "../notify/bridge-notices.js";
 import type { ResolvedNotification, ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
@@ -24,7 +25,7 @@ export interface DecisionRecord {
   /** The storm limit refused this alert: the global breaker opens for this long. */
   storm?: { reason: string; openForMs: number };
   /** mode: notify (`notifying`): the runbook whose channels are told, and the alert's source link. */
-  notify?: { runbook: ResolvedRunbook; generatorURL?: string };
+  notify?: { runbook: ResolvedRunbook; links: AlertLinks };
   /** The matched runbook's notify channels: a storm breaker this opens escalates through them. */
   channels?: readonly ResolvedNotification[];
 }
@@ -54,15 +55,7 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
     ),
   ];
   if (decision.notify) {
-    written.push(
-      ...notifyDecision(
-        tx,
-        execution.id,
-        decision.notify.runbook,
-        { generatorURL: decision.notify.generatorURL },
-        now,
-      ),
-    );
+    written.push(...notifyDecision(tx, execution.id, decision.notify.runbook, decision.notify.links, now));
   }
   if (decision.storm) {
     const escalation = { channels: decision.channels ?? [], written: [] as AuditEvent[] };

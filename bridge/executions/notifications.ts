@@ -6,7 +6,7 @@
  * took it, or every one failed) moves a notify-mode execution to `notified` or
  * `notify_failed` — one transaction each, with the row and its audit events.
  */
-import { alertFiringNotice, alertResolvedNotice } from "../notify/bridge-notices.js";
+import { type AlertLinks, alertFiringNotice, alertResolvedNotice } from "../notify/bridge-notices.js";
 import { planFollowUps, planNotifications } from "../notify/plan.js";
 import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit } from "../store/audit.js";
@@ -41,7 +41,7 @@ export function notifyDecision(
   tx: Db,
   executionId: string,
   runbook: ResolvedRunbook,
-  links: { generatorURL?: string },
+  links: AlertLinks,
   now: number,
 ): AuditEvent[] {
   const execution = findExecution(tx, executionId);
@@ -65,7 +65,10 @@ export function notifyDecision(
       component: runbook.name,
       group: runbook.owner || undefined,
       class: execution.alertname,
-      ...(links.generatorURL ? { links: [{ href: links.generatorURL, text: "Alert source" }] } : {}),
+      links: [
+        ...(links.generatorURL ? [{ href: links.generatorURL, text: "Alert source" }] : []),
+        ...(links.silenceURL ? [{ href: links.silenceURL, text: "Silence in Alertmanager" }] : []),
+      ],
     },
   });
   const written = queueNotifications(tx, planned, now);

@@ -16,11 +16,34 @@ function on(execution: Pick<Execution, "target">): string {
   return execution.target ? ` on ${alertValue(execution.target)}` : "";
 }
 
+/** Where people look at an alert and silence it. */
+export interface AlertLinks {
+  generatorURL?: string;
+  silenceURL?: string;
+}
+
+/**
+ * A link that opens Alertmanager's "new silence" form with this alert's labels as matchers, or
+ * undefined when the Alertmanager's URL is unknown or not http(s). Label values are untrusted:
+ * they stay inside the encoded query.
+ */
+export function silenceLink(
+  externalURL: string | undefined,
+  labels: Record<string, string>,
+): string | undefined {
+  if (!externalURL || !/^https?:\/\//.test(externalURL)) return undefined;
+  const matchers = Object.entries(labels)
+    .filter(([name]) => !name.startsWith("__"))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+  return `${externalURL.replace(/\/+$/, "")}/#/silences/new?filter=${encodeURIComponent(`{${matchers.join(",")}}`)}`;
+}
+
 /** mode: notify — the alert fired; nothing will run. */
 export function alertFiringNotice(
   execution: AlertOf,
   runbook: Pick<ResolvedRunbook, "name" | "description" | "owner">,
-  links: { generatorURL?: string },
+  links: AlertLinks,
 ): Message {
   return {
     headline: `${runbook.name}${on(execution)}: ${alertValue(execution.alertname)} (${alertValue(execution.severity)}) is firing`,
@@ -29,6 +52,7 @@ export function alertFiringNotice(
       `Owner: ${oneLine(runbook.owner, 120) || "(none named)"}`,
       `Execution: ${execution.id}`,
       ...(links.generatorURL ? [`Source: ${oneLine(links.generatorURL, 500)}`] : []),
+      ...(links.silenceURL ? [`Silence: ${links.silenceURL}`] : []),
     ],
     alertBlock: JSON.stringify(execution.alert, null, 2),
   };
@@ -80,7 +104,8 @@ export function breakerOpenedNotice(
 ): Message {
   const lines = failures.map(
     (failure) =>
-      `- ${new Date(failure.at).toISOString()} ${failure.executionId} ${failure.state ?? "(pruned)"}: ${oneLine(failure.reason ?? "", 200)}${failure.runUrl ? ` — ${failure.runUrl}` : ""}`,
+      // An execution's reason starts with its state ("failed: …"); a pruned one has neither.
+      `- ${new Date(failure.at).toISOString()} ${failure.executionId} ${failure.reason ? oneLine(failure.reason, 200) : "(pruned)"}${failure.runUrl ? ` — ${failure.runUrl}` : ""}`,
   );
   return {
     headline: `circuit breaker ${alertValue(key, 200)} opened: automation for it is held back`,

@@ -129,13 +129,23 @@ describe("notifications from the bridge, end to end", () => {
         component: "disk-notify",
         class: "DiskAlmostFull",
       },
-      links: [{ href: "http://prometheus.example/graph?g0.expr=disk", text: "Alert source" }],
+      links: [
+        { href: "http://prometheus.example/graph?g0.expr=disk", text: "Alert source" },
+        { href: expect.stringMatching(/\/#\/silences\/new\?filter=/), text: "Silence in Alertmanager" },
+      ],
     });
+    // The silence link opens the notifying Alertmanager's form with this alert's labels.
+    const silence = new URL(String((trigger?.body.links as { href: string }[])[1]?.href).replace("/#/", "/"));
+    expect(silence.origin).toBe(am.members[0]?.url);
+    expect(silence.searchParams.get("filter")).toBe(
+      '{alertname="DiskAlmostFull",instance="db-7:9100",severity="critical"}',
+    );
     const incident = String(trigger?.body.dedup_key);
     expect(incident).toMatch(/^runbridge\/[0-9a-f]{16}@/);
     const slack = String(receivers.accepted("/slack")[0]?.body.text);
     expect(slack).toContain("*Runbridge:* disk-notify on `db-7`: `DiskAlmostFull` (`critical`) is firing");
     expect(slack).toContain("Owner: @acme/storage");
+    expect(slack).toContain(`Silence: ${am.members[0]?.url}/#/silences/new?filter=`);
     expect(execution.reason).toMatch(/^notified: /);
 
     await am.postAlerts([{ labels, startsAt, endsAt: new Date(Date.now() - 1_000).toISOString() }]);

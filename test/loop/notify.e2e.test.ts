@@ -135,7 +135,8 @@ describe("notifications from the bridge, end to end", () => {
       ],
     });
     // The silence link opens the notifying Alertmanager's form with this alert's labels.
-    const silence = new URL(String((trigger?.body.links as { href: string }[])[1]?.href).replace("/#/", "/"));
+    const links = (trigger?.body.links ?? []) as { href: string }[];
+    const silence = new URL(String(links[1]?.href).replace("/#/", "/"));
     expect(silence.origin).toBe(am.members[0]?.url);
     expect(silence.searchParams.get("filter")).toBe(
       '{alertname="DiskAlmostFull",instance="db-7:9100",severity="critical"}',
@@ -160,6 +161,21 @@ describe("notifications from the bridge, end to end", () => {
     expect(gh.runs()).toEqual([]);
     expect(gh.state.issues).toEqual([]);
     expect(await audit("notification.retry")).toHaveLength(1);
+    // Counted by channel and outcome, as committed.
+    const metrics = await bridge.bridge.metrics.render();
+    const count = (channel: string, outcome: string) =>
+      Number(
+        metrics.match(
+          new RegExp(
+            `^runbridge_notifications_total\\{channel="${channel}",outcome="${outcome}"\\} (\\d+)$`,
+            "m",
+          ),
+        )?.[1],
+      );
+    expect([count("pagerduty", "retried"), count("pagerduty", "sent"), count("slack", "sent")]).toEqual([
+      1, 2, 2,
+    ]);
+    expect(count("pagerduty", "failed")).toBe(0);
   });
 
   it("a breaker opening: one issue and one PagerDuty trigger; the reset closes the issue and resolves the incident", async () => {

@@ -5,7 +5,7 @@
  * by the notification worker. Rows on one thread go out in order: a breaker's issue is
  * opened before it is closed, an incident triggered before it is resolved.
  */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { notifications, notificationThreads } from "./schema.js";
 import { inTransaction } from "./transaction.js";
@@ -138,15 +138,6 @@ export function latestBreakerOpening(db: Db, breakerKey: string): NotificationRo
     )
     .orderBy(asc(notifications.id))
     .all();
-}
-
-/** Rows not finished yet, by state (the worker's backlog). */
-export function notificationBacklog(db: Db): number {
-  return db
-    .select({ id: notifications.id })
-    .from(notifications)
-    .where(inArray(notifications.state, ["pending", "in_flight"]))
-    .all().length;
 }
 
 export function readNotificationThread(db: Db, thread: string): NotificationThread | undefined {

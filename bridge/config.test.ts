@@ -27,6 +27,11 @@ describe("loadConfig", () => {
         bodyLimitBytes: 1_048_576,
         storm: { max: 30, windowMs: 300_000, openForMs: 900_000 },
         dispatch: { concurrency: 2, timeoutMs: 15_000, maxAttempts: 12, lookupGraceMs: 10_000 },
+        notifications: {
+          pagerDutyUrl: "https://events.pagerduty.com/v2/enqueue",
+          timeoutMs: 10_000,
+          maxAttempts: 10,
+        },
       });
       const config = loadConfig({});
       expect(config.github).toBeUndefined();

@@ -48,6 +48,11 @@ export interface Config {
   storm: { max: number; windowMs: number; openForMs: number };
   staleAfterMs: number;
   dispatch: { concurrency: number; timeoutMs: number; maxAttempts: number; lookupGraceMs: number };
+  /**
+   * The notifications the bridge sends itself (notify mode, breaker escalations, failures):
+   * PagerDuty's Events API v2 endpoint, and how hard each one is tried.
+   */
+  notifications: { pagerDutyUrl: string; timeoutMs: number; maxAttempts: number };
   /** Where runbooks come from: the local directory, or the repository through the GitHub API. */
   runbooksSource: { kind: "local" } | { kind: "github"; ref: string; path: string };
   githubWebhookSecret?: string;
@@ -250,6 +255,12 @@ export function loadConfig(env: Env): Config {
       timeoutMs: read.duration("RUNBRIDGE_DISPATCH_TIMEOUT", "15s"),
       maxAttempts: read.integer("RUNBRIDGE_DISPATCH_MAX_ATTEMPTS", 12, 1, 1_000),
       lookupGraceMs: read.duration("RUNBRIDGE_DISPATCH_LOOKUP_GRACE", "10s"),
+    },
+    notifications: {
+      pagerDutyUrl:
+        read.string("RUNBRIDGE_PAGERDUTY_EVENTS_URL") ?? "https://events.pagerduty.com/v2/enqueue",
+      timeoutMs: read.duration("RUNBRIDGE_NOTIFY_TIMEOUT", "10s"),
+      maxAttempts: read.integer("RUNBRIDGE_NOTIFY_MAX_ATTEMPTS", 10, 1, 1_000),
     },
     runbooksSource: { kind: "local" },
     alertmanagerUrls: [],

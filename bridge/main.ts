@@ -13,6 +13,7 @@ import { unheldApprovals } from "./dispatch/approval-readiness.js";
 import { createEnvironmentProtection } from "./dispatch/environment-protection.js";
 import { createGitHubClient, type GitHubClient, observeAnswers } from "./dispatch/github-client.js";
 import { createDispatcher, type Dispatcher } from "./dispatch/github-dispatcher.js";
+import { createNotificationWorker, type NotificationWorker } from "./dispatch/notification-worker.js";
 import { createOutboxWorker, type OutboxWorker } from "./dispatch/outbox-worker.js";
 import { createGitHubApi } from "./github/github-api.js";
 import { announceHeldApproval } from "./github/held-approvals.js";
@@ -41,6 +42,7 @@ export interface RunningBridge {
   config: Config;
   log: Logger;
   worker?: OutboxWorker;
+  notifier: NotificationWorker;
   reconciler?: Reconciler;
   /** Judges succeeded runs whose alert did not clear by their deadline. */
   outcomes: OutcomeWatcher;
@@ -210,6 +212,19 @@ async function startParts(
       : undefined;
   // Secrets named by runbooks (e.g. a Slack webhook for escalations) come from the bridge's environment.
   const secret = (name: string) => environment[name];
+  // The bridge's own notifications (notify mode, breaker escalations, failures) go out even in
+  // dry-run: they dispatch nothing.
+  const notifier = createNotificationWorker({
+    db,
+    api,
+    runbooks: runbooks.current,
+    bus,
+    log,
+    secret,
+    storage,
+    clock: now,
+    ...config.notifications,
+  });
   const reconciler = api
     ? createReconciler({
         db,
@@ -218,7 +233,6 @@ async function startParts(
         runbooks: runbooks.current,
         bus,
         log,
-        secret,
         storage,
         now,
         ...config.reconcile,
@@ -272,6 +286,21 @@ async function startParts(
       () => worker.stop(),
     );
   }
+  await parts.start(
+    "notification worker",
+    () => {
+      notifier.start();
+      // Whatever queued a notification (a decision, a GitHub event, an operator's reset)
+      // published its audit event after the commit: the worker sends it now.
+      return bus.subscribe((event) => {
+        if (event.kind === "notification.queued") notifier.wake();
+      });
+    },
+    async (unsubscribe) => {
+      unsubscribe();
+      await notifier.stop();
+    },
+  );
   if (reconciler) {
     await parts.start(
       "reconciler",
@@ -360,6 +389,7 @@ async function startParts(
     config,
     log,
     worker,
+    notifier,
     reconciler,
     outcomes,
     db,

@@ -41393,6 +41393,27 @@ var runbook_schema_default = {
               default: ["critical"]
             }
           }
+        },
+        pagerduty: {
+          description: "Pages through PagerDuty's Events API v2, sent by the bridge: mode notify (resolved with the alert), a circuit breaker opening (resolved when it closes), an execution that failed.",
+          type: "object",
+          additionalProperties: false,
+          required: ["routingKeySecret"],
+          properties: {
+            routingKeySecret: {
+              description: "Name of the bridge's environment variable holding the integration's routing key (Events API v2).",
+              type: "string",
+              pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
+            },
+            severities: {
+              description: "Alert severities that page; an empty list pages for none. A breaker opening always pages.",
+              type: "array",
+              items: {
+                type: "string"
+              },
+              default: ["critical"]
+            }
+          }
         }
       }
     },
@@ -41734,6 +41755,12 @@ function resolveNotification(entry, index) {
         labels: entry.issue.labels ?? [],
         assignees: entry.issue.assignees ?? [],
         severities: filled(entry.issue.severities, `${path2}.issue.severities`)
+      }
+    },
+    ...entry.pagerduty && {
+      pagerduty: {
+        routingKeySecret: entry.pagerduty.routingKeySecret,
+        severities: filled(entry.pagerduty.severities, `${path2}.pagerduty.severities`)
       }
     }
   };

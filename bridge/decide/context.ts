@@ -13,6 +13,8 @@ export interface DecisionContext {
   storm: StormLimit;
   staleAfterMs: number;
   now: number;
+  /** The notifying Alertmanager's URL, for silence links in notifications. */
+  externalURL?: string;
   /** Audit events written in this transaction, published to listeners after commit. */
   written: AuditEvent[];
   /** A resolved alert asked for a run on GitHub to be cancelled (done after commit). */

@@ -9,6 +9,7 @@ import { runbookBreakerAt } from "../executions/breaker-changes.js";
 import { type DecidedState, recordDecision } from "../executions/decision.js";
 import { evaluateGuards } from "../guards/index.js";
 import type { Verdict } from "../guards/types.js";
+import { silenceLink } from "../notify/bridge-notices.js";
 import type { LoadedRunbook } from "../runbooks/loaded-runbook.js";
 import type { RouteResult } from "../runbooks/match-index.js";
 import {
@@ -39,7 +40,7 @@ function modeDecision(loaded: LoadedRunbook, context: DecisionContext, target: s
   const on = target ? ` on ${target}` : "";
   if (runbook.mode === "notify") {
     return {
-      state: "notified",
+      state: "notifying",
       guard: "mode",
       reason: `notify only: ${runbook.name} records and notifies, never remediates`,
     };
@@ -183,6 +184,18 @@ export function decideFiring(
         earlier && relapseWithin && earlier.clearedAt !== null
           ? { of: earlier.id, clearedAt: earlier.clearedAt, relapseWithin: relapseWithin.relapseWithin }
           : undefined,
+      notify:
+        decision.state === "notifying" && winner
+          ? {
+              runbook: winner.runbook,
+              links: {
+                generatorURL: alert.generatorURL,
+                silenceURL: silenceLink(context.externalURL, alert.labels),
+              },
+            }
+          : undefined,
+      // The storm breaker escalates through the channels of the runbook whose alert tripped it.
+      channels: winner?.runbook.notify,
       storm:
         !verdict.allow && verdict.opensGlobalBreaker
           ? { reason: verdict.reason, openForMs: context.storm.openForMs }

@@ -384,15 +384,22 @@ describe("decideWebhook", () => {
   });
 
   describe("mode", () => {
-    it("records a notify runbook as notified without dispatching", () => {
+    it("records a notify runbook without dispatching; with no channel to tell, notify_failed says so", () => {
       const result = deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate" })]))
         .executions[0];
       expect(result).toMatchObject({
         runbook: "security-notify",
-        state: "notified",
+        state: "notifying",
         reason: "notify only: security-notify records and notifies, never remediates",
       });
       expect(db.count("outbox")).toBe(0);
+      expect(db.count("notifications")).toBe(0);
+      expect(
+        db.count(
+          "executions",
+          `state = 'notify_failed' AND reason LIKE 'notify_failed: no notify channel of security-notify applies to severity critical%'`,
+        ),
+      ).toBe(1);
     });
 
     it("records a dry-run runbook as dry_run", () => {
@@ -588,9 +595,18 @@ describe("decideWebhook", () => {
       );
       expect(executions.map((e) => [e.runbook, e.state])).toEqual([
         ["nginx-down", "pending"],
-        ["auth-failure-spike", "notified"],
+        ["auth-failure-spike", "notifying"],
         [null, "suppressed"],
       ]);
+      // The notify runbook's Slack post and issue are queued with the decision; nothing is dispatched for it.
+      const notifying = executions[1]?.id;
+      expect(db.count("notifications", `execution_id = '${notifying}' AND topic = 'execution.notify'`)).toBe(
+        2,
+      );
+      expect(db.count("outbox", `execution_id = '${notifying}'`)).toBe(0);
+      // A redelivery queues nothing more.
+      deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate", service: "sso" })]));
+      expect(db.count("notifications")).toBe(2);
     });
   });
 });

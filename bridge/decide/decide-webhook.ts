@@ -24,6 +24,8 @@ export interface DecideOptions {
   storm: StormLimit;
   staleAfterMs: number;
   now: number;
+  /** The notifying Alertmanager's URL, for silence links in notifications. */
+  externalURL?: string;
 }
 
 export interface WebhookDecision {

@@ -28,6 +28,7 @@ import {
 } from "../store/outbox.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import { backoffMs } from "./backoff.js";
+import { createDrainLoop } from "./drain-loop.js";
 import type { EnvironmentProtection } from "./environment-protection.js";
 import { classifyGitHubError, type Failure } from "./github-client.js";
 import type { Dispatcher } from "./github-dispatcher.js";
@@ -75,12 +76,7 @@ export interface OutboxWorker {
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const now = options.clock ?? Date.now;
   const { db, log } = options;
-  let running = false;
   let pauseUntil = 0;
-  /** Claims in a row that failed (a full disk): the back-off grows with it. */
-  let storageFailures = 0;
-  const sleepers = new Set<() => void>();
-  const loops: Promise<void>[] = [];
 
   const deps = { db, runbooks: options.runbooks };
   const publish = (events: Parameters<AuditBus["publish"]>[0]) => options.bus.publish(events);
@@ -263,90 +259,35 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     options.onSettled?.(execution.id, "retry");
   }
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        sleepers.delete(finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      sleepers.add(finish);
-    });
-  }
-
-  function wakeAll(): void {
-    for (const finish of [...sleepers]) finish();
-  }
-
   /**
    * `process` itself threw (the database, or a bug): the same failure path as a failed
-   * call. When even recording fails (the disk is full), the row stays claimed and is
-   * tried again after a pause, never dropped and never crashing the process.
+   * call. When even recording fails (the disk is full), the drain loop keeps the row
+   * claimed and tries again after a pause, never dropping it nor crashing the process.
    */
-  async function failUnexpectedly(row: OutboxRow, error: unknown): Promise<void> {
-    log.error({ err: error, executionId: row.executionId }, "outbox: unexpected error while dispatching");
-    while (running) {
-      try {
-        const execution = findExecution(db, row.executionId);
-        if (execution) fail(execution, row, { kind: "internal", message: String(error) }, false);
-        else finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
-        return;
-      } catch (recordError) {
-        options.storage?.failed(recordError, now());
-        log.error(
-          { err: recordError, executionId: row.executionId },
-          "outbox: cannot record the failure; retrying in 1s",
-        );
-        await sleep(1_000);
-      }
-    }
+  function recordUnexpected(row: OutboxRow, error: unknown): void {
+    const execution = findExecution(db, row.executionId);
+    if (execution) fail(execution, row, { kind: "internal", message: String(error) }, false);
+    else finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
   }
 
-  async function loop(): Promise<void> {
-    while (running) {
-      const current = now();
-      if (current < pauseUntil) {
-        await sleep(Math.min(pauseUntil - current, 1_000));
-        continue;
-      }
-      let row: OutboxRow | undefined;
-      try {
-        row = claimNextDispatch(db, current);
-        if (storageFailures > 0) log.info("outbox: the database takes writes again; dispatching resumes");
-        storageFailures = 0;
-        options.storage?.succeeded();
-      } catch (error) {
-        // A full disk fails every claim until space returns: back off (1 s doubling to 30 s)
-        // instead of spinning, and say so once rather than every second.
-        const storage = options.storage?.failed(error, now()) ?? false;
-        storageFailures += 1;
-        if (!storage || storageFailures === 1) {
-          log.error(
-            { err: error },
-            "outbox: cannot claim from the outbox; backing off until the database takes writes",
-          );
-        }
-        await sleep(Math.min(30_000, 1_000 * 2 ** Math.min(storageFailures - 1, 5)));
-        continue;
-      }
-      if (!row) {
-        const next = nextReadyAt(db);
-        await sleep(next === undefined ? 1_000 : Math.max(5, Math.min(next - current, 1_000)));
-        continue;
-      }
-      try {
-        await process(row);
-      } catch (error) {
-        await failUnexpectedly(row, error);
-      }
-    }
-  }
+  const drain = createDrainLoop<OutboxRow>({
+    name: "outbox",
+    log,
+    concurrency: options.concurrency,
+    now,
+    storage: options.storage,
+    claim: (at) => claimNextDispatch(db, at),
+    nextReadyAt: () => nextReadyAt(db),
+    process,
+    recordUnexpected,
+    pausedUntil: () => pauseUntil,
+  });
 
+  let started = false;
   return {
     start() {
-      if (running) return;
-      running = true;
+      if (started) return;
+      started = true;
       const released = releaseInFlight(db, now());
       if (released.length > 0) {
         log.warn(
@@ -354,14 +295,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           "outbox: rows were in flight when the bridge stopped; each will look for its run before dispatching again",
         );
       }
-      for (let index = 0; index < options.concurrency; index++) loops.push(loop());
+      drain.start();
     },
-    wake: wakeAll,
+    wake: drain.wake,
     async stop() {
-      running = false;
-      wakeAll();
-      await Promise.all(loops);
-      loops.length = 0;
+      started = false;
+      await drain.stop();
     },
     pausedUntil: () => pauseUntil,
   };

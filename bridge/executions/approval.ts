@@ -6,6 +6,10 @@
  * bridge holds itself (no reviewers on the environment): held, answered (approved,
  * rejected), refused, expired.
  */
+import { escalationMessage } from "../notify/escalation-message.js";
+import { oneLine } from "../notify/message.js";
+import { planNotifications } from "../notify/plan.js";
+import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { updateExecution } from "../store/execution-writes.js";
@@ -14,6 +18,7 @@ import { finishDispatch, requeueDispatch } from "../store/outbox.js";
 import { inTransaction } from "../store/transaction.js";
 import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
+import { queueNotifications } from "./queue-notifications.js";
 
 export interface GateAnswerRecord {
   runId: number;
@@ -64,23 +69,45 @@ export function recordGateAnswer(
 }
 
 /**
- * Marks the wait as escalated before anyone is notified: a failing channel must not turn
- * into a notification on every reconciler pass.
+ * An approval waited longer than the runbook's approvalTimeout: the wait is marked escalated
+ * and the runbook's channels are queued in one transaction (the notification worker sends
+ * them, retried and audited), so a failing channel never turns into a notification on every
+ * reconciler pass and a crash never loses one. Once per wait: the dedup key carries its start.
  */
-export function claimApprovalEscalation(deps: ExecutionDeps, execution: Execution, now: number): void {
-  updateExecution(deps.db, execution.id, { approvalEscalatedAt: now });
-}
-
-/** Who was told that the approval waited too long (and which channels failed). */
-export function recordApprovalEscalated(
+export function escalateApprovalWait(
   deps: ExecutionDeps,
   execution: Execution,
+  runbook: ResolvedRunbook,
   waitedMs: number,
-  result: { sent: string[]; failed: string[] },
   now: number,
 ): AuditEvent[] {
-  const message = `waited ${Math.round(waitedMs / 60_000)}m for approval; notified ${result.sent.join(", ") || "nobody"}${result.failed.length ? `; failed: ${result.failed.join("; ")}` : ""}`;
-  return [appendAudit(deps.db, executionEvent(execution, now, "approval.escalated", message))];
+  return inTransaction(deps.db, (tx) => {
+    updateExecution(tx, execution.id, { approvalEscalatedAt: now });
+    const planned = planNotifications(runbook.notify, {
+      key: `execution:${execution.id}:approval@${execution.awaitingSince ?? execution.approvalHeldAt ?? now}`,
+      topic: "approval.escalated",
+      about: { executionId: execution.id, runbook: runbook.name },
+      thread: `execution:${execution.id}`,
+      // A remediation stuck before approval is a problem, not a success.
+      success: false,
+      severity: execution.severity,
+      message: escalationMessage(execution, runbook, waitedMs),
+      issueTitle: `Approval waiting: ${runbook.name}${execution.target ? ` on ${oneLine(execution.target, 80)}` : ""}`,
+      pagerduty: {
+        dedupKey: `runbridge/approval/${execution.id}`,
+        source: execution.target ?? runbook.name,
+        component: runbook.name,
+        class: "approval-waiting",
+        ...(execution.runUrl ? { links: [{ href: execution.runUrl, text: "Workflow run" }] } : {}),
+      },
+    });
+    const channels = planned.map((row) => row.channel);
+    const message = `waited ${Math.round(waitedMs / 60_000)}m for approval; ${channels.length ? `notifying ${channels.join(", ")}` : "no notify channel applies"}`;
+    return [
+      appendAudit(tx, executionEvent(execution, now, "approval.escalated", message)),
+      ...queueNotifications(tx, planned, now),
+    ];
+  });
 }
 
 /**

@@ -3,7 +3,8 @@
  * Applies breaker events to the stored breakers: reads the row, asks the pure state
  * machine (breakers/state-machine.ts) for the next one, writes it. Callers run these
  * inside the transaction that caused the event (an execution failing or succeeding, a
- * storm decision, an operator's reset), so a breaker never disagrees with what caused it.
+ * storm decision, an operator's reset), so a breaker never disagrees with what caused it —
+ * and the escalation to a person (breaker-escalation.ts) is queued in that transaction too.
  */
 
 import {
@@ -28,6 +29,7 @@ import {
 } from "../store/breakers.js";
 import type { Db } from "../store/database.js";
 import { inTransaction } from "../store/transaction.js";
+import { type BreakerEscalation, escalateBreakerChange } from "./breaker-escalation.js";
 
 export type { BreakerChange };
 
@@ -40,10 +42,18 @@ export function runbookBreakerAt(
   return config ? breakerScopeKey(config.scope, runbook, target) : undefined;
 }
 
-function apply(db: Db, at: BreakerScopeKey, event: BreakerEvent, now: number): BreakerChange | undefined {
+function apply(
+  db: Db,
+  at: BreakerScopeKey,
+  event: BreakerEvent,
+  now: number,
+  escalation: BreakerEscalation | undefined,
+): BreakerChange | undefined {
   const next = nextBreaker(readBreaker(db, at.key), event, at, now);
   if (!next) return undefined;
   writeBreaker(db, next.record);
+  // People hear about it in the same transaction: a breaker never opens unannounced.
+  if (escalation) escalateBreakerChange(db, at, next.change, next.record, escalation, now);
   return next.change;
 }
 
@@ -53,6 +63,8 @@ export interface CountedOutcome {
   executionId: string;
   config: ResolvedBreaker | undefined;
   now: number;
+  /** Escalate an opening or closing through these channels (audit events go to `written`). */
+  escalation?: BreakerEscalation;
 }
 
 /** A failed execution counts against its runbook's breaker, which may open. */
@@ -68,6 +80,7 @@ export function countFailure(db: Db, outcome: CountedOutcome & { why: string }):
     at,
     { kind: "failure", executionId: outcome.executionId, why: outcome.why, failuresInWindow, policy },
     outcome.now,
+    outcome.escalation,
   );
 }
 
@@ -75,16 +88,32 @@ export function countFailure(db: Db, outcome: CountedOutcome & { why: string }):
 export function countSuccess(db: Db, outcome: CountedOutcome): BreakerChange | undefined {
   const at = runbookBreakerAt(outcome.config, outcome.runbook, outcome.target);
   if (!at) return undefined;
-  return apply(db, at, { kind: "success", executionId: outcome.executionId }, outcome.now);
+  return apply(
+    db,
+    at,
+    { kind: "success", executionId: outcome.executionId },
+    outcome.now,
+    outcome.escalation,
+  );
 }
 
-/** The storm limit opens the global breaker; it closes by itself after `openForMs`. */
-export function openStormBreaker(db: Db, reason: string, openForMs: number, now: number): BreakerChange {
+/**
+ * The storm limit opens the global breaker; it closes by itself after `openForMs`.
+ * @param escalation the channels of the runbook whose alert tripped it
+ */
+export function openStormBreaker(
+  db: Db,
+  reason: string,
+  openForMs: number,
+  now: number,
+  escalation?: BreakerEscalation,
+): BreakerChange {
   const change = apply(
     db,
     breakerScopeKey("global", "", undefined),
     { kind: "storm", reason, openForMs },
     now,
+    escalation,
   );
   return change as BreakerChange;
 }
@@ -96,9 +125,12 @@ export function openStormBreaker(db: Db, reason: string, openForMs: number, now:
 export function resetBreaker(db: Db, key: string, reason: string, now: number): AuditEvent[] | undefined {
   return inTransaction(db, (tx) => {
     const current = readBreaker(tx, key);
-    if (!current || !apply(tx, current, { kind: "reset", reason }, now)) return undefined;
+    // Closing is told where the opening went: no runbook channels needed.
+    const escalation: BreakerEscalation = { channels: [], written: [] };
+    if (!current || !apply(tx, current, { kind: "reset", reason }, now, escalation)) return undefined;
     return [
       appendAudit(tx, { at: now, kind: "breaker.reset", message: `breaker ${key} ${reason}`, data: { key } }),
+      ...escalation.written,
     ];
   });
 }

@@ -5,12 +5,15 @@
  * in the webhook's transaction (the hot path: prepared statements only).
  */
 
+import type { AlertLinks } from "../notify/bridge-notices.js";
+import type { ResolvedNotification, ResolvedRunbook } from "../runbooks/resolved-runbook.js";
 import { type AuditEvent, appendAudit, executionEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { insertExecution } from "../store/execution-writes.js";
 import type { NewExecution } from "../store/executions.js";
 import { enqueueDispatch } from "../store/outbox.js";
 import { openStormBreaker } from "./breaker-changes.js";
+import { notifyDecision } from "./notifications.js";
 import { spoken } from "./outcome.js";
 import type { DecidedState } from "./states.js";
 
@@ -24,6 +27,10 @@ export interface DecisionRecord {
   storm?: { reason: string; openForMs: number };
   /** The same alert was verified cleared by an earlier execution this recently: linked as its relapse. */
   relapse?: { of: string; clearedAt: number; relapseWithin: string };
+  /** mode: notify (`notifying`): the runbook whose channels are told, and the alert's source link. */
+  notify?: { runbook: ResolvedRunbook; links: AlertLinks };
+  /** The matched runbook's notify channels: a storm breaker this opens escalates through them. */
+  channels?: readonly ResolvedNotification[];
 }
 
 export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
@@ -70,8 +77,12 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
       ),
     );
   }
+  if (decision.notify) {
+    written.push(...notifyDecision(tx, execution.id, decision.notify.runbook, decision.notify.links, now));
+  }
   if (decision.storm) {
-    openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now);
+    const escalation = { channels: decision.channels ?? [], written: [] as AuditEvent[] };
+    openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now, escalation);
     written.push(
       appendAudit(tx, {
         at: now,
@@ -83,6 +94,7 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
         message: decision.storm.reason,
         data: { key: "global" },
       }),
+      ...escalation.written,
     );
   }
   return written;

@@ -2,7 +2,8 @@
  * @module
  * What happens when an execution reaches a state, in one place: the row moves (with the
  * timestamps that state implies), an `execution.state` audit event says why, and the
- * circuit breaker hears about a failure or a success as the state table says. Callers
+ * circuit breaker hears about a failure or a success as the state table says, and a state
+ * that notifies as a failure queues the runbook's notifications. Callers
  * run it inside their transition's transaction.
  */
 
@@ -12,6 +13,7 @@ import { updateExecution } from "../store/execution-writes.js";
 import type { Execution, NewExecution } from "../store/executions.js";
 import { type BreakerChange, countFailure, countSuccess } from "./breaker-changes.js";
 import { type ExecutionDeps, runbookOf } from "./deps.js";
+import { notifyFailure } from "./failure-notice.js";
 import { type ExecutionState, traitsOf } from "./states.js";
 
 export interface StateEntry {
@@ -77,18 +79,22 @@ export function enterState(
   ];
 
   if (traits.breaker && execution.runbook) {
+    const runbook = runbookOf(deps, execution);
+    const escalation = { channels: runbook?.notify ?? [], written: [] as AuditEvent[] };
     const outcome = {
       runbook: execution.runbook,
       target: execution.target ?? undefined,
       executionId: execution.id,
-      config: runbookOf(deps, execution)?.guards?.breaker,
+      config: runbook?.guards?.breaker,
       now,
+      escalation,
     };
     const change =
       traits.breaker === "failure"
         ? countFailure(tx, { ...outcome, why: entry.detail })
         : countSuccess(tx, outcome);
-    if (change) written.push(appendAudit(tx, breakerEvent(execution, change, now)));
+    if (change) written.push(appendAudit(tx, breakerEvent(execution, change, now)), ...escalation.written);
   }
+  if (traits.notifiesFailure) written.push(...notifyFailure(tx, deps, execution, now));
   return written;
 }

@@ -111,8 +111,11 @@ describe("a run that succeeded", () => {
     succeed(6);
     const at = T0 + 20 * MINUTE;
     const source = "http://127.0.0.1:9093";
+    // not_cleared is a failure the runbook's channels are told of (its fixture has two).
     expect(judgeAtDeadline(deps(at), firing.id, { kind: "active", source }, at).map((e) => e.kind)).toEqual([
       "execution.outcome",
+      "notification.queued",
+      "notification.queued",
     ]);
     expect(row(firing).reason).toBe(
       `not_cleared: still firing 15m after the run succeeded (outcome.within): Alertmanager (${source}) lists it active since ${firing.startsAt}`,
@@ -147,10 +150,12 @@ describe("a run that succeeded", () => {
       succeed(runId);
       return judgeAtDeadline(deps(at), execution.id, { kind: "active", source: "am" }, at).map((e) => e.kind);
     });
+    // Each failure is told to the runbook's two channels; the opening breaker escalates through them too.
+    const told = ["notification.queued", "notification.queued"];
     expect(kinds).toEqual([
-      ["execution.outcome"],
-      ["execution.outcome"],
-      ["execution.outcome", "breaker.opened"],
+      ["execution.outcome", ...told],
+      ["execution.outcome", ...told],
+      ["execution.outcome", "breaker.opened", ...told, ...told],
     ]);
     expect(queryAudit(db.db, { kind: "breaker.opened" })[0]?.message).toMatch(
       /^breaker runbook:nginx-loop opened: 3 failures within 1h/,

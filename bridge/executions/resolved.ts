@@ -14,6 +14,7 @@ import { type Execution, findExecution } from "../store/executions.js";
 import { cancelPendingDispatch } from "../store/outbox.js";
 import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
+import { notifyResolved } from "./notifications.js";
 import { recordClearedAfterRun } from "./outcome.js";
 import { traitsOf } from "./states.js";
 
@@ -124,5 +125,7 @@ export function recordAlertResolved(
       cancelOnGitHub,
     };
   }
+  // mode: notify: the incident it paged is resolved, and a note goes where the alert went.
+  if (execution.mode === "notify") events.push(...notifyResolved(tx, execution, resolvedAt, now));
   return { state: execution.state, reason, events, cancelOnGitHub };
 }

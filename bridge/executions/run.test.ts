@@ -237,10 +237,23 @@ describe("the circuit breaker at the runbook's scope", () => {
     expect(run(2, "completed", "failure").events).toEqual([]);
     expect(db.count("breaker_failures", "key = 'runbook:nginx-loop'")).toBe(2);
     expect(breakerRow()).toEqual([]);
-    expect(first.result.events.map((event) => event.kind)).toEqual(["execution.state"]);
+    // Each failure tells the runbook's channels (Slack, and an issue for a critical alert) once.
+    expect(first.result.events.map((event) => event.kind)).toEqual([
+      "execution.state",
+      "notification.queued",
+      "notification.queued",
+    ]);
     now += MINUTE;
     const third = failOne(3);
-    expect(third.result.events.map((event) => event.kind)).toEqual(["execution.state", "breaker.opened"]);
+    // The opening breaker escalates in the same transaction: an issue for it and a Slack post.
+    expect(third.result.events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
+      ["execution.state", null],
+      ["breaker.opened", null],
+      ["notification.queued", "breaker.opened"],
+      ["notification.queued", "breaker.opened"],
+      ["notification.queued", "execution.failed"],
+      ["notification.queued", "execution.failed"],
+    ]);
     expect(third.result.events[1]?.message).toMatch(
       /^breaker runbook:nginx-loop opened: 3 failures within 1h/,
     );
@@ -266,6 +279,7 @@ describe("the circuit breaker at the runbook's scope", () => {
     expect(judgeAtDeadline(deps(), early.id, gone, now).map((event) => event.kind)).toEqual([
       "execution.outcome",
     ]);
+    expect(db.count("notifications", "topic = 'breaker.closed'")).toBe(0);
     expect(breakerRow()[0]?.state).toBe("open");
     expect(state(early)).toBe("verified");
 
@@ -275,7 +289,13 @@ describe("the circuit breaker at the runbook's scope", () => {
     expect(breakerRow()[0]?.state).toBe("open");
     now += MINUTE;
     const events = judgeAtDeadline(deps(), probe.id, gone, now);
-    expect(events.map((event) => event.kind)).toEqual(["execution.outcome", "breaker.closed"]);
+    // Closing goes where the opening went: the breaker's issue is closed, Slack is told.
+    expect(events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
+      ["execution.outcome", null],
+      ["breaker.closed", null],
+      ["notification.queued", "breaker.closed"],
+      ["notification.queued", "breaker.closed"],
+    ]);
     expect(events[1]?.message).toContain("half-open probe");
     expect(breakerRow()[0]?.state).toBe("closed");
   });
@@ -284,7 +304,11 @@ describe("the circuit breaker at the runbook's scope", () => {
     for (const runId of [1, 2, 3]) failOne(runId);
     now += 31 * MINUTE;
     const { result } = failOne(12);
-    expect(result.events.map((event) => event.kind)).toEqual(["execution.state", "breaker.opened"]);
+    expect(
+      result.events.map((event) => event.kind).filter((kind) => !kind.startsWith("notification.")),
+    ).toEqual(["execution.state", "breaker.opened"]);
     expect(result.events[1]?.message).toContain("half-open probe");
+    // Once per opening: the reopening is a second opening, queued once more (a comment on the open issue).
+    expect(db.count("notifications", "topic = 'breaker.opened'")).toBe(4);
   });
 });

@@ -14,6 +14,7 @@ import {
   isFinal,
   isRunOver,
   NEVER_COUNTED_STATES,
+  NOTIFIES_FAILURE_STATES,
   ON_GITHUB_STATES,
   RUN_OUTCOME_STATES,
   traitsOf,
@@ -30,6 +31,7 @@ describe("the state table's groups", () => {
         "suppressed",
         "dry_run",
         "notified",
+        "notify_failed",
         "verified",
         "not_cleared",
         "failed",
@@ -43,13 +45,14 @@ describe("the state table's groups", () => {
     [
       "outcome not known yet (a half-open probe in one has not finished)",
       UNSETTLED_STATES,
-      ["pending", "dispatched", "queued", "awaiting_approval", "running", "succeeded"],
+      ["notifying", "pending", "dispatched", "queued", "awaiting_approval", "running", "succeeded"],
     ],
     ["how a dispatched run ended", RUN_OUTCOME_STATES, ["verified", "not_cleared", "failed", "rolled_back"]],
     [
+      // notifying never reaches GitHub: it is never committed to dispatch, so no guard counts it.
       "active (block their target)",
       ACTIVE_STATES,
-      ["pending", "dispatched", "queued", "awaiting_approval", "running"],
+      ["notifying", "pending", "dispatched", "queued", "awaiting_approval", "running"],
     ],
     ["on GitHub", ON_GITHUB_STATES, ["dispatched", "queued", "awaiting_approval", "running"]],
     [
@@ -61,9 +64,14 @@ describe("the state table's groups", () => {
     [
       "never a dispatch",
       NEVER_COUNTED_STATES,
-      ["suppressed", "dry_run", "notified", "expired", "dispatch_failed"],
+      ["suppressed", "dry_run", "notifying", "notified", "notify_failed", "expired", "dispatch_failed"],
     ],
     ["a dispatch only once it reached GitHub", COUNTED_IF_DISPATCHED_STATES, ["cancelled"]],
+    [
+      "tell the runbook's channels remediation failed",
+      NOTIFIES_FAILURE_STATES,
+      ["not_cleared", "failed", "rolled_back"],
+    ],
   ])("%s", (_group, states, expected) => {
     expect([...states]).toEqual(expected);
   });

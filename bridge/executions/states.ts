@@ -5,7 +5,8 @@
  * dispatch, feeds the breaker) is derived from this one table, so a new state is described
  * once. Pure data; imports nothing (the store reads it to build its SQL).
  *
- *   decided:  suppressed | dry_run | notified              (final at once)
+ *   decided:  suppressed | dry_run                         (final at once)
+ *             notifying → notified | notify_failed         (mode: notify; the bridge's notifications)
  *             pending → dispatched → queued → awaiting_approval ⇄ running
  *                     ↘ dispatch_failed                    → succeeded | failed | cancelled | rolled_back
  *             succeeded (the run is over; the bridge watches the alert) → verified | not_cleared
@@ -47,6 +48,11 @@ export interface StateTraits {
   runOutcome?: true;
   /** A decision records an alert in this state; the outcome as metrics name it. */
   decision?: "dispatched" | "suppressed" | "dry_run" | "notified";
+  /**
+   * Reaching this state tells the runbook's notify channels, once, that remediation failed
+   * (run link, what was tried). A new failing outcome is one `notifiesFailure: true` here.
+   */
+  notifiesFailure?: true;
 }
 
 export const EXECUTION_STATES = {
@@ -64,12 +70,27 @@ export const EXECUTION_STATES = {
     countsAsDispatch: "never",
     decision: "dry_run",
   },
+  /** mode: notify. Its notifications are queued; nothing is dispatched. */
+  notifying: {
+    final: false,
+    onGitHub: false,
+    beforeRemediation: false,
+    countsAsDispatch: "never",
+    decision: "notified",
+  },
+  /** A notify channel took the notification (the first one that did). */
   notified: {
     final: true,
     onGitHub: false,
     beforeRemediation: false,
     countsAsDispatch: "never",
-    decision: "notified",
+  },
+  /** No notify channel took it: every one failed for good (the reason says why), or none applied. */
+  notify_failed: {
+    final: true,
+    onGitHub: false,
+    beforeRemediation: false,
+    countsAsDispatch: "never",
   },
   pending: {
     final: false,
@@ -114,6 +135,7 @@ export const EXECUTION_STATES = {
     beforeRemediation: false,
     countsAsDispatch: "always",
     breaker: "failure",
+    notifiesFailure: true,
   },
   failed: {
     final: true,
@@ -123,6 +145,7 @@ export const EXECUTION_STATES = {
     beforeRemediation: false,
     countsAsDispatch: "always",
     breaker: "failure",
+    notifiesFailure: true,
   },
   /** The verify phase failed and the rollback phase ran: the target was put back, nothing fixed. */
   rolled_back: {
@@ -133,6 +156,7 @@ export const EXECUTION_STATES = {
     beforeRemediation: false,
     countsAsDispatch: "always",
     breaker: "failure",
+    notifiesFailure: true,
   },
   cancelled: {
     final: true,
@@ -197,6 +221,9 @@ export const RUN_OUTCOME_STATES = where((traits) => traits.runOutcome === true);
 export const NEVER_COUNTED_STATES = where((traits) => traits.countsAsDispatch === "never");
 /** States a committed execution counts as a dispatch in only once it reached GitHub. */
 export const COUNTED_IF_DISPATCHED_STATES = where((traits) => traits.countsAsDispatch === "if_dispatched");
+
+/** Final states that tell the runbook's channels remediation failed (enter-state.ts queues it). */
+export const NOTIFIES_FAILURE_STATES = where((traits) => traits.notifiesFailure === true);
 
 /** A decision's state → the outcome metrics count it as (`pending` is a dispatch). */
 export const DECISION_OUTCOMES: ReadonlyMap<ExecutionState, string> = new Map(

@@ -25,12 +25,21 @@ export interface GitHubApi {
     state: "approved" | "rejected",
     comment: string,
   ): Promise<void>;
-  createIssue(title: string, body: string, labels: string[]): Promise<{ number: number; url: string }>;
+  createIssue(
+    title: string,
+    body: string,
+    labels: string[],
+    assignees?: string[],
+  ): Promise<{ number: number; url: string }>;
+  /** Closes an issue (a breaker's, once the breaker closed). */
   /** Whether an issue is still open (false when closed or gone). */
   issueIsOpen(issueNumber: number): Promise<boolean>;
   commentOnIssue(issueNumber: number, body: string): Promise<{ url: string }>;
-  /** Closes an issue as not planned (nothing there waits for an answer any more); idempotent. */
-  closeIssue(issueNumber: number): Promise<void>;
+  /**
+   * Closes an issue; idempotent. `completed` (default): what it was about is over (a breaker
+   * closed); `not_planned`: nothing there waits for an answer any more (a held approval ended).
+   */
+  closeIssue(issueNumber: number, reason?: "completed" | "not_planned"): Promise<void>;
   /** The environment's protection as GitHub reports it; undefined when there is no such environment. */
   getEnvironment(name: string): Promise<EnvironmentInfo | undefined>;
   /** Whether `login` is an active member of the team `org/team`. */
@@ -100,13 +109,14 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
         comment: comment.slice(0, 1_000),
       });
     },
-    async createIssue(title, body, labels) {
+    async createIssue(title, body, labels, assignees) {
       const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues", {
         owner,
         repo,
         title,
         body,
         labels,
+        ...(assignees?.length ? { assignees } : {}),
         // once: a retried POST after a lost answer (502) opened a second, duplicate issue.
         request: once(),
       });
@@ -136,13 +146,13 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
       });
       return { url: data.html_url };
     },
-    async closeIssue(issueNumber) {
+    async closeIssue(issueNumber, reason = "completed") {
       await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
         owner,
         repo,
         issue_number: issueNumber,
         state: "closed",
-        state_reason: "not_planned",
+        state_reason: reason,
       });
     },
     async getEnvironment(name) {

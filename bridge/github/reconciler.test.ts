@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { waitUntil } from "../../test/harness/ports.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../../test/harness/webhook-receiver.js";
 import { deliver, workflowRunPayload } from "../../test/loop/github-webhooks.js";
 import {
@@ -10,6 +11,7 @@ import {
 } from "../../test/loop/harness.js";
 import { seedExecution } from "../../test/loop/seed.js";
 import { createDispatcher } from "../dispatch/github-dispatcher.js";
+import { createNotificationWorker, type NotificationWorker } from "../dispatch/notification-worker.js";
 import { holdForApproval, recordRejected } from "../executions/approval.js";
 import { createLogger } from "../logger.js";
 import type { ResolvedRunbook } from "../runbooks/resolved-runbook.js";
@@ -27,11 +29,34 @@ let h: LoopHarness;
 let slack: WebhookReceiver;
 let reconciler: Reconciler;
 let secrets: Record<string, string>;
+let notifier: NotificationWorker;
+
+/** Waits until the notification worker has sent (or given up) everything queued. */
+const drained = () =>
+  waitUntil(() => h.db.count("notifications", "state IN ('pending', 'in_flight')") === 0, {
+    what: "the notification outbox drained",
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
 
 beforeEach(async () => {
   h = await startLoopHarness({ now: T0 });
   slack = await startWebhookReceiver("/services/T000/B000/XXXX");
   secrets = { LOOP_SLACK_WEBHOOK_URL: slack.url };
+  // Escalations go out through the notification outbox, as in the bridge.
+  notifier = createNotificationWorker({
+    db: h.db.db,
+    api: h.api,
+    runbooks: () => h.runbooks.set,
+    bus: h.bus,
+    log: createLogger("silent"),
+    secret: (name) => secrets[name],
+    pagerDutyUrl: "http://127.0.0.1:9/unused",
+    timeoutMs: 5_000,
+    maxAttempts: 3,
+    clock: () => h.clock.now,
+  });
+  notifier.start();
   reconciler = createReconciler({
     db: h.db.db,
     api: h.api,
@@ -39,7 +64,6 @@ beforeEach(async () => {
     runbooks: () => h.runbooks.set,
     bus: h.bus,
     log: createLogger("silent"),
-    secret: (name) => secrets[name],
     intervalMs: 60 * MINUTE,
     quietForMs: 2 * MINUTE,
     now: () => h.clock.now,
@@ -47,6 +71,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await reconciler.stop();
+  await notifier.stop();
   expect(h.gh.violations).toEqual([]);
   await slack.close();
   await h.close();
@@ -235,6 +260,8 @@ describe("approval escalation", () => {
     h.clock.now = T0 + 31 * MINUTE;
     touch();
     await reconciler.runOnce();
+    notifier.wake();
+    await drained();
     const runUrl = findExecution(h.db.db, execution.id)?.runUrl as string;
     expect(runUrl).toMatch(/\/actions\/runs\/\d+$/);
     expect(slack.received).toHaveLength(1);
@@ -253,7 +280,7 @@ describe("approval escalation", () => {
       },
     ]);
     expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
-      { executionId: execution.id, message: "waited 31m for approval; notified slack, issue #1" },
+      { executionId: execution.id, message: "waited 31m for approval; notifying slack, issue" },
     ]);
     expect(findExecution(h.db.db, execution.id)?.approvalEscalatedAt).toBe(T0 + 31 * MINUTE);
 
@@ -262,6 +289,7 @@ describe("approval escalation", () => {
       touch();
       await reconciler.runOnce();
     }
+    await drained();
     expect(slack.received).toHaveLength(1);
     expect(h.gh.state.issues).toHaveLength(1);
     expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toHaveLength(1);
@@ -284,12 +312,22 @@ describe("approval escalation", () => {
     updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
     await reconciler.runOnce();
     await reconciler.runOnce();
+    notifier.wake();
+    await drained();
     expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
+      { message: "waited 45m for approval; notifying slack, issue" },
+    ]);
+    expect(queryAudit(h.db.db, { kind: "notification.failed" })).toMatchObject([
       {
+        executionId: execution.id,
         message:
-          "waited 45m for approval; notified issue #1; failed: slack: set LOOP_SLACK_WEBHOOK_URL in the bridge's environment",
+          "slack gave up: set LOOP_SLACK_WEBHOOK_URL in the bridge's environment (the Slack webhook URL)",
       },
     ]);
+    expect(queryAudit(h.db.db, { kind: "notification.sent" })).toMatchObject([
+      { executionId: execution.id, data: { channel: "issue" } },
+    ]);
+    expect(h.gh.state.issues).toHaveLength(1);
   });
 });
 

@@ -9,16 +9,14 @@
 import type { AuditBus } from "../audit-bus.js";
 import type { Dispatcher } from "../dispatch/github-dispatcher.js";
 import {
-  claimApprovalEscalation,
+  escalateApprovalWait,
   expireApproval,
-  recordApprovalEscalated,
   recordCancelRequested,
   recordIssueNoticed,
 } from "../executions/approval.js";
 import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../executions/run.js";
 import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
 import type { Logger } from "../logger.js";
-import { escalateApproval } from "../notify/escalate-approval.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
 import {
@@ -44,7 +42,6 @@ export interface ReconcilerOptions {
   runbooks: () => RunbookSet | undefined;
   bus: AuditBus;
   log: Logger;
-  secret: (name: string) => string | undefined;
   intervalMs: number;
   /** An execution not heard of for this long is looked up. */
   quietForMs: number;
@@ -157,9 +154,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
     if (waited < runbook.approvalTimeoutMs) return;
-    claimApprovalEscalation(deps, execution, now());
-    const result = await escalateApproval({ api, secret: options.secret }, execution, runbook, waited);
-    options.bus.publish(recordApprovalEscalated(deps, execution, waited, result, now()));
+    options.bus.publish(escalateApprovalWait(deps, execution, runbook, waited, now()));
   }
 
   /** An approval the bridge holds: its issue opened if that failed before; expired when unanswered too long. */
@@ -206,7 +201,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const alone = executionsAskedInIssue(db, issue) === 1;
     let url = "";
     try {
-      if (alone) await api.closeIssue(issue);
+      if (alone) await api.closeIssue(issue, "not_planned");
       url = (
         await api.commentOnIssue(
           issue,

@@ -48,6 +48,7 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
             storm: deps.config.storm,
             staleAfterMs: deps.config.staleAfterMs,
             now: deps.now(),
+            externalURL: check.webhook.externalURL,
           },
           alerts,
           check.webhook.status === "resolved",

@@ -43,6 +43,15 @@ const RUN_OUTCOMES: readonly string[] = RUN_OUTCOME_STATES;
 
 const FIRING_KINDS = new Set(["duplicate"]);
 const RESOLVED_KINDS = new Set(["alert.resolved", "execution.cancelled"]);
+/** The bridge's own notifications: what became of each attempt, by channel. */
+const NOTIFICATION_OUTCOME_BY_KIND: Record<string, string> = {
+  "notification.sent": "sent",
+  "notification.retry": "retried",
+  "notification.failed": "failed",
+  "notification.skipped": "skipped",
+};
+const NOTIFICATION_CHANNELS = ["slack", "issue", "pagerduty"] as const;
+
 const DISPATCH_RESULT_BY_KIND: Record<string, string> = {
   "dispatch.accepted": "accepted",
   "dispatch.recovered": "recovered",
@@ -100,6 +109,12 @@ export function createAuditMetrics(
     buckets: DISPATCH_LATENCY_BUCKETS,
     registers,
   });
+  const notificationAttempts = new Counter({
+    name: "runbridge_notifications_total",
+    help: "Notifications the bridge sent itself (Slack, GitHub issue, PagerDuty) by channel and outcome: sent, retried, failed for good, skipped (nothing to do).",
+    labelNames: ["channel", "outcome"],
+    registers,
+  });
   const transitions = new Counter({
     name: "runbridge_execution_transitions_total",
     help: "Execution state changes reported by GitHub's webhooks, by runbook and new state.",
@@ -151,6 +166,9 @@ export function createAuditMetrics(
   // Series that alert rules compare against exist from the first scrape, at zero.
   for (const status of ["firing", "resolved"]) alertsReceived.inc({ status }, 0);
   for (const result of ["loaded", "rejected"]) reloads.inc({ result }, 0);
+  for (const channel of NOTIFICATION_CHANNELS) {
+    for (const outcome of ["sent", "failed"]) notificationAttempts.inc({ channel, outcome }, 0);
+  }
   if (start.lastEventAt !== undefined) lastEvent.set(start.lastEventAt / 1000);
   if (start.lastAlertAt !== undefined) lastAlert.set(start.lastAlertAt / 1000);
 
@@ -189,6 +207,14 @@ export function createAuditMetrics(
           dispatchLatency.observe({ runbook }, Math.max(0, event.at - receivedAt) / 1000);
         }
       }
+      return;
+    }
+    const notified = NOTIFICATION_OUTCOME_BY_KIND[kind];
+    if (notified) {
+      notificationAttempts.inc({
+        channel: oneOf(dataField(event, "channel"), NOTIFICATION_CHANNELS),
+        outcome: notified,
+      });
       return;
     }
     if (kind === "execution.state" || kind === "execution.outcome") {

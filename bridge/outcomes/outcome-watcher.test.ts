@@ -140,7 +140,13 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
       clearedAt: clock.now,
       reason: expect.stringContaining("its resolved notification never reached the bridge"),
     });
-    expect(kinds).toEqual(["execution.outcome", "execution.outcome"]);
+    // The not_cleared one is told to the runbook's channels.
+    expect(kinds).toEqual([
+      "execution.outcome",
+      "notification.queued",
+      "notification.queued",
+      "execution.outcome",
+    ]);
   }, 30_000);
 
   it("tries each member of an HA pair: a dead one first, the live one answers", async () => {

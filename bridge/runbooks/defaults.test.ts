@@ -46,7 +46,7 @@ const bare = {
       { name: "promql", promql: { url: "http://p", query: "up" } },
     ],
   },
-  notify: [{ slack: { webhookSecret: "S" } }, { issue: {} }],
+  notify: [{ slack: { webhookSecret: "S" } }, { issue: {} }, { pagerduty: { routingKeySecret: "P" } }],
 };
 
 const stepCommon = ["timeout", "retries", "retryDelay", "continueOnError"];
@@ -78,6 +78,11 @@ const expected: [Path, string][] = [
   [["notify", 0, "when"], "/$defs/notification/properties/when"],
   [["notify", 1, "when"], "/$defs/notification/properties/when"],
   [["notify", 1, "issue", "severities"], "/$defs/notification/properties/issue/properties/severities"],
+  [["notify", 2, "when"], "/$defs/notification/properties/when"],
+  [
+    ["notify", 2, "pagerduty", "severities"],
+    "/$defs/notification/properties/pagerduty/properties/severities",
+  ],
 ];
 
 describe("applyDefaults", () => {

@@ -32,7 +32,7 @@ const bare: Runbook = {
       { name: "promql", promql: { url: "http://p", query: "up" } },
     ],
   },
-  notify: [{ slack: { webhookSecret: "S" } }, { issue: {} }],
+  notify: [{ slack: { webhookSecret: "S" } }, { issue: {} }, { pagerduty: { routingKeySecret: "P" } }],
 };
 
 /** Every schema node that declares a `default`, by the JSON pointer of that node. */
@@ -64,6 +64,8 @@ const owners: Record<string, (runbook: ResolvedRunbook) => object[]> = {
     runbook.steps.remediate.flatMap((step) => ("promql" in step ? [step.promql] : [])),
   "/$defs/notification": (runbook) => runbook.notify,
   "/$defs/notification/properties/issue": (runbook) => runbook.notify.flatMap((entry) => entry.issue ?? []),
+  "/$defs/notification/properties/pagerduty": (runbook) =>
+    runbook.notify.flatMap((entry) => entry.pagerduty ?? []),
 };
 
 describe("resolveRunbook fills every default the schema declares", () => {

@@ -162,6 +162,12 @@ function resolveNotification(entry: Notification, index: number): ResolvedNotifi
         severities: filled(entry.issue.severities, `${path}.issue.severities`),
       },
     }),
+    ...(entry.pagerduty && {
+      pagerduty: {
+        routingKeySecret: entry.pagerduty.routingKeySecret,
+        severities: filled(entry.pagerduty.severities, `${path}.pagerduty.severities`),
+      },
+    }),
   };
 }
 

@@ -119,6 +119,14 @@ export interface ResolvedNotification {
   when: NotifyWhen;
   slack?: { webhookSecret: string };
   issue?: ResolvedIssueChannel;
+  pagerduty?: ResolvedPagerDutyChannel;
+}
+
+export interface ResolvedPagerDutyChannel {
+  /** The bridge's environment variable holding the Events API v2 routing key. */
+  routingKeySecret: string;
+  /** Severities whose alerts page; a breaker opening always pages. */
+  severities: string[];
 }
 
 export interface ResolvedIssueChannel {

@@ -290,6 +290,19 @@ export interface Notification {
      */
     severities?: string[];
   };
+  /**
+   * Pages through PagerDuty's Events API v2, sent by the bridge: mode notify (resolved with the alert), a circuit breaker opening (resolved when it closes), an execution that failed.
+   */
+  pagerduty?: {
+    /**
+     * Name of the bridge's environment variable holding the integration's routing key (Events API v2).
+     */
+    routingKeySecret: string;
+    /**
+     * Alert severities that page; an empty list pages for none. A breaker opening always pages.
+     */
+    severities?: string[];
+  };
 }
 export interface Example {
   description?: string;

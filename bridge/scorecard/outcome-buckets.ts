@@ -42,7 +42,10 @@ export const BUCKET_OF_STATE: Readonly<Record<ExecutionState, OutcomeBucket>> = 
   running: "in_progress",
   suppressed: "suppressed",
   dry_run: "dry_run",
+  /** mode: notify: its notifications are queued, sent (notified) or could not be (notify_failed). */
+  notifying: "notified",
   notified: "notified",
+  notify_failed: "notified",
 };
 
 function statesIn(...buckets: OutcomeBucket[]): readonly string[] {

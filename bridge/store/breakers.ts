@@ -3,9 +3,9 @@
  * Breaker rows and the failures that feed them. Reads and writes only: when a breaker
  * opens or closes is decided by breakers/state-machine.ts.
  */
-import { and, count, eq, gt } from "drizzle-orm";
+import { and, count, desc, eq, gt } from "drizzle-orm";
 import type { Db } from "./database.js";
-import { breakerFailures, breakers } from "./schema.js";
+import { breakerFailures, breakers, executions } from "./schema.js";
 
 export type BreakerRow = typeof breakers.$inferSelect;
 
@@ -36,4 +36,31 @@ export function countBreakerFailuresAfter(db: Db, key: string, after: number): n
 /** Rows stored as open (a storm breaker whose time is up is still stored as open). */
 export function breakersStoredOpen(db: Db): BreakerRow[] {
   return db.select().from(breakers).where(eq(breakers.state, "open")).all();
+}
+
+/** A failure counted against a breaker, with what became of its execution. */
+export interface BreakerFailure {
+  executionId: string;
+  at: number;
+  state: string | null;
+  reason: string | null;
+  runUrl: string | null;
+}
+
+/** The last `limit` failures counted against `key`, newest first (the breaker's issue lists them). */
+export function lastBreakerFailures(db: Db, key: string, limit: number): BreakerFailure[] {
+  return db
+    .select({
+      executionId: breakerFailures.executionId,
+      at: breakerFailures.at,
+      state: executions.state,
+      reason: executions.reason,
+      runUrl: executions.runUrl,
+    })
+    .from(breakerFailures)
+    .leftJoin(executions, eq(executions.id, breakerFailures.executionId))
+    .where(eq(breakerFailures.key, key))
+    .orderBy(desc(breakerFailures.at), desc(breakerFailures.id))
+    .limit(limit)
+    .all();
 }

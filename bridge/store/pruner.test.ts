@@ -6,6 +6,7 @@ import { appendAudit } from "./audit.js";
 import { addBreakerFailure } from "./breakers.js";
 import { insertExecution } from "./execution-writes.js";
 import { newExecutionId } from "./ids.js";
+import { queueNotification } from "./notifications.js";
 import { enqueueDispatch } from "./outbox.js";
 import { startPruner } from "./pruner.js";
 import { writeRunJob } from "./run-jobs.js";
@@ -64,7 +65,38 @@ function execution(state: ExecutionState, at: number, outbox?: "pending" | "in_f
 const exists = (table: string, column: string, id: string) =>
   db.count(table as "executions", `${column} = '${id}'`) > 0;
 
+/** A notification about execution `id`, in `state`. */
+function notification(id: string, state: "pending" | "in_flight" | "sent", key: string): void {
+  queueNotification(
+    db.db,
+    {
+      dedupKey: key,
+      channel: "slack",
+      topic: "execution.failed",
+      executionId: id,
+      breakerKey: null,
+      runbook: "web-restart",
+      thread: `execution:${id}/slack#0`,
+      request: { channel: "slack", webhookSecret: "HOOK", text: "failed" },
+    },
+    T0,
+  );
+  db.sqlite.prepare("update notifications set state = ? where dedup_key = ?").run(state, key);
+}
+
 describe("startPruner", () => {
+  it("deletes an old execution's sent notifications with it, and keeps one whose notification is still to be sent", async () => {
+    const sent = execution("failed", T0, "done");
+    notification(sent, "sent", "a");
+    const waiting = execution("failed", T0, "done");
+    notification(waiting, "pending", "b");
+    await pruner().runPass();
+    expect(exists("executions", "id", sent)).toBe(false);
+    expect(exists("notifications", "execution_id", sent)).toBe(false);
+    expect(exists("executions", "id", waiting)).toBe(true);
+    expect(exists("notifications", "execution_id", waiting)).toBe(true);
+  });
+
   it("deletes a final execution older than the retention with its outbox row, run jobs, breaker failures and audit events", async () => {
     const id = execution("failed", T0, "done");
     writeRunJob(db.db, {

@@ -7,15 +7,15 @@
  * needs no index on a time column that every decision would have to maintain.
  *
  * What is kept, and why:
- * - An execution that is not final (executions/states.ts), or whose outbox row is still
- *   pending or in flight: it may still act, and the reconciler and dispatcher read it.
+ * - An execution that is not final (executions/states.ts), or whose outbox row (or one of its
+ *   notifications) is still pending or in flight: it may still act, and the workers read it.
  * - An execution anything happened to within the period (an audit event about it, such as a
  *   `duplicate` delivery): it is the occurrence's dedup anchor. Deleting it while Alertmanager
  *   still delivers the occurrence would decide, and maybe dispatch, the same occurrence again.
  * - Audit events of a kept execution: they explain its state. The rest go by age.
  * - An alert row delivered within the period, or whose occurrence has an execution that is not
  *   final (the approval gate asks whether the alert resolved).
- * Rows that hang off a deleted execution (its outbox row, run jobs and breaker failures) go in
+ * Rows that hang off a deleted execution (its outbox row, notifications, run jobs and breaker failures) go in
  * the same transaction, so no row names an execution that is gone.
  */
 import { FINAL_STATES } from "../executions/states.js";
@@ -53,6 +53,7 @@ export function pruneExecutionBatch(
         WHERE e.id > @after AND e.id <= @last
           AND e.state IN (${finalStates}) AND e.updated_at < @cutoff
           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.execution_id = e.id AND o.state IN ('pending', 'in_flight'))
+          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.execution_id = e.id AND n.state IN ('pending', 'in_flight'))
           AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.execution_id = e.id AND a.at >= @cutoff)`)
       .all({ after: batch.after, last, cutoff: batch.cutoff })
       .map((row) => row.id);
@@ -62,6 +63,7 @@ export function pruneExecutionBatch(
     let deleted = 0;
     for (const statement of [
       `DELETE FROM outbox WHERE execution_id ${ofThese}`,
+      `DELETE FROM notifications WHERE execution_id ${ofThese}`,
       `DELETE FROM run_jobs WHERE execution_id ${ofThese}`,
       `DELETE FROM breaker_failures WHERE execution_id ${ofThese}`,
       `DELETE FROM executions WHERE id ${ofThese}`,

@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { type ExecutionState, executionStates } from "../executions/states.js";
+import type { NotificationRequest } from "../notify/request.js";
 
 /** Last known state of each alert occurrence (fingerprint + startsAt). */
 export const alerts = sqliteTable(
@@ -165,6 +166,58 @@ export const outbox = sqliteTable(
   },
   (table) => [index("outbox_ready").on(table.state, table.priority, table.nextAttemptAt)],
 );
+
+/**
+ * Notifications the bridge sends itself (Slack-compatible webhooks, GitHub issues, PagerDuty),
+ * each written in the same transaction as the event that causes it and drained by the
+ * notification worker. `dedupKey` names one logical notification: queuing it again (a
+ * redelivered alert, a retried transition) adds nothing, so nothing is sent twice.
+ */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    /** Queue order: within a thread, a row is sent only after every earlier one finished. */
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    dedupKey: text("dedup_key").notNull(),
+    channel: text("channel", { enum: ["slack", "issue", "pagerduty"] }).notNull(),
+    /** What caused it (execution.notify, execution.resolved, execution.failed, breaker.opened, …). */
+    topic: text("topic").notNull(),
+    executionId: text("execution_id"),
+    breakerKey: text("breaker_key"),
+    runbook: text("runbook"),
+    /**
+     * Rows about the same thing, sent in order: a breaker's issue is opened before it is
+     * closed, a PagerDuty incident triggered before it is resolved. For issues, also the key
+     * of the issue thread (`notification_threads`).
+     */
+    thread: text("thread"),
+    /** What to send, rendered when queued (alert text already escaped for its channel). */
+    request: text("request", { mode: "json" }).$type<NotificationRequest>().notNull(),
+    state: text("state", { enum: ["pending", "in_flight", "sent", "failed", "skipped"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    lastError: text("last_error"),
+    /** What the channel answered for a sent row (issue URL, PagerDuty dedup_key). */
+    result: text("result"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("notifications_dedup").on(table.dedupKey),
+    index("notifications_ready").on(table.state, table.nextAttemptAt),
+    index("notifications_thread").on(table.thread, table.id).where(sql`thread IS NOT NULL`),
+    index("notifications_execution").on(table.executionId).where(sql`execution_id IS NOT NULL`),
+  ],
+);
+
+/** The GitHub issue a notification thread writes to (a breaker's issue), while it is open. */
+export const notificationThreads = sqliteTable("notification_threads", {
+  thread: text("thread").primaryKey(),
+  issueNumber: integer("issue_number").notNull(),
+  issueUrl: text("issue_url").notNull(),
+  open: integer("open", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
 
 /** Circuit breakers by scope key: `runbook:<name>`, `target:<name>:<target>` or `global`. */
 export const breakers = sqliteTable("breakers", {

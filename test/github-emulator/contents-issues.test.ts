@@ -123,6 +123,24 @@ describe("issues, rate limit and installation tokens", () => {
     expect(gh.violations).toEqual([]);
   });
 
+  it("closes an issue: it leaves the open list and shows when it closed", async () => {
+    const created = await octokit.rest.issues.create({ ...repo, title: "breaker open" });
+    const closed = await octokit.rest.issues.update({
+      ...repo,
+      issue_number: created.data.number,
+      state: "closed",
+    });
+    expect(gh.checkResponse("issues/update", 200, closed.data)).toEqual([]);
+    expect(closed.data).toMatchObject({ state: "closed", state_reason: "completed" });
+    expect(closed.data.closed_at).not.toBeNull();
+    const open = await octokit.rest.issues.listForRepo({ ...repo });
+    expect(open.data).toEqual([]);
+    await expect(
+      octokit.rest.issues.update({ ...repo, issue_number: 99, state: "closed" }),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(gh.violations).toEqual([]);
+  });
+
   it("reports the rate limit", async () => {
     const { data } = await octokit.rest.rateLimit.get();
     expect(gh.checkResponse("rate-limit/get", 200, data)).toEqual([]);

@@ -96,6 +96,8 @@ export interface IssueRecord {
   stateReason?: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Set when the issue is closed (issues/update with state: closed). */
+  closedAt?: Date;
   comments: CommentRecord[];
 }
 

@@ -206,7 +206,6 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
       runbooks: () => h.runbooks.set,
       bus: h.bus,
       log: createLogger("silent"),
-      secret: () => undefined,
       intervalMs: 3_600_000,
       quietForMs: 3_600_000,
       now: () => h.clock.now,

@@ -1,5 +1,5 @@
 /**
- * @module Issues: create, comment and list, for the bridge's incident and escalation notes.
+ * @module Issues: create, comment, close and list, for the bridge's incident and escalation notes.
  */
 import { issue, issueComment } from "../shapes.js";
 import type { IssueRecord } from "../state.js";
@@ -46,14 +46,19 @@ export const issueRoutes: Record<string, RouteHandler> = {
     return { status: 200, body: issue(context.urls, record, context.options.actor) };
   },
 
+  /** Only what the bridge changes: the state (it closes a breaker's issue when the breaker closes). */
   "issues/update"(context) {
     const { key } = repoOf(context);
     const record = context.state.issues.find(
       (i) => i.number === context.params.issue_number && `${i.owner}/${i.repo}`.toLowerCase() === key,
     );
     if (!record) throw notFound();
-    const body = context.body as { state?: "open" | "closed"; state_reason?: string | null; title?: string };
-    if (body.state) record.state = body.state;
+    const body = context.body as { state?: string; state_reason?: string | null; title?: string };
+    if (body.state === "open" || body.state === "closed") {
+      if (body.state === "closed" && record.state === "open") record.closedAt = context.now;
+      if (body.state === "open") record.closedAt = undefined;
+      record.state = body.state;
+    }
     if (body.state_reason !== undefined) record.stateReason = body.state_reason;
     if (body.title !== undefined) record.title = String(body.title);
     record.updatedAt = context.now;

@@ -1,0 +1,134 @@
+/**
+ * @module
+ * The loop both outboxes share (dispatches to GitHub, the bridge's own notifications): claim
+ * the next ready row, process it, sleep until the next one is due or someone wakes us; back
+ * off while the database refuses writes (a full disk) instead of spinning; stop only after
+ * the rows in flight were processed and recorded.
+ */
+import type { Logger } from "../logger.js";
+import type { StorageHealth } from "../store/storage-health.js";
+
+export interface DrainLoopOptions<Row> {
+  /** For log lines: "outbox", "notifications". */
+  name: string;
+  log: Logger;
+  concurrency: number;
+  now: () => number;
+  storage?: StorageHealth;
+  /** Claims one ready row (in its own transaction), or undefined when none is ready. */
+  claim(now: number): Row | undefined;
+  /** When the next pending row becomes ready. */
+  nextReadyAt(): number | undefined;
+  process(row: Row): Promise<void>;
+  /**
+   * `process` threw (the database, or a bug): record the failure. When recording throws too
+   * (the disk is full), the row stays claimed and this is tried again after a pause.
+   */
+  recordUnexpected(row: Row, error: unknown): void;
+  /** Nothing is claimed before this time (GitHub's rate limit). */
+  pausedUntil?(): number;
+}
+
+export interface DrainLoop {
+  start(): void;
+  wake(): void;
+  stop(): Promise<void>;
+  /** Sleeps up to `ms`, or until woken or stopped. */
+  sleep(ms: number): Promise<void>;
+}
+
+export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop {
+  const { log, name } = options;
+  let running = false;
+  /** Claims in a row that failed (a full disk): the back-off grows with it. */
+  let storageFailures = 0;
+  const sleepers = new Set<() => void>();
+  const loops: Promise<void>[] = [];
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        sleepers.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      sleepers.add(finish);
+    });
+  }
+
+  function wakeAll(): void {
+    for (const finish of [...sleepers]) finish();
+  }
+
+  async function failUnexpectedly(row: Row, error: unknown): Promise<void> {
+    log.error({ err: error, row }, `${name}: unexpected error while processing a row`);
+    while (running) {
+      try {
+        options.recordUnexpected(row, error);
+        return;
+      } catch (recordError) {
+        options.storage?.failed(recordError, options.now());
+        log.error({ err: recordError }, `${name}: cannot record the failure; retrying in 1s`);
+        await sleep(1_000);
+      }
+    }
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      const current = options.now();
+      const pausedUntil = options.pausedUntil?.() ?? 0;
+      if (current < pausedUntil) {
+        await sleep(Math.min(pausedUntil - current, 1_000));
+        continue;
+      }
+      let row: Row | undefined;
+      try {
+        row = options.claim(current);
+        if (storageFailures > 0) log.info(`${name}: the database takes writes again; resuming`);
+        storageFailures = 0;
+        options.storage?.succeeded();
+      } catch (error) {
+        // A full disk fails every claim until space returns: back off (1 s doubling to 30 s)
+        // instead of spinning, and say so once rather than every second.
+        const storage = options.storage?.failed(error, options.now()) ?? false;
+        storageFailures += 1;
+        if (!storage || storageFailures === 1) {
+          log.error(
+            { err: error },
+            `${name}: cannot claim a row; backing off until the database takes writes`,
+          );
+        }
+        await sleep(Math.min(30_000, 1_000 * 2 ** Math.min(storageFailures - 1, 5)));
+        continue;
+      }
+      if (!row) {
+        const next = options.nextReadyAt();
+        await sleep(next === undefined ? 1_000 : Math.max(5, Math.min(next - current, 1_000)));
+        continue;
+      }
+      try {
+        await options.process(row);
+      } catch (error) {
+        await failUnexpectedly(row, error);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      for (let index = 0; index < options.concurrency; index++) loops.push(loop());
+    },
+    wake: wakeAll,
+    async stop() {
+      running = false;
+      wakeAll();
+      await Promise.all(loops);
+      loops.length = 0;
+    },
+    sleep,
+  };
+}

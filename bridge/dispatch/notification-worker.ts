@@ -1,0 +1,190 @@
+/**
+ * @module
+ * Sends the bridge's own notifications from the notification outbox (store/notifications.ts):
+ * Slack-compatible webhooks, PagerDuty Events API v2, GitHub issues. Every attempt is an
+ * audit event before the call and its outcome one after (with the metric the audit bus
+ * feeds); a failure that may pass is retried with the dispatch outbox's backoff, one that
+ * cannot (a missing secret, a 4xx) is given up at once. Runs beside the dispatch outbox on
+ * the same drain loop.
+ */
+import type { AuditBus } from "../audit-bus.js";
+import {
+  type NotificationOutcome,
+  recordNotificationAttempt,
+  settleNotification,
+} from "../executions/notifications.js";
+import type { GitHubApi } from "../github/github-api.js";
+import type { Logger } from "../logger.js";
+import { NotificationError, type PostDeps, postPagerDuty, postSlack } from "../notify/post-json.js";
+import type { IssueRequest } from "../notify/request.js";
+import type { RunbookSet } from "../runbooks/runbook-set.js";
+import type { Db } from "../store/database.js";
+import {
+  claimNextNotification,
+  type NotificationRow,
+  type NotificationThread,
+  nextNotificationReadyAt,
+  readNotificationThread,
+  releaseInFlightNotifications,
+} from "../store/notifications.js";
+import type { StorageHealth } from "../store/storage-health.js";
+import { backoffMs } from "./backoff.js";
+import { createDrainLoop } from "./drain-loop.js";
+import { classifyGitHubError } from "./github-client.js";
+
+export interface NotificationWorkerOptions extends PostDeps {
+  db: Db;
+  /** Issues need GitHub; without credentials an issue notification fails, saying so. */
+  api?: GitHubApi;
+  runbooks: () => RunbookSet | undefined;
+  bus: AuditBus;
+  log: Logger;
+  maxAttempts: number;
+  concurrency?: number;
+  clock?: () => number;
+  storage?: StorageHealth;
+  /** Called after each processed row (tests). */
+  onSettled?: (row: NotificationRow, outcome: NotificationOutcome["kind"]) => void;
+}
+
+export interface NotificationWorker {
+  start(): void;
+  /** Wake up now: new rows were committed. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/** What sending a row did, and for an issue the thread's issue afterwards. */
+interface Sent {
+  kind: "sent" | "skipped";
+  text: string;
+  thread?: Omit<NotificationThread, "thread" | "updatedAt">;
+}
+
+export function createNotificationWorker(options: NotificationWorkerOptions): NotificationWorker {
+  const now = options.clock ?? Date.now;
+  const { db, log } = options;
+  const deps = { db, runbooks: options.runbooks };
+
+  async function sendIssue(row: NotificationRow, request: IssueRequest): Promise<Sent> {
+    const api = options.api;
+    if (!api) throw new NotificationError("no GitHub credentials: set GITHUB_TOKEN or a GitHub App", false);
+    const thread = row.thread ? readNotificationThread(db, row.thread) : undefined;
+    // An issue someone closed by hand is not written to again: a new one is opened instead.
+    const open = thread?.open && (await api.issueIsOpen(thread.issueNumber)) ? thread : undefined;
+    if (request.action === "open") {
+      if (open) {
+        const comment = await api.commentOnIssue(open.issueNumber, request.body);
+        return { kind: "sent", text: comment.url, thread: { ...open } };
+      }
+      if (!request.mayOpen) return { kind: "skipped", text: "no open issue to comment on" };
+      const created = await api.createIssue(request.title, request.body, request.labels, request.assignees);
+      return {
+        kind: "sent",
+        text: created.url,
+        thread: { issueNumber: created.number, issueUrl: created.url, open: true },
+      };
+    }
+    if (!open) return { kind: "skipped", text: `no open issue to ${request.action}` };
+    const comment = await api.commentOnIssue(open.issueNumber, request.body);
+    if (request.action === "comment") return { kind: "sent", text: comment.url, thread: { ...open } };
+    await api.closeIssue(open.issueNumber);
+    return { kind: "sent", text: `closed ${open.issueUrl}`, thread: { ...open, open: false } };
+  }
+
+  async function send(row: NotificationRow): Promise<Sent> {
+    const request = row.request;
+    switch (request.channel) {
+      case "slack":
+        return { kind: "sent", text: await postSlack(options, request) };
+      case "pagerduty":
+        return { kind: "sent", text: await postPagerDuty(options, request) };
+      case "issue":
+        return sendIssue(row, request);
+    }
+  }
+
+  /** A failure as the outcome to record: retried with backoff while it may pass, else given up. */
+  function failureOutcome(row: NotificationRow, error: unknown): NotificationOutcome {
+    let message: string;
+    let retry: boolean;
+    let waitMs: number | undefined;
+    if (error instanceof NotificationError) {
+      ({ message, retry } = error);
+      waitMs = error.retryAfterMs;
+    } else {
+      const failure = classifyGitHubError(error, now());
+      message = `GitHub: ${failure.message}`;
+      // An unanswered issue call may have gone through: sent again, it may show twice
+      // (at least once is what a person needs here).
+      retry = failure.kind !== "permanent";
+      if (failure.kind === "rate_limited") waitMs = failure.retryAfterMs;
+    }
+    if (!retry) return { kind: "failed", error: message };
+    if (row.attempts >= options.maxAttempts) {
+      return { kind: "failed", error: `gave up after ${row.attempts} attempts; last error: ${message}` };
+    }
+    return { kind: "retry", error: message, at: now() + (waitMs ?? backoffMs(row.attempts)) };
+  }
+
+  function settle(row: NotificationRow, outcome: NotificationOutcome, thread?: Sent["thread"]): void {
+    options.bus.publish(settleNotification(deps, row, outcome, now(), thread));
+    options.onSettled?.(row, outcome.kind);
+  }
+
+  async function process(row: NotificationRow): Promise<void> {
+    options.bus.publish(recordNotificationAttempt(db, row, now()));
+    let sent: Sent;
+    try {
+      sent = await send(row);
+    } catch (error) {
+      const outcome = failureOutcome(row, error);
+      if (outcome.kind === "failed") {
+        log.warn(
+          { notification: row.id, channel: row.channel, error: outcome.error },
+          "notification given up",
+        );
+      }
+      settle(row, outcome);
+      return;
+    }
+    settle(
+      row,
+      sent.kind === "sent" ? { kind: "sent", result: sent.text } : { kind: "skipped", why: sent.text },
+      sent.thread,
+    );
+  }
+
+  const drain = createDrainLoop<NotificationRow>({
+    name: "notifications",
+    log,
+    concurrency: options.concurrency ?? 1,
+    now,
+    storage: options.storage,
+    claim: (at) => claimNextNotification(db, at),
+    nextReadyAt: () => nextNotificationReadyAt(db),
+    process,
+    recordUnexpected: (row, error) => settle(row, failureOutcome(row, error)),
+  });
+
+  let started = false;
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      const released = releaseInFlightNotifications(db, now());
+      if (released > 0) {
+        log.warn(
+          { count: released },
+          "notifications: rows were in flight when the bridge stopped; sending them again",
+        );
+      }
+      drain.start();
+    },
+    wake: drain.wake,
+    async stop() {
+      started = false;
+      await drain.stop();
+    },
+  };
+}

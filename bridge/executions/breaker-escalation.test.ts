@@ -1,0 +1,61 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
+import type { ResolvedNotification } from "../runbooks/resolved-runbook.js";
+import type { AuditEvent } from "../store/audit.js";
+import { openStormBreaker, resetBreaker } from "./breaker-changes.js";
+
+const T0 = Date.parse("2025-06-02T12:00:00Z");
+const MINUTE = 60_000;
+const CHANNELS: ResolvedNotification[] = [
+  { when: "always", slack: { webhookSecret: "HOOK" } },
+  // A breaker opening reaches every channel, whatever its severities.
+  { when: "always", issue: { labels: ["breaker"], assignees: [], severities: [] } },
+  { when: "success", pagerduty: { routingKeySecret: "PD", severities: ["critical"] } },
+];
+
+let db: TempDatabase;
+beforeEach(() => {
+  db = tempDatabase();
+});
+afterEach(() => db.remove());
+
+const rows = () =>
+  db.sqlite
+    .prepare(
+      "select dedup_key as dedupKey, topic, breaker_key as breakerKey, request from notifications order by id",
+    )
+    .all() as { dedupKey: string; topic: string; breakerKey: string; request: string }[];
+
+describe("escalating a breaker", () => {
+  it("a storm opening queues the tripping runbook's channels once; the reset closes where it went", () => {
+    const written: AuditEvent[] = [];
+    openStormBreaker(db.db, "storm limit: 30 dispatches", 15 * MINUTE, T0, { channels: CHANNELS, written });
+    expect(written.map((event) => [event.kind, event.data?.channel])).toEqual([
+      ["notification.queued", "slack"],
+      ["notification.queued", "issue"],
+    ]);
+    expect(rows().map((row) => [row.dedupKey, row.topic, row.breakerKey])).toEqual([
+      [`breaker:global@${T0}:opened/slack#0`, "breaker.opened", "global"],
+      [`breaker:global@${T0}:opened/issue#1`, "breaker.opened", "global"],
+    ]);
+    expect(JSON.parse(rows()[1]?.request ?? "{}")).toMatchObject({
+      action: "open",
+      title: "Circuit breaker open: global",
+      body: expect.stringContaining("POST /api/breakers/global/reset"),
+    });
+
+    const events = resetBreaker(db.db, "global", "reset by an operator", T0 + MINUTE) ?? [];
+    expect(events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
+      ["breaker.reset", null],
+      ["notification.queued", "breaker.closed"],
+      ["notification.queued", "breaker.closed"],
+    ]);
+    expect(JSON.parse(rows()[3]?.request ?? "{}")).toMatchObject({
+      action: "close",
+      body: "**circuit breaker `global` closed: automation resumes**\n\nWhy: reset by an operator",
+    });
+    // Closed already: a second reset changes nothing and tells nobody.
+    expect(resetBreaker(db.db, "global", "reset by an operator", T0 + 2 * MINUTE)).toBeUndefined();
+    expect(db.count("notifications")).toBe(4);
+  });
+});

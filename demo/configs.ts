@@ -94,20 +94,21 @@ export function renderPrometheusConfig(addresses: DemoAddresses, timings: DemoTi
   });
 }
 
-/** deploy/local/alertmanager.yml on loopback, reading the token from `tokenFile`. */
+/** deploy/local/alertmanager.yml (or `source`) on loopback, reading the token from `tokenFile`. */
 export function renderAlertmanagerConfig(
   addresses: DemoAddresses,
   timings: DemoTimings,
   tokenFile: string,
+  source = LOCAL_ALERTMANAGER,
 ): string {
-  const text = readFileSync(LOCAL_ALERTMANAGER, "utf8");
+  const text = readFileSync(source, "utf8");
   if (!text.includes(COMPOSE_TOKEN_FILE)) {
-    throw new Error(`${LOCAL_ALERTMANAGER} no longer reads ${COMPOSE_TOKEN_FILE}; update demo/configs.ts`);
+    throw new Error(`${source} no longer reads ${COMPOSE_TOKEN_FILE}; update demo/configs.ts`);
   }
   const doc = toLoopback(
     parse(text.replaceAll(COMPOSE_TOKEN_FILE, tokenFile)),
     { "runbridge:9009": addresses.runbridge },
-    LOCAL_ALERTMANAGER,
+    source,
   ) as Yaml;
   const retime = (route: Yaml): Yaml => ({
     ...route,

@@ -44,6 +44,13 @@ export async function startSupervisor(options: { logDir: string }): Promise<Supe
   let restarts = 0;
   let lastExit: string | undefined;
   const started: number[] = [];
+  // One operation at a time: a restart racing a crash must not start two services on one port.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(operation: () => Promise<T>): Promise<T> => {
+    const next = queue.then(operation, operation);
+    queue = next.catch(() => {});
+    return next;
+  };
 
   const stop = async () => {
     if (!current) return;
@@ -80,19 +87,22 @@ export async function startSupervisor(options: { logDir: string }): Promise<Supe
       restarts,
       lastExit: current?.exitReason ?? lastExit,
     }),
-    async crash(crashOptions = {}) {
-      stuck = crashOptions.stuck ?? false;
-      await stop();
-    },
-    async restart() {
-      restarts += 1;
-      await start();
-    },
-    async fix() {
-      stuck = false;
-      await start();
-    },
+    crash: (crashOptions = {}) =>
+      serially(async () => {
+        stuck = crashOptions.stuck ?? false;
+        await stop();
+      }),
+    restart: () =>
+      serially(async () => {
+        restarts += 1;
+        await start();
+      }),
+    fix: () =>
+      serially(async () => {
+        stuck = false;
+        await start();
+      }),
     pids: () => [...started],
-    close: stop,
+    close: () => serially(stop),
   };
 }

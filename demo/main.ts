@@ -35,23 +35,53 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function control(stateFile: string, path: string): Promise<unknown> {
-  let state: DemoState;
+function readState(stateFile: string): DemoState | undefined {
   try {
-    state = JSON.parse(readFileSync(stateFile, "utf8")) as DemoState;
+    return JSON.parse(readFileSync(stateFile, "utf8")) as DemoState;
   } catch {
-    throw new Error(`no running demo found (${stateFile} is missing); start one with: npm run demo`);
+    return undefined;
   }
-  const response = await fetch(`${state.control}${path}`, {
-    method: "POST",
-    signal: AbortSignal.timeout(30_000),
-  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function control(stateFile: string, path: string): Promise<unknown> {
+  const state = readState(stateFile);
+  if (!state)
+    throw new Error(`no running demo found (${stateFile} is missing); start one with: npm run demo`);
+  let response: Response;
+  try {
+    response = await fetch(`${state.control}${path}`, {
+      method: "POST",
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new Error(
+      `the demo of ${stateFile} (pid ${state.pid}) does not answer at ${state.control} ` +
+        `(${error instanceof Error ? error.message : error}); ` +
+        `${isRunning(state.pid) ? "it is still starting or stuck" : "it is gone; start one with: npm run demo"}`,
+    );
+  }
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) throw new Error(`the demo answered HTTP ${response.status}: ${JSON.stringify(body)}`);
   return body;
 }
 
 async function serve(stateFile: string, fast: boolean): Promise<void> {
+  const running = readState(stateFile);
+  if (running && isRunning(running.pid)) {
+    throw new Error(
+      `a demo is already running (pid ${running.pid}, console ${running.console}); ` +
+        "stop it with Ctrl-C in its terminal, or pass --state-file to run another",
+    );
+  }
   say("Starting the demo: the demo service, the bridge, a stand-in GitHub, Alertmanager and Prometheus …");
   const demo = await startDemo({ fast, say });
   const state: DemoState = {

@@ -2,7 +2,8 @@
  * @module
  * The demo's story, told against the running loop: the service crashes, the bridge holds the
  * remediation for an approver, the run restarts the service; then a second crash that a
- * restart does not fix, whose failed remediation opens the runbook's breaker. Every step waits
+ * restart does not fix, whose failed remediation opens the runbook's breaker; and a third,
+ * which the open breaker suppresses. Every step waits
  * on what the bridge's API shows, never on a fixed delay alone.
  */
 import { waitUntil } from "../test/harness/ports.js";
@@ -44,6 +45,16 @@ export async function runScenario(demo: Demo, options: ScenarioOptions): Promise
   const nth = async (n: number): Promise<ExecutionJson | undefined> =>
     (await executionsOf(bridgeUrl, DEMO_RUNBOOK)).at(-n);
 
+  // A new failure is a new alert only once the last one has resolved in Prometheus.
+  const resolved = () =>
+    wait("DemoServiceDown to resolve", async () => {
+      const response = await fetch(`${demo.prometheusUrl}/api/v1/alerts`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      const body = (await response.json()) as { data: { alerts: { labels: Record<string, string> }[] } };
+      return !body.data.alerts.some((alert) => alert.labels.alertname === "DemoServiceDown");
+    });
+
   /** Follows execution n from its decision to a final state, with the hint to approve. */
   const follow = async (n: number): Promise<ExecutionJson> => {
     await wait(`execution ${n} awaiting approval`, async () => (await nth(n))?.state === "awaiting_approval");
@@ -63,14 +74,7 @@ export async function runScenario(demo: Demo, options: ScenarioOptions): Promise
   const first = await follow(1);
   say(`  execution ${first.id}: ${first.state}${first.reason ? ` (${first.reason})` : ""}`);
 
-  // A new failure is a new alert only once the first one has resolved in Prometheus.
-  await wait("DemoServiceDown to resolve", async () => {
-    const response = await fetch(`${demo.prometheusUrl}/api/v1/alerts`, {
-      signal: AbortSignal.timeout(2_000),
-    });
-    const body = (await response.json()) as { data: { alerts: { labels: Record<string, string> }[] } };
-    return !body.data.alerts.some((alert) => alert.labels.alertname === "DemoServiceDown");
-  });
+  await resolved();
   await sleep(options.secondFailureAfterMs, signal);
   say("② the demo service crashes again, and this time a restart does not help");
   await demo.supervisor.crash({ stuck: true });
@@ -81,6 +85,17 @@ export async function runScenario(demo: Demo, options: ScenarioOptions): Promise
     return breakers.length > 0 ? breakers : undefined;
   });
   say(`③ the breaker is open: ${open.map((b) => `${b.key} (${b.reason})`).join("; ")}`);
-  say("  until it half-opens, the bridge suppresses DemoServiceDown instead of restarting again.");
+
+  await sleep(options.secondFailureAfterMs, signal);
+  say("④ someone repairs the service by hand; it fails again while the breaker is open");
+  await demo.supervisor.fix();
+  await resolved();
+  await demo.supervisor.crash();
+  const third = await wait("execution 3 to be decided", async () => {
+    const execution = await nth(3);
+    return execution && FINAL.has(execution.state) ? execution : undefined;
+  });
+  say(`  execution ${third.id}: ${third.state} (${third.reason ?? ""})`);
+  say("  the bridge leaves the service alone until the breaker half-opens and a probe succeeds.");
   say("  `npm run demo -- fix` brings the service back; Ctrl-C stops everything.");
 }

@@ -171,7 +171,7 @@ export function startWorkflowPlayer(options: PlayerOptions): WorkflowPlayer {
     if (plan.result === "success") {
       const health = await job("health-check");
       const unhealthy = health.result === "success" && health.outputs.healthy !== "true";
-      if (health.outputs.healthy !== "true") await job("diagnostics");
+      if (unhealthy) await job("diagnostics");
       else skip("diagnostics");
       if (unhealthy && plan.outputs.remediate === "true") await job("remediate");
       else skip("remediate");

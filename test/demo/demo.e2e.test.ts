@@ -4,7 +4,8 @@
  * and Alertmanager; the bridge decides and holds the approval (an issue on the stand-in
  * GitHub); `npm run demo -- approve` answers it; the played workflow restarts the service and
  * the execution succeeds; the second crash, which a restart does not fix, fails and opens the
- * breaker. Then Ctrl-C (SIGINT to the process group) stops everything it started.
+ * breaker, which suppresses the third. Then Ctrl-C (SIGINT to the process group) stops
+ * everything it started.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,7 +58,7 @@ async function kindsOf(id: string): Promise<string[]> {
 }
 
 describe("npm run demo, headless", () => {
-  it("crash → alert → held approval → demo approve → run → succeeded; second crash → failed → breaker open; Ctrl-C leaves nothing", async () => {
+  it("crash → alert → held approval → demo approve → run → succeeded; second crash → failed → breaker open → third suppressed; Ctrl-C leaves nothing", async () => {
     // ① The first crash: decided, held in the bridge, an issue asks the approver.
     const held = await nth(1, "awaiting_approval");
     expect(held.alertname).toBe("DemoServiceDown");
@@ -101,6 +102,14 @@ describe("npm run demo, headless", () => {
     const opened = await read<{ events: AuditEventJson[] }>("/api/audit?kind=breaker.opened");
     expect(opened.events).toMatchObject([{ executionId: failed.id }]);
     await demo.waitForOutput("③ the breaker is open");
+
+    // ④ Repaired by hand, it fails once more: the open breaker suppresses the new alert.
+    const suppressed = await nth(3, "suppressed");
+    expect(suppressed.reason).toMatch(
+      /^circuit breaker: breaker runbook:demo-service-down is open \(1 failure within 30m/,
+    );
+    expect(suppressed.runId).toBeNull();
+    await demo.waitForOutput("Ctrl-C stops everything.\nThe story is over");
 
     // Ctrl-C: everything the demo started stops, and its state file goes.
     const state = demo.state();

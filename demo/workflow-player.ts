@@ -5,7 +5,7 @@
  * workflow, by the Action's own phases (action/src/phases) against the demo service. GitHub's
  * side of it reaches the bridge as it would from GitHub: signed `workflow_run` and
  * `workflow_job` deliveries built from GitHub's published examples. Each run's job log goes to
- * `<logDir>/run-<id>.log`.
+ * `<logDir>/run-<id>.log`, its diagnostics report to `<logDir>/run-<id>-report/`.
  */
 import { appendFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -115,7 +115,8 @@ export function startWorkflowPlayer(options: PlayerOptions): WorkflowPlayer {
         dryRun: (jobs.plan?.outputs["dry-run"] ?? inputs.dry_run) === "true",
         runbookSha: inputs.runbook_sha ?? "",
         needs: needsJson,
-        reportDir: "runbridge-report",
+        // The diagnostics report (an artifact on GitHub) goes next to the job log.
+        reportDir: join(options.logDir, `run-${runId}-report`),
       };
       let result: Job;
       let verdict: string;

@@ -7,11 +7,12 @@
  * breaker, which suppresses the third. Then Ctrl-C (SIGINT to the process group) stops
  * everything it started.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEventJson, ExecutionJson, StatusAnswer } from "../../bridge/http/api-types.js";
+import { REPO_ROOT } from "../e2e/support.js";
 import { waitUntil } from "../harness/ports.js";
 import { type DemoProcess, isAlive, processesMentioning, startDemoProcess } from "./demo-process.js";
 
@@ -85,6 +86,10 @@ describe("npm run demo, headless", () => {
     expect(output).toMatch(/job health-check: success: unhealthy: /);
     expect(output).toContain("demo-service restarted");
     expect(output).toMatch(/job verify: success: /);
+    // The diagnostics report (an artifact on GitHub) sits with the demo's logs, not in the checkout.
+    const report = join(demo.state().dir, `run-${succeeded.runId}-report`, "diagnostics.md");
+    expect(readFileSync(report, "utf8")).toContain("what the supervisor knows about the service");
+    expect(existsSync(join(REPO_ROOT, "runbridge-report"))).toBe(false);
     const service = await fetch(`http://${succeeded.target}/healthz`);
     expect(service.status).toBe(200);
 

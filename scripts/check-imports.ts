@@ -12,7 +12,7 @@ import { buildImportGraph } from "./imports/graph.js";
 import { importRules } from "./imports/rules.js";
 
 /** The folders whose imports are checked (their imports may point anywhere in the repository). */
-const CHECKED_DIRS = ["bridge", "action/src", "bench"];
+const CHECKED_DIRS = ["bridge", "action/src", "bench", "demo"];
 
 const root = process.argv[2] ?? fileURLToPath(new URL("..", import.meta.url));
 const edges = buildImportGraph(root, CHECKED_DIRS);

@@ -52,9 +52,9 @@ export interface FaultRig {
 }
 
 export async function startFaultRig(
-  options: { dbFile?: string; extra?: Record<string, string>; gh?: GitHubEmulator } = {},
+  options: { dbFile?: string; extra?: Record<string, string> } = {},
 ): Promise<FaultRig> {
-  const gh = options.gh ?? (await createGitHubEmulator());
+  const gh = await createGitHubEmulator();
   const dir = await makeTempDir("faults");
   const dbFile = options.dbFile ?? join(dir, "runbridge.db");
   const env = bridgeEnv({
@@ -73,7 +73,7 @@ export async function startFaultRig(
   try {
     bridge = await startBridgeProcess({ name: "bridge", logDir: dir, env });
   } catch (error) {
-    if (!options.gh) await gh.close();
+    await gh.close();
     await removeTempDir(dir);
     throw error;
   }
@@ -97,7 +97,7 @@ export async function startFaultRig(
     async close() {
       reader?.close();
       await bridge.close();
-      if (!options.gh) await gh.close();
+      await gh.close();
       // FAULTS_KEEP_DIR=1 keeps the bridge's log (and database) to read after a failure.
       if (process.env.FAULTS_KEEP_DIR) console.log(`[faults] kept ${dir}`);
       else await removeTempDir(dir);

@@ -37,6 +37,8 @@ import { makeTempDir, removeTempDir } from "../harness/processes.js";
 import { deliver, workflowRunPayload } from "../loop/github-webhooks.js";
 
 const SECRET = "soak-webhook-secret";
+/** SIGKILL after this long, as the systemd unit in docs/setup.md does (TimeoutStopSec=30). */
+const STOP_GRACE_MS = 30_000;
 
 export interface SoakOptions {
   durationMs: number;
@@ -60,6 +62,8 @@ export interface Lifetime {
   samples: Sample[];
   /** How the process ended: "exit code 0" after SIGTERM is a clean stop. */
   exit?: string;
+  /** From SIGTERM to exit. */
+  stopMs?: number;
 }
 
 export interface SoakReport {
@@ -75,6 +79,7 @@ export interface SoakReport {
     rssKb: { first: number; last: number; max: number };
     fds: { first: number; last: number; max: number };
     exit?: string;
+    stopMs?: number;
   }[];
   /** Median RSS of the samples in the first and in the last minute. */
   rssFirstMinuteKb: number;
@@ -299,9 +304,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       void (async () => {
         const last = readProc(stopping.process.pid);
         if (last) lifetimes.at(-1)?.samples.push(last);
-        await stopping.close();
         const lifetime = lifetimes.at(-1);
-        if (lifetime) lifetime.exit = stopping.process.exitReason;
+        const stopAt = Date.now();
+        await stopping.process.close(STOP_GRACE_MS);
+        if (lifetime) {
+          lifetime.exit = stopping.process.exitReason;
+          lifetime.stopMs = Date.now() - stopAt;
+        }
         await start();
         restarting = false;
       })().catch((error: unknown) => {
@@ -380,9 +389,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   if (gh.violations.length > 0)
     problems.push(`GitHub emulator violations: ${JSON.stringify(gh.violations.slice(0, 3))}`);
 
-  await current.close();
   const lastLifetime = lifetimes.at(-1);
-  if (lastLifetime) lastLifetime.exit = current.process.exitReason;
+  const stopAt = Date.now();
+  await current.process.close(STOP_GRACE_MS);
+  if (lastLifetime) {
+    lastLifetime.exit = current.process.exitReason;
+    lastLifetime.stopMs = Date.now() - stopAt;
+  }
   for (const lifetime of lifetimes) {
     if (lifetime.exit !== "exit code 0")
       problems.push(`bridge pid ${lifetime.pid} ended with ${lifetime.exit} after SIGTERM`);
@@ -404,6 +417,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         rssKb: { first: rss[0] ?? 0, last: rss.at(-1) ?? 0, max: Math.max(0, ...rss) },
         fds: { first: fds[0] ?? 0, last: fds.at(-1) ?? 0, max: Math.max(0, ...fds) },
         ...(lifetime.exit ? { exit: lifetime.exit } : {}),
+        ...(lifetime.stopMs !== undefined ? { stopMs: lifetime.stopMs } : {}),
       };
     }),
     rssFirstMinuteKb: median(inMinute(began, began + 60_000)),
@@ -437,11 +451,11 @@ export function formatReport(report: SoakReport): string {
       `(${(report.requests.sent / (report.durationMs / 1_000)).toFixed(0)}/s; ${report.requests.skipped} skipped as more than 64 were in flight)`,
     `requests by kind ${JSON.stringify(report.requests.byKind)}`,
     `answers ${JSON.stringify(report.requests.byAnswer)}`,
-    "bridge lifetime: RSS first/last/max, fds first/last/max, exit",
+    "bridge lifetime: RSS first/last/max, fds first/last/max, exit after SIGTERM (time to stop)",
     ...report.lifetimes.map(
       (lifetime, index) =>
         `  ${index + 1} (pid ${lifetime.pid}): ${mb(lifetime.rssKb.first)}/${mb(lifetime.rssKb.last)}/${mb(lifetime.rssKb.max)}, ` +
-        `${lifetime.fds.first}/${lifetime.fds.last}/${lifetime.fds.max}, ${lifetime.exit ?? "?"}`,
+        `${lifetime.fds.first}/${lifetime.fds.last}/${lifetime.fds.max}, ${lifetime.exit ?? "?"} (${lifetime.stopMs ?? "?"} ms)`,
     ),
     `RSS median first minute ${mb(report.rssFirstMinuteKb)}, last minute ${mb(report.rssLastMinuteKb)}`,
     `${report.executions} executions, ${report.runs} runs, outbox drained in ${(report.drainMs / 1_000).toFixed(1)} s`,

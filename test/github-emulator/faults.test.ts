@@ -118,6 +118,16 @@ describe("fault injection", () => {
     expect(gh.runs()).toHaveLength(1);
   });
 
+  it("resets the connection, before or after performing the operation", async () => {
+    gh.faults.push({ operationId: DISPATCH, times: 1, reset: true });
+    expect(await dispatch().catch((e: unknown) => e)).toMatchObject({ cause: { code: "ECONNRESET" } });
+    expect(gh.runs()).toEqual([]);
+    gh.faults.push({ operationId: DISPATCH, times: 1, reset: true, afterHandler: true });
+    expect(await dispatch().catch((e: unknown) => e)).toMatchObject({ cause: { code: "ECONNRESET" } });
+    expect(gh.runs()).toHaveLength(1);
+    expect((await dispatch()).status).toBe(200);
+  });
+
   it("still records violations of a faulted request", async () => {
     gh.faults.push({ operationId: DISPATCH, times: 1, status: 500 });
     const response = await fetch(`${gh.url}${dispatchPath}`, {

@@ -5,6 +5,7 @@
  * @example
  *   gh.faults.push({ operationId: "actions/create-workflow-dispatch", times: 2, status: 502 });
  *   gh.faults.push(secondaryRateLimit({ times: 1 }));
+ *   gh.faults.push({ operationId: "actions/create-workflow-dispatch", times: 1, reset: true });
  */
 import { STATUS_CODES } from "node:http";
 
@@ -26,6 +27,11 @@ export interface FaultRule {
   delayMs?: number;
   /** Never answer; the socket stays open until the client gives up or the emulator closes. */
   hang?: boolean;
+  /**
+   * Reset the connection (TCP RST) instead of answering: the client sees ECONNRESET. With
+   * `afterHandler`, the operation is performed first (a run exists, its answer never arrives).
+   */
+  reset?: boolean;
   /**
    * Perform the operation first, then answer with the fault: a lost response, as when GitHub
    * dispatches the run but the client sees a 502 and may retry into a duplicate.

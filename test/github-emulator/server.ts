@@ -213,6 +213,11 @@ export function createPipeline(deps: PipelineDeps) {
     });
     if (fault) record.fault = true;
     if (fault?.hang) return; // The socket stays open until the client aborts or close() destroys it.
+    // resetAndDestroy sends an RST: the client sees ECONNRESET, as when a load balancer drops it.
+    if (fault?.reset && !fault.afterHandler) {
+      req.socket.resetAndDestroy();
+      return;
+    }
     if (fault?.delayMs) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -254,6 +259,10 @@ export function createPipeline(deps: PipelineDeps) {
       answer = faultAnswer(fault, fault.status);
     } else if (!answer && operation) {
       answer = runHandler(deps, operation, context, violate);
+      if (fault?.reset) {
+        req.socket.resetAndDestroy();
+        return;
+      }
       if (fault?.status !== undefined) answer = faultAnswer(fault, fault.status);
       else if (answer.body !== undefined && !answer.raw) {
         const problems = deps.validator.checkResponse(operation, answer.status, answer.body);

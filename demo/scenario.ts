@@ -19,7 +19,20 @@ export interface ScenarioOptions {
   signal: AbortSignal;
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled", "expired", "suppressed", "dispatch_failed"]);
+/**
+ * Where the story of one execution ends: a run that succeeded is only `succeeded` until the alert
+ * clears (`verified`) or the runbook's outcome window passes (`not_cleared`).
+ */
+const FINAL = new Set([
+  "verified",
+  "not_cleared",
+  "rolled_back",
+  "failed",
+  "cancelled",
+  "expired",
+  "suppressed",
+  "dispatch_failed",
+]);
 const FOREVER = 24 * 3_600_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

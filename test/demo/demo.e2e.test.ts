@@ -59,7 +59,7 @@ async function kindsOf(id: string): Promise<string[]> {
 }
 
 describe("npm run demo, headless", () => {
-  it("crash → alert → held approval → demo approve → run → succeeded; second crash → failed → breaker open → third suppressed; Ctrl-C leaves nothing", async () => {
+  it("crash → alert → held approval → demo approve → run → verified; second crash → failed → breaker open → third suppressed; Ctrl-C leaves nothing", async () => {
     // ① The first crash: decided, held in the bridge, an issue asks the approver.
     const held = await nth(1, "awaiting_approval");
     expect(held.alertname).toBe("DemoServiceDown");
@@ -74,7 +74,8 @@ describe("npm run demo, headless", () => {
     await demo.waitForOutput("npm run demo -- approve");
 
     expect(await demo.command("approve")).toContain(`approved ${held.id}`);
-    const succeeded = await nth(1, "succeeded");
+    // The run succeeded, the service answers again, the alert resolves: verified.
+    const succeeded = await nth(1, "verified");
     expect(succeeded.id).toBe(held.id);
     expect(succeeded.approvedBy).toBe("demo-operator");
     expect(succeeded.runId).toEqual(expect.any(Number));

@@ -92,7 +92,12 @@ async function auditEvents(kind: string): Promise<AuditEventRow[]> {
   return (await read<{ events: AuditEventRow[] }>(`/api/audit?n=1000&kind=${kind}`)).events;
 }
 async function until(id: string, wanted: string): Promise<void> {
-  await waitUntil(async () => (await execution(id)).state === wanted, { what: `execution ${id} ${wanted}` });
+  // An answer takes the bridge a few GitHub calls (membership, permission, a reply), which its
+  // client spaces out as GitHub asks; on a loaded 2-core machine that can pass 15 s.
+  await waitUntil(async () => (await execution(id)).state === wanted, {
+    what: `execution ${id} ${wanted}`,
+    timeoutMs: 45_000,
+  });
 }
 async function fire(alertname: string, instance: string): Promise<string> {
   const { executions } = await postWebhook(bridge.url, webhookBody([alert(alertname, instance)]));
@@ -118,7 +123,7 @@ async function comment(issue: number, login: string, body: string, action = "cre
 const repliesOn = (issue: number) =>
   gh.state.issues.find((record) => record.number === issue)?.comments.map((c) => c.body) ?? [];
 
-describe("approval held by the bridge, end to end", () => {
+describe("approval held by the bridge, end to end", { timeout: 120_000 }, () => {
   it("no reviewers on the environment: held, issue opened, a non-approver changes nothing, an approver's /approve dispatches once", async () => {
     const id = await fire("HeldDown", "web-1");
     await until(id, "awaiting_approval");

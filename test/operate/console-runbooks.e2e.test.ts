@@ -119,7 +119,8 @@ describe("the console's runbooks and execution detail views", () => {
     const cells = () => web.locator("th, td").allTextContents();
     const row = await cells();
     // Runbook, executions, dispatched, verified rate, not cleared, rolled back, failed, …
-    expect(row.slice(0, 7)).toEqual(["web-down", "2", "1", "—", "0", "0", "0"]);
+    // Its one run succeeded and the alert then resolved: verified.
+    expect(row.slice(0, 7)).toEqual(["web-down", "2", "1", "100% (1/1)", "0", "0", "0"]);
     // Resolved 2-3 minutes after the alert started, and after the dispatch a little less.
     expect(row[7]).toMatch(/^\d+m( \d+s)? \/ \d+m( \d+s)?$/);
     expect(row[8]).toMatch(/^(\d+m )?\d+s \/ (\d+m )?\d+s$|^\d+m( \d+s)? \/ \d+m( \d+s)?$/);
@@ -152,7 +153,7 @@ describe("the console's runbooks and execution detail views", () => {
     const dialog = page.locator("#execution-dialog[open]");
     await dialog.waitFor({ timeout: 10_000 });
     expect(await dialog.locator("h2").textContent()).toBe(`Execution ${remediated}`);
-    expect(await dialog.locator(".facts .state").textContent()).toBe("succeeded");
+    expect(await dialog.locator(".facts .state").textContent()).toBe("verified");
     const run = dialog.locator(".facts a");
     expect(await run.getAttribute("href")).toMatch(
       /^https:\/\/github\.com\/acme\/infra\/actions\/runs\/\d+$/,

@@ -4,7 +4,9 @@
 // signed workflow_run delivery (a real @octokit/webhooks-examples payload). Then:
 //   - the target recovers → the resolved notification → `verified`, with its times;
 //   - two targets stay down → `not_cleared` twice (the bridge asks Alertmanager's API at the
-//     deadline) → the runbook's breaker opens and the next alert is suppressed;
+//     deadline) → the runbook's breaker opens and the next alert is suppressed; a person is
+//     called (one issue in the emulator, one PagerDuty trigger at a loopback receiver); an
+//     operator's reset closes the issue and resolves the incident;
 //   - the bridge is down while Alertmanager sends the resolved notification, and it does not get
 //     through before the deadline → the API check still ends it `verified`.
 // Short timings: 1s scrapes and evaluations, group_interval 1s, outcome.within of seconds.
@@ -16,6 +18,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitHubEmulator, type GitHubEmulator } from "../github-emulator/index.js";
 import { type AlertmanagerCluster, startAlertmanagerCluster } from "../harness/alertmanager.js";
+import { type NotificationReceivers, startNotificationReceivers } from "../harness/notification-receivers.js";
 import { freePort, LOOPBACK, waitUntil } from "../harness/ports.js";
 import {
   type MetricsTarget,
@@ -69,6 +72,9 @@ guards:
   breaker: { failures: 2, within: 1h, openFor: 30m, scope: runbook }
 steps:
   remediate: [ { name: restart, run: echo "restart $TARGET" } ]
+notify:
+  - pagerduty: { routingKeySecret: STUCK_PD_KEY }
+  - issue: { labels: [breaker] }
 `;
 
 interface Execution {
@@ -149,7 +155,14 @@ describe("verified outcome: Prometheus → Alertmanager → Runbridge → GitHub
   let prometheus: PrometheusInstance;
   let env: Record<string, string>;
   let dir: string;
+  let receivers: NotificationReceivers;
   const auth = { headers: { authorization: `Bearer ${API_TOKEN}` } };
+  const pages = (action: string, dedupKey: string) =>
+    receivers
+      .accepted("/v2/enqueue")
+      .filter((request) => request.body.event_action === action && request.body.dedup_key === dedupKey);
+  const breakerIssues = () =>
+    gh.state.issues.filter((issue) => issue.title === "Circuit breaker open: runbook:restart-stuck");
 
   async function startTheBridge(): Promise<OperatedBridge> {
     return startOperatedBridge({
@@ -168,6 +181,7 @@ describe("verified outcome: Prometheus → Alertmanager → Runbridge → GitHub
       lost: await startMetricsTarget(),
     };
     relay = await startRelay(() => bridge.url);
+    receivers = await startNotificationReceivers();
     am = await startAlertmanagerCluster({
       webhookUrl: relay.url,
       authorization: { type: "Bearer", credentials: AM_TOKEN },
@@ -189,6 +203,8 @@ describe("verified outcome: Prometheus → Alertmanager → Runbridge → GitHub
       // Alertmanager's group_interval here is 1s.
       RUNBRIDGE_VERIFY_GRACE: "1s",
       RUNBRIDGE_VERIFY_INTERVAL: "500ms",
+      RUNBRIDGE_PAGERDUTY_EVENTS_URL: receivers.pagerDutyUrl,
+      STUCK_PD_KEY: "R0UTINGKEY0000000000000000000000",
     };
     bridge = await startTheBridge();
     prometheus = await startPrometheus({
@@ -202,6 +218,7 @@ describe("verified outcome: Prometheus → Alertmanager → Runbridge → GitHub
   }, 60_000);
 
   afterAll(async () => {
+    await receivers?.close();
     await prometheus?.close();
     await am?.close();
     await bridge?.close();
@@ -284,7 +301,7 @@ describe("verified outcome: Prometheus → Alertmanager → Runbridge → GitHub
     );
   }, 90_000);
 
-  it("targets that stay down → not_cleared (Alertmanager still lists them) → the second opens the runbook's breaker", async () => {
+  it("targets that stay down → not_cleared (Alertmanager still lists them) → the second opens the runbook's breaker → one issue and one page → reset closes and resolves them", async () => {
     await targets.stuck1.stop();
     await targets.stuck2.stop();
     const first = await dispatchedFor(targets.stuck1);
@@ -315,7 +332,33 @@ describe("verified outcome: Prometheus → Alertmanager → Runbridge → GitHub
     expect(gh.dispatches().filter((dispatch) => dispatch.inputs?.runbook === "restart-stuck")).toHaveLength(
       2,
     );
-  }, 90_000);
+
+    // A person is called: one issue for the breaker in GitHub, one PagerDuty trigger for it.
+    const breaker = "runbridge/breaker/runbook:restart-stuck";
+    await waitUntil(() => pages("trigger", breaker).length === 1 && breakerIssues().length === 1, {
+      what: "the breaker's issue and page",
+      timeoutMs: 30_000,
+    });
+    expect(pages("trigger", breaker)[0]?.problems).toEqual([]);
+    expect(breakerIssues()[0]?.body?.match(/ not_cleared: /g)).toHaveLength(2);
+    expect(gh.violations).toEqual([]);
+    // An operator resets it: the issue is closed and the incident resolved.
+    const reset = await fetch(
+      `${bridge.url}/api/breakers/${encodeURIComponent("runbook:restart-stuck")}/reset`,
+      {
+        method: "POST",
+        headers: { ...auth.headers, "content-type": "application/json" },
+        body: "{}",
+      },
+    );
+    expect(reset.status).toBe(200);
+    await waitUntil(() => pages("resolve", breaker).length === 1 && breakerIssues()[0]?.state === "closed", {
+      what: "the breaker's issue closed and its incident resolved",
+      timeoutMs: 30_000,
+    });
+    expect(pages("trigger", breaker)).toHaveLength(1);
+    expect(breakerIssues()).toHaveLength(1);
+  }, 120_000);
 
   it("the bridge down while Alertmanager sends the resolved notification: still verified, through the API check", async () => {
     await targets.lost.stop();

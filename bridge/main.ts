@@ -28,6 +28,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { type BridgeMetrics, createBridgeMetrics } from "./metrics/bridge-metrics.js";
 import { setKillSwitch } from "./operator/kill-switch.js";
 import { createAlertmanagerAlerts } from "./outcomes/alertmanager-alerts.js";
+import { createLapsedBreakerWatcher } from "./outcomes/lapsed-breakers.js";
 import { createOutcomeWatcher, type OutcomeWatcher } from "./outcomes/outcome-watcher.js";
 import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.js";
 import { appendAudit } from "./store/audit.js";
@@ -324,6 +325,13 @@ async function startParts(
     "outcome watcher",
     () => outcomes.start(),
     () => outcomes.stop(),
+  );
+  // The storm breaker closes by itself: its issue and page are closed and resolved when it does.
+  const lapsedBreakers = createLapsedBreakerWatcher({ db, bus, log, now, intervalMs: 5_000, storage });
+  await parts.start(
+    "lapsed breaker watcher",
+    () => lapsedBreakers.start(),
+    () => lapsedBreakers.stop(),
   );
   // After the port is ours, like the workers: a bridge that cannot start asks GitHub nothing.
   await parts.start(

@@ -135,6 +135,35 @@ export function resetBreaker(db: Db, key: string, reason: string, now: number): 
   });
 }
 
+/**
+ * Storm breakers close by themselves once their open period ends (the phase says closed), with
+ * no event to announce it. This records each such closing, so the issue and the page opened for
+ * the breaker are closed and resolved like any other breaker's; run on a timer.
+ * @returns the audit events written (one `breaker.closed` per breaker, plus what was queued)
+ */
+export function closeLapsedBreakers(db: Db, now: number): AuditEvent[] {
+  return inTransaction(db, (tx) => {
+    const written: AuditEvent[] = [];
+    for (const row of breakersStoredOpen(tx)) {
+      if (!row.closesAutomatically || phaseOf(row, now) !== "closed") continue;
+      // Closing is told where the opening went: no runbook channels needed.
+      const escalation: BreakerEscalation = { channels: [], written: [] };
+      const reason = "closed by itself: its open period ended";
+      if (!apply(tx, row, { kind: "reset", reason }, now, escalation)) continue;
+      written.push(
+        appendAudit(tx, {
+          at: now,
+          kind: "breaker.closed",
+          message: `breaker ${row.key} ${reason}`,
+          data: { key: row.key },
+        }),
+        ...escalation.written,
+      );
+    }
+    return written;
+  });
+}
+
 /** Breakers that hold automation back now: open or half-open. */
 export function openBreakers(db: Db, now: number): BreakerRow[] {
   return breakersStoredOpen(db).filter((row) => phaseOf(row, now) !== "closed");

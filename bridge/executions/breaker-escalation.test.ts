@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
 import type { ResolvedNotification } from "../runbooks/resolved-runbook.js";
 import type { AuditEvent } from "../store/audit.js";
-import { openStormBreaker, resetBreaker } from "./breaker-changes.js";
+import { closeLapsedBreakers, openStormBreaker, resetBreaker } from "./breaker-changes.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 const MINUTE = 60_000;
@@ -57,5 +57,36 @@ describe("escalating a breaker", () => {
     // Closed already: a second reset changes nothing and tells nobody.
     expect(resetBreaker(db.db, "global", "reset by an operator", T0 + 2 * MINUTE)).toBeUndefined();
     expect(db.count("notifications")).toBe(4);
+  });
+
+  it("a storm breaker that closes by itself is announced once its open period ends, where its opening went", () => {
+    openStormBreaker(db.db, "storm limit: 30 dispatches", 15 * MINUTE, T0, {
+      channels: CHANNELS,
+      written: [],
+    });
+    // Still open: nothing to announce.
+    expect(closeLapsedBreakers(db.db, T0 + 14 * MINUTE)).toEqual([]);
+    const events = closeLapsedBreakers(db.db, T0 + 15 * MINUTE);
+    expect(events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
+      ["breaker.closed", null],
+      ["notification.queued", "breaker.closed"],
+      ["notification.queued", "breaker.closed"],
+    ]);
+    expect(events[0]?.message).toBe("breaker global closed by itself: its open period ended");
+    expect(JSON.parse(rows()[3]?.request ?? "{}")).toMatchObject({ action: "close" });
+    // Once: the next pass finds it closed.
+    expect(closeLapsedBreakers(db.db, T0 + 16 * MINUTE)).toEqual([]);
+    expect(db.count("notifications")).toBe(4);
+  });
+
+  it("leaves a failure breaker that turned half-open alone: only a successful probe closes it", () => {
+    db.sqlite
+      .prepare(
+        `INSERT INTO breakers (key, scope, runbook, state, opened_at, half_open_at, reason, closes_automatically, updated_at)
+         VALUES ('runbook:web', 'runbook', 'web', 'open', ?, ?, '2 failures', 0, ?)`,
+      )
+      .run(T0, T0 + MINUTE, T0);
+    expect(closeLapsedBreakers(db.db, T0 + 60 * MINUTE)).toEqual([]);
+    expect(db.count("breakers", "state = 'open'")).toBe(1);
   });
 });

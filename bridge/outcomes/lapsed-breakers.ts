@@ -1,0 +1,48 @@
+/**
+ * @module
+ * Announces the breakers that close by themselves: the global storm breaker closes when its
+ * open period ends, which no request or webhook observes. Every `intervalMs` this records each
+ * such closing (executions/breaker-changes.ts closeLapsedBreakers), so the issue opened for it is
+ * closed and its PagerDuty incident resolved, once.
+ */
+import type { AuditBus } from "../audit-bus.js";
+import { closeLapsedBreakers } from "../executions/breaker-changes.js";
+import type { Logger } from "../logger.js";
+import type { Db } from "../store/database.js";
+import type { StorageHealth } from "../store/storage-health.js";
+
+export interface LapsedBreakerWatcher {
+  start(): void;
+  /** One pass now (tests). */
+  runOnce(): void;
+  stop(): void;
+}
+
+export function createLapsedBreakerWatcher(options: {
+  db: Db;
+  bus: AuditBus;
+  log: Logger;
+  now: () => number;
+  intervalMs: number;
+  storage?: StorageHealth;
+}): LapsedBreakerWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  const runOnce = () => options.bus.publish(closeLapsedBreakers(options.db, options.now()));
+  return {
+    start() {
+      timer = setInterval(() => {
+        try {
+          runOnce();
+        } catch (error) {
+          options.storage?.failed(error, options.now());
+          options.log.error({ err: error }, "lapsed breakers: pass failed; will retry next pass");
+        }
+      }, options.intervalMs);
+      timer.unref();
+    },
+    runOnce,
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -19750,10 +19750,10 @@ Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
       (0, command_1.issueCommand)("warning", (0, utils_1.toCommandProperties)(properties), message instanceof Error ? message.toString() : message);
     }
     exports.warning = warning;
-    function notice(message, properties = {}) {
+    function notice2(message, properties = {}) {
       (0, command_1.issueCommand)("notice", (0, utils_1.toCommandProperties)(properties), message instanceof Error ? message.toString() : message);
     }
-    exports.notice = notice;
+    exports.notice = notice2;
     function info4(message) {
       process.stdout.write(message + os.EOL);
     }
@@ -42688,6 +42688,18 @@ function createJobLog(write = (text) => process.stdout.write(text)) {
 import { mkdirSync, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join4, resolve } from "node:path";
 
+// bridge/notify/message.ts
+function oneLine(text, max = 120) {
+  const flat = text.replace(/[\r\n\t]+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}\u2026` : flat;
+}
+function alertValue(text, max = 120) {
+  return `\`${oneLine(text, max).replaceAll("`", "'")}\``;
+}
+
+// bridge/notify/diagnostics-summary.ts
+var DIAGNOSTICS_TITLE = "Runbridge diagnostics summary";
+
 // action/src/phases/context.ts
 function reportHeader(context2, phase) {
   const { execution } = context2;
@@ -42697,6 +42709,22 @@ function reportHeader(context2, phase) {
     target: execution.target,
     executionId: execution.executionId
   };
+}
+
+// action/src/phases/diagnostics-digest.ts
+var FIRST_LINE_MAX = 160;
+function firstLine(output) {
+  const line = output.split(/\r?\n/).find((candidate) => candidate.trim() !== "") ?? "";
+  const flat = line.trim();
+  return flat.length > FIRST_LINE_MAX ? `${flat.slice(0, FIRST_LINE_MAX)}\u2026` : flat;
+}
+function diagnosticsDigest(results) {
+  if (results.length === 0) return "the runbook has no diagnostics steps";
+  return results.map((result) => {
+    const how = result.status === "failed" ? `failed (${result.reason ?? "no reason given"})` : result.status;
+    const output = firstLine(result.output);
+    return `${result.name}: ${how} in ${formatDuration(result.durationMs)}${output ? ` \u2014 ${output}` : ""}`;
+  }).join("\n");
 }
 
 // bridge/runbooks/step-description.ts
@@ -43240,10 +43268,18 @@ async function diagnostics(context2) {
     `${JSON.stringify({ runbook: execution.runbook.name, target: execution.target, executionId: execution.executionId, steps: outcome.results }, null, 2)}
 `
   );
+  const digest = diagnosticsDigest(outcome.results);
+  writeFileSync3(join4(dir, "summary.md"), `${digest}
+`);
   const failed = outcome.results.filter((result) => result.status === "failed" && !result.continued);
   const verdict = steps.length === 0 ? "diagnostics: the runbook has no diagnostics steps" : failed.length > 0 ? `diagnostics incomplete: ${failed.map((result) => result.reason).join("; ")}` : `diagnostics collected: ${steps.length} step(s)`;
   await context2.report({ ...reportHeader(context2, "diagnostics"), verdict, results: outcome.results });
-  return { status: failed.length > 0 ? "failure" : "success", verdict, outputs: { report: dir } };
+  return {
+    status: failed.length > 0 ? "failure" : "success",
+    verdict,
+    outputs: { report: dir, digest },
+    notice: { title: DIAGNOSTICS_TITLE, message: digest }
+  };
 }
 
 // action/src/phases/health-check.ts
@@ -43282,15 +43318,6 @@ ${message.alertBlock.replaceAll(FENCE, "'''")}
 ${FENCE}`);
   }
   return parts.filter((part) => part !== "").join("\n\n");
-}
-
-// bridge/notify/message.ts
-function oneLine(text, max = 120) {
-  const flat = text.replace(/[\r\n\t]+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max)}\u2026` : flat;
-}
-function alertValue(text, max = 120) {
-  return `\`${oneLine(text, max).replaceAll("`", "'")}\``;
 }
 
 // action/src/notify/issues.ts
@@ -43689,6 +43716,7 @@ async function run() {
     for (const [name, value] of Object.entries(result.outputs)) core3.setOutput(name, value);
     core3.setOutput("status", result.status);
     core3.setOutput("summary", result.verdict);
+    if (result.notice) core3.notice(result.notice.message, { title: result.notice.title });
     core3.info(logText(result.verdict));
     if (result.status === "failure") core3.setFailed(result.verdict);
   } catch (error) {

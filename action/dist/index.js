@@ -42697,6 +42697,18 @@ function alertValue(text, max = 120) {
   return `\`${oneLine(text, max).replaceAll("`", "'")}\``;
 }
 
+// bridge/notify/slack-text.ts
+function escapeSlack(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+function slackText(message) {
+  const lines = [`*Runbridge:* ${escapeSlack(message.headline)}`, ...message.details.map(escapeSlack)];
+  if (message.alertBlock !== void 0) {
+    lines.push(`\`\`\`${escapeSlack(message.alertBlock.replaceAll("```", "'''"))}\`\`\``);
+  }
+  return lines.join("\n");
+}
+
 // bridge/notify/diagnostics-summary.ts
 var DIAGNOSTICS_TITLE = "Runbridge diagnostics summary";
 
@@ -43447,18 +43459,6 @@ function composeMessage(execution, jobs, outcome, runUrl) {
     ],
     alertBlock: execution.mask(alertBlock)
   };
-}
-
-// bridge/notify/slack-text.ts
-function escapeSlack(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-function slackText(message) {
-  const lines = [`*Runbridge:* ${escapeSlack(message.headline)}`, ...message.details.map(escapeSlack)];
-  if (message.alertBlock !== void 0) {
-    lines.push(`\`\`\`${escapeSlack(message.alertBlock.replaceAll("```", "'''"))}\`\`\``);
-  }
-  return lines.join("\n");
 }
 
 // action/src/notify/slack.ts

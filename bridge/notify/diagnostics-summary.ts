@@ -9,7 +9,9 @@
  * The summary is step output: untrusted (a step may echo the alert), so the notice shows each
  * line as inert inline code (`alertValue`), bounded in lines and length.
  */
-import { alertValue, type Message } from "./message.js";
+import { alertValue } from "./message.js";
+import type { NotificationRequest } from "./request.js";
+import { escapeSlack } from "./slack-text.js";
 
 /** The annotation's title the bridge looks for. */
 export const DIAGNOSTICS_TITLE = "Runbridge diagnostics summary";
@@ -44,7 +46,29 @@ export function diagnosticsLines(found: DiagnosticsFound): string[] {
   ];
 }
 
-/** The failure notice with its diagnostics lines added before the execution's id line. */
-export function withDiagnostics(message: Message, found: DiagnosticsFound): Message {
-  return { ...message, details: [...message.details, ...diagnosticsLines(found)] };
+/**
+ * A queued failure notice with the diagnostics added, when the worker sends it (the summary is
+ * on GitHub only once the run is over, after the notice was queued in the transition's
+ * transaction). The lines go after what was rendered: in Slack escaped like every detail, in an
+ * issue as paragraphs, in PagerDuty as a custom detail.
+ */
+export function withDiagnostics(request: NotificationRequest, found: DiagnosticsFound): NotificationRequest {
+  const lines = diagnosticsLines(found);
+  switch (request.channel) {
+    case "slack":
+      return { ...request, text: `${request.text}\n${lines.map(escapeSlack).join("\n")}` };
+    case "issue":
+      return { ...request, body: `${request.body}\n\n${lines.join("\n\n")}` };
+    case "pagerduty": {
+      const payload = request.event.payload;
+      if (!payload) return request;
+      return {
+        ...request,
+        event: {
+          ...request.event,
+          payload: { ...payload, custom_details: { ...payload.custom_details, diagnostics: lines } },
+        },
+      };
+    }
+  }
 }

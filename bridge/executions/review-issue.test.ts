@@ -8,13 +8,15 @@ import {
   startNotificationReceivers,
 } from "../../test/harness/notification-receivers.js";
 import { waitUntil } from "../../test/harness/ports.js";
-import { deliver, workflowRunPayload } from "../../test/loop/github-webhooks.js";
+import { deliver, workflowJobPayload, workflowRunPayload } from "../../test/loop/github-webhooks.js";
 import { type LoopHarness, SECRET, startLoopHarness } from "../../test/loop/harness.js";
 import { runName } from "../../test/loop/seed.js";
 import { createNotificationWorker, type NotificationWorker } from "../dispatch/notification-worker.js";
 import { createLogger } from "../logger.js";
 import { REVIEW_TOPIC } from "../notify/review-notice.js";
 import { findExecution } from "../store/executions.js";
+import { endsRun } from "./review-issue.js";
+import { executionStates } from "./states.js";
 
 let h: LoopHarness;
 let receivers: NotificationReceivers;
@@ -74,7 +76,20 @@ const reviews = () => h.gh.state.issues.filter((issue) => issue.labels.includes(
 describe("the post-incident review issue", () => {
   it("is opened once for a critical execution that failed, with the timeline of its audit trail", async () => {
     const execution = await h.dispatched({ startsAt: "2025-06-02T11:58:00.000Z" });
-    h.clock.now += 5 * 60_000;
+    // The run's phases as GitHub reports them: checked, diagnosed, held for a reviewer, approved.
+    const phases = [
+      { jobId: 501, name: "health-check", status: "completed", conclusion: "success" },
+      { jobId: 502, name: "diagnostics", status: "completed", conclusion: "success" },
+      { jobId: 503, name: "remediate", status: "waiting" },
+      { jobId: 503, name: "remediate", status: "in_progress" },
+      { jobId: 503, name: "remediate", status: "completed", conclusion: "failure" },
+    ] as const;
+    for (const phase of phases) {
+      h.clock.now += 60_000;
+      const job = workflowJobPayload({ runId: execution.runId, ...phase });
+      expect((await deliver(h.url, "workflow_job", job, SECRET)).status).toBe(200);
+    }
+    h.clock.now += 60_000;
     await runCompleted(execution);
     expect(findExecution(h.db.db, execution.id)?.state).toBe("failed");
     await settled();
@@ -92,9 +107,16 @@ describe("the post-incident review issue", () => {
     );
     expect(body).toContain(`Run: ${execution.runUrl}`);
     const timeline = body.slice(body.indexOf("### Timeline"), body.indexOf("### Checklist"));
+    // Alert start → decision's run → phases → approval → outcome, from the audit trail and jobs.
     expect(timeline.trim().split("\n").slice(2)).toEqual([
       "- 2025-06-02T11:58:00Z alert started firing",
-      `- 2025-06-02T12:05:00Z execution.state: \`dispatched → failed: run ${execution.runId} completed with conclusion failure\``,
+      '- 2025-06-02T12:01:00Z execution.state: `dispatched → running: job "health-check" is completed (success)`',
+      "- 2025-06-02T12:01:00Z job health-check: `completed (success)`",
+      "- 2025-06-02T12:02:00Z job diagnostics: `completed (success)`",
+      '- 2025-06-02T12:03:00Z execution.state: `running → awaiting_approval: job "remediate" is waiting for approval`',
+      '- 2025-06-02T12:04:00Z execution.state: `awaiting_approval → running: job "remediate" is in_progress`',
+      "- 2025-06-02T12:05:00Z job remediate: `completed (failure)`",
+      `- 2025-06-02T12:06:00Z execution.state: \`running → failed: run ${execution.runId} completed with conclusion failure\``,
     ]);
     // The failure notice is an issue of its own: the review never comments on it.
     expect(h.gh.state.issues).toHaveLength(2);
@@ -116,5 +138,24 @@ describe("the post-incident review issue", () => {
     await settled();
     expect(reviews()).toEqual([]);
     expect(h.db.count("notifications", `topic = '${REVIEW_TOPIC}'`)).toBe(0);
+  });
+});
+
+describe("endsRun", () => {
+  it("is true for a run's final outcome, and for a cancellation only after the dispatch", () => {
+    const dispatched = { dispatchedAt: 1 };
+    expect(executionStates.filter((state) => endsRun(state, dispatched))).toEqual([
+      "verified",
+      "not_cleared",
+      "failed",
+      "rolled_back",
+      "cancelled",
+    ]);
+    expect(executionStates.filter((state) => endsRun(state, { dispatchedAt: null }))).toEqual([
+      "verified",
+      "not_cleared",
+      "failed",
+      "rolled_back",
+    ]);
   });
 });

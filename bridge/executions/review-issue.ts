@@ -11,6 +11,7 @@ import { renderTimeline } from "../notify/timeline.js";
 import { type AuditEvent, queryAudit } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { type Execution, findExecution } from "../store/executions.js";
+import { jobsOfExecution } from "../store/run-jobs.js";
 import { type ExecutionDeps, runbookOf } from "./deps.js";
 import { queueNotifications } from "./queue-notifications.js";
 import { type ExecutionState, traitsOf } from "./states.js";
@@ -33,7 +34,11 @@ export function queueReviewIssue(
   const runbook = runbookOf(deps, current);
   if (!runbook) return [];
   const trail = queryAudit(tx, { executionId: current.id, n: 1_000 });
-  const timeline = renderTimeline(trail, { executionId: current.id, alertStartsAt: current.startsAt });
+  const timeline = renderTimeline(trail, {
+    executionId: current.id,
+    alertStartsAt: current.startsAt,
+    jobs: jobsOfExecution(tx, current.id),
+  });
   const message = postIncidentReviewNotice(current, runbook.name, timeline);
   return queueNotifications(tx, planReviewIssues(runbook.notify, current, runbook.name, message), now);
 }

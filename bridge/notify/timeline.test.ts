@@ -32,6 +32,27 @@ describe("renderTimeline", () => {
     ]);
   });
 
+  it("adds each job of the run (a phase) where it was last heard of", () => {
+    const lines = renderTimeline(
+      [event(1, 0, "decision", "dispatching"), event(2, 60, "execution.state", "→ failed")],
+      {
+        executionId: "ex_1",
+        jobs: [
+          { name: "diagnostics", status: "completed", conclusion: "success", updatedAt: T0 + 20_000 },
+          { name: "remediate", status: "completed", conclusion: "failure", updatedAt: T0 + 60_000 },
+          { name: "notify", status: "in_progress", conclusion: null, updatedAt: T0 + 61_000 },
+        ],
+      },
+    );
+    expect(lines).toEqual([
+      "- 2026-12-06T02:00:00Z decision: `dispatching`",
+      "- 2026-12-06T02:00:20Z job diagnostics: `completed (success)`",
+      "- 2026-12-06T02:01:00Z execution.state: `→ failed`",
+      "- 2026-12-06T02:01:00Z job remediate: `completed (failure)`",
+      "- 2026-12-06T02:01:01Z job notify: `in_progress`",
+    ]);
+  });
+
   it("keeps events of the same millisecond in the order they were written", () => {
     const lines = renderTimeline([event(9, 0, "b", "second"), event(8, 0, "a", "first")], {
       executionId: "ex_1",

@@ -28,17 +28,34 @@ function stamp(at: number): string {
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A job of the execution's run (a phase: health-check, diagnostics, remediate, …) as last seen. */
+export interface TimelineJob {
+  name: string;
+  status: string;
+  conclusion: string | null;
+  /** When the bridge last heard of it: for a completed job, about when it ended. */
+  updatedAt: number;
+}
+
 export interface TimelineContext {
   executionId: string;
   /** When the alert began firing (Alertmanager's startsAt), if known. */
   alertStartsAt?: string | null;
+  /** The run's jobs: the audit trail has the state they moved the execution to, not each phase's end. */
+  jobs?: readonly TimelineJob[];
 }
 
 /** The timeline as Markdown list lines, oldest first. */
 export function renderTimeline(events: readonly TimelineEvent[], context: TimelineContext): string[] {
   const { alertStartsAt } = context;
-  const story = [...events]
-    .filter((event) => !NOISE.has(event.kind))
+  const jobs = (context.jobs ?? []).map((job) => ({
+    // After the audit events of the same millisecond, in the order the jobs are given.
+    id: Number.MAX_SAFE_INTEGER,
+    at: job.updatedAt,
+    kind: `job ${job.name}`,
+    message: `${job.status}${job.conclusion ? ` (${job.conclusion})` : ""}`,
+  }));
+  const story = [...events.filter((event) => !NOISE.has(event.kind)), ...jobs]
     .sort((a, b) => a.at - b.at || a.id - b.id)
     .map((event) => `- ${stamp(event.at)} ${event.kind}: ${alertValue(event.message, 300)}`);
   const start = alertStartsAt ? Date.parse(alertStartsAt) : Number.NaN;

@@ -143,7 +143,7 @@ describe("the post-incident review issue", () => {
 
 describe("endsRun", () => {
   it("is true for a run's final outcome, and for a cancellation only after the dispatch", () => {
-    const dispatched = { dispatchedAt: 1 };
+    const dispatched = { dispatchedAt: 1, source: "alert" as const };
     expect(executionStates.filter((state) => endsRun(state, dispatched))).toEqual([
       "verified",
       "not_cleared",
@@ -151,11 +151,17 @@ describe("endsRun", () => {
       "rolled_back",
       "cancelled",
     ]);
-    expect(executionStates.filter((state) => endsRun(state, { dispatchedAt: null }))).toEqual([
+    expect(
+      executionStates.filter((state) => endsRun(state, { dispatchedAt: null, source: "alert" as const })),
+    ).toEqual(["verified", "not_cleared", "failed", "rolled_back"]);
+    // A manual run's success is as final as it gets: nothing watches its alert.
+    expect(executionStates.filter((state) => endsRun(state, { dispatchedAt: 1, source: "manual" }))).toEqual([
+      "succeeded",
       "verified",
       "not_cleared",
       "failed",
       "rolled_back",
+      "cancelled",
     ]);
   });
 });

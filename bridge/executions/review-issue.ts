@@ -16,8 +16,15 @@ import { type ExecutionDeps, runbookOf } from "./deps.js";
 import { queueNotifications } from "./queue-notifications.js";
 import { type ExecutionState, traitsOf } from "./states.js";
 
-/** Whether reaching `state` ends an execution that ran: a run's outcome, or a cancelled dispatch. */
-export function endsRun(state: ExecutionState, execution: Pick<Execution, "dispatchedAt">): boolean {
+/**
+ * Whether reaching `state` ends an execution that ran: a run's outcome, a cancelled dispatch, or
+ * a manual run's success (it answers no alert, so it stays `succeeded`: nothing watches it).
+ */
+export function endsRun(
+  state: ExecutionState,
+  execution: Pick<Execution, "dispatchedAt" | "source">,
+): boolean {
+  if (state === "succeeded") return execution.source === "manual";
   const traits = traitsOf(state);
   if (!traits.final) return false;
   return Boolean(traits.runOutcome) || (state === "cancelled" && execution.dispatchedAt !== null);

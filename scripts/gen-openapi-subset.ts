@@ -24,6 +24,9 @@ export const OPERATION_IDS = [
   "actions/cancel-workflow-run",
   "actions/list-jobs-for-workflow-run",
   "actions/review-custom-gates-for-run",
+  // The bridge's failure notice reads the diagnostics job's summary (an annotation) and artifact.
+  "actions/list-workflow-run-artifacts",
+  "checks/list-annotations",
   "repos/get-content",
   "repos/get-commit",
   "git/get-ref",

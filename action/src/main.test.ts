@@ -146,6 +146,23 @@ describe("the Action process", () => {
     expect(report).toContain("still collected");
   });
 
+  it("summarises the diagnostics in a digest: the output, summary.md and a notice the bridge reads", async () => {
+    const run = await action({ phase: "diagnostics", runbook: "nginx-down", alert, "report-dir": "digest" });
+    expect(run.code).toBe(1);
+    const lines = run.outputs.digest?.split("\n") ?? [];
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^uname: passed in \d+(ms|s) — diag for web-1$/);
+    expect(lines[1]).toMatch(
+      /^broken: failed \(step "broken" \(run\) failed: script exited with code 2\) in \d+(ms|s) — partial$/,
+    );
+    expect(lines[2]).toMatch(/^after: passed in \d+(ms|s) — still collected$/);
+    expect(readFileSync(join(dir, "digest/summary.md"), "utf8")).toBe(`${run.outputs.digest}\n`);
+    // The workflow command GitHub turns into the job's check-run annotation (newlines encoded).
+    expect(run.stdout).toContain(
+      `::notice title=Runbridge diagnostics summary::${run.outputs.digest?.replaceAll("\n", "%0A")}`,
+    );
+  });
+
   it("says it rolled back (output rolled-back) only when rollback steps ran, not in a dry run", async () => {
     const secrets = JSON.stringify({ SSH_KEY: "key", DEPLOY_TOKEN: "token" });
     const run = await action({ phase: "rollback", runbook: "nginx-down", alert, secrets });

@@ -52,6 +52,7 @@ export async function run(): Promise<void> {
     for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value);
     core.setOutput("status", result.status);
     core.setOutput("summary", result.verdict);
+    if (result.notice) core.notice(result.notice.message, { title: result.notice.title });
     core.info(logText(result.verdict));
     if (result.status === "failure") core.setFailed(result.verdict);
   } catch (error) {

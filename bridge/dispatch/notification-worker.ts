@@ -8,6 +8,7 @@
  * the same drain loop.
  */
 import type { AuditBus } from "../audit-bus.js";
+import { FAILURE_TOPIC } from "../executions/failure-notice.js";
 import {
   type NotificationOutcome,
   recordNotificationAttempt,
@@ -15,10 +16,12 @@ import {
 } from "../executions/notifications.js";
 import type { GitHubApi } from "../github/github-api.js";
 import type { Logger } from "../logger.js";
+import { withDiagnostics } from "../notify/diagnostics-summary.js";
 import { NotificationError, type PostDeps, postPagerDuty, postSlack } from "../notify/post-json.js";
-import type { IssueRequest } from "../notify/request.js";
+import type { IssueRequest, NotificationRequest } from "../notify/request.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
 import type { Db } from "../store/database.js";
+import { findExecution } from "../store/executions.js";
 import {
   claimNextNotification,
   type NotificationRow,
@@ -29,6 +32,7 @@ import {
 } from "../store/notifications.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import { backoffMs } from "./backoff.js";
+import { findDiagnostics } from "./diagnostics-lookup.js";
 import { createDrainLoop } from "./drain-loop.js";
 import { classifyGitHubError } from "./github-client.js";
 
@@ -92,8 +96,25 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
     return { kind: "sent", text: `closed ${open.issueUrl}`, thread: { ...open, open: false } };
   }
 
+  /**
+   * A failure notice gets its run's diagnostics summary now: it is on GitHub once the run is
+   * over, after the notice was queued. Read at each attempt; what a retry sends may then differ
+   * from the first attempt only by diagnostics that appeared meanwhile.
+   */
+  async function requestOf(row: NotificationRow): Promise<NotificationRequest> {
+    if (row.topic !== FAILURE_TOPIC || !row.executionId || !options.api) return row.request;
+    const execution = findExecution(db, row.executionId);
+    if (execution?.runId == null) return row.request;
+    const found = await findDiagnostics(
+      options.api,
+      { executionId: execution.id, runId: execution.runId, runUrl: execution.runUrl },
+      now(),
+    );
+    return withDiagnostics(row.request, found);
+  }
+
   async function send(row: NotificationRow): Promise<Sent> {
-    const request = row.request;
+    const request = await requestOf(row);
     switch (request.channel) {
       case "slack":
         return { kind: "sent", text: await postSlack(options, request) };

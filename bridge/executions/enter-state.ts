@@ -3,7 +3,8 @@
  * What happens when an execution reaches a state, in one place: the row moves (with the
  * timestamps that state implies), an `execution.state` audit event says why, and the
  * circuit breaker hears about a failure or a success as the state table says, and a state
- * that notifies as a failure queues the runbook's notifications. Callers
+ * that notifies as a failure queues the runbook's notifications; an execution that ran and
+ * reached its final state queues its post-incident review (critical ones). Callers
  * run it inside their transition's transaction.
  */
 
@@ -14,6 +15,7 @@ import type { Execution, NewExecution } from "../store/executions.js";
 import { type BreakerChange, countFailure, countSuccess } from "./breaker-changes.js";
 import { type ExecutionDeps, runbookOf } from "./deps.js";
 import { notifyFailure } from "./failure-notice.js";
+import { endsRun, queueReviewIssue } from "./review-issue.js";
 import { type ExecutionState, traitsOf } from "./states.js";
 
 export interface StateEntry {
@@ -96,5 +98,7 @@ export function enterState(
     if (change) written.push(appendAudit(tx, breakerEvent(execution, change, now)), ...escalation.written);
   }
   if (traits.notifiesFailure) written.push(...notifyFailure(tx, deps, execution, now));
+  // The final state's own event is written above, so the review's timeline ends with it.
+  if (endsRun(next, execution)) written.push(...queueReviewIssue(tx, deps, execution, now));
   return written;
 }

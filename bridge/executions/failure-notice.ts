@@ -13,6 +13,9 @@ import { jobsOfExecution } from "../store/run-jobs.js";
 import { type ExecutionDeps, runbookOf } from "./deps.js";
 import { queueNotifications } from "./queue-notifications.js";
 
+/** The topic of failure notices; the worker adds the run's diagnostics summary when it sends them. */
+export const FAILURE_TOPIC = "execution.failed";
+
 /**
  * An execution reached a state that notifies as a failure (`notifiesFailure` in states.ts):
  * the runbook's channels hear once, with the run link and what was tried.
@@ -23,7 +26,7 @@ export function notifyFailure(tx: Db, deps: ExecutionDeps, execution: Execution,
   if (!runbook) return [];
   const planned = planNotifications(runbook.notify, {
     key: `execution:${execution.id}:${current.state}`,
-    topic: "execution.failed",
+    topic: FAILURE_TOPIC,
     about: { executionId: execution.id, runbook: runbook.name },
     thread: `execution:${execution.id}`,
     success: false,

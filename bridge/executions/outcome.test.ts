@@ -68,7 +68,12 @@ describe("a run that succeeded", () => {
     succeed(2);
     const resolved = resolve(execution, T0 + 3 * MINUTE + 40_000, T0 + 4 * MINUTE);
     expect(resolved.state).toBe("verified");
-    expect(resolved.events.map((event) => event.kind)).toEqual(["alert.resolved", "execution.outcome"]);
+    // A critical execution that ran ended: its post-incident review is queued (an issue channel).
+    expect(resolved.events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
+      ["alert.resolved", null],
+      ["execution.outcome", null],
+      ["notification.queued", "execution.review"],
+    ]);
     expect(row(execution)).toMatchObject({
       state: "verified",
       clearedAt: T0 + 3 * MINUTE + 40_000,
@@ -99,7 +104,11 @@ describe("a run that succeeded", () => {
     resolve(execution, T0 - 30_000, T0 - 20_000);
     expect(row(execution).state).toBe("running");
     const { events } = succeed(4);
-    expect(events.map((event) => event.kind)).toEqual(["execution.state", "execution.outcome"]);
+    expect(events.map((event) => event.kind)).toEqual([
+      "execution.state",
+      "execution.outcome",
+      "notification.queued",
+    ]);
     expect(row(execution)).toMatchObject({ state: "verified", clearedAt: T0 - 30_000 });
     expect(row(execution).reason).toContain("it resolved before the run ended");
   });
@@ -111,12 +120,13 @@ describe("a run that succeeded", () => {
     succeed(6);
     const at = T0 + 20 * MINUTE;
     const source = "http://127.0.0.1:9093";
-    // not_cleared is a failure the runbook's channels are told of (its fixture has two).
-    expect(judgeAtDeadline(deps(at), firing.id, { kind: "active", source }, at).map((e) => e.kind)).toEqual([
-      "execution.outcome",
-      "notification.queued",
-      "notification.queued",
-    ]);
+    // not_cleared is a failure the runbook's channels are told of (its fixture has two), and
+    // the end of a critical execution that ran: its review issue.
+    expect(
+      judgeAtDeadline(deps(at), firing.id, { kind: "active", source }, at).map(
+        (e) => e.data?.topic ?? e.kind,
+      ),
+    ).toEqual(["execution.outcome", "execution.failed", "execution.failed", "execution.review"]);
     expect(row(firing).reason).toBe(
       `not_cleared: still firing 15m after the run succeeded (outcome.within): Alertmanager (${source}) lists it active since ${firing.startsAt}`,
     );
@@ -151,11 +161,13 @@ describe("a run that succeeded", () => {
       return judgeAtDeadline(deps(at), execution.id, { kind: "active", source: "am" }, at).map((e) => e.kind);
     });
     // Each failure is told to the runbook's two channels; the opening breaker escalates through them too.
+    // Each ended critical execution queues its review issue.
     const told = ["notification.queued", "notification.queued"];
+    const review = "notification.queued";
     expect(kinds).toEqual([
-      ["execution.outcome", ...told],
-      ["execution.outcome", ...told],
-      ["execution.outcome", "breaker.opened", ...told, ...told],
+      ["execution.outcome", ...told, review],
+      ["execution.outcome", ...told, review],
+      ["execution.outcome", "breaker.opened", ...told, ...told, review],
     ]);
     expect(queryAudit(db.db, { kind: "breaker.opened" })[0]?.message).toMatch(
       /^breaker runbook:nginx-loop opened: 3 failures within 1h/,

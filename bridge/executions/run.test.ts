@@ -237,11 +237,13 @@ describe("the circuit breaker at the runbook's scope", () => {
     expect(run(2, "completed", "failure").events).toEqual([]);
     expect(db.count("breaker_failures", "key = 'runbook:nginx-loop'")).toBe(2);
     expect(breakerRow()).toEqual([]);
-    // Each failure tells the runbook's channels (Slack, and an issue for a critical alert) once.
-    expect(first.result.events.map((event) => event.kind)).toEqual([
+    // Each failure tells the runbook's channels (Slack, and an issue for a critical alert) once,
+    // and queues the execution's post-incident review.
+    expect(first.result.events.map((event) => event.data?.topic ?? event.kind)).toEqual([
       "execution.state",
-      "notification.queued",
-      "notification.queued",
+      "execution.failed",
+      "execution.failed",
+      "execution.review",
     ]);
     now += MINUTE;
     const third = failOne(3);
@@ -253,6 +255,7 @@ describe("the circuit breaker at the runbook's scope", () => {
       ["notification.queued", "breaker.opened"],
       ["notification.queued", "execution.failed"],
       ["notification.queued", "execution.failed"],
+      ["notification.queued", "execution.review"],
     ]);
     expect(third.result.events[1]?.message).toMatch(
       /^breaker runbook:nginx-loop opened: 3 failures within 1h/,
@@ -276,9 +279,9 @@ describe("the circuit breaker at the runbook's scope", () => {
     now = openedAt + 10 * MINUTE;
     const early = seedExecution(db.db, now, { runId: 10, state: "running" });
     expect(run(10, "completed", "success").events.map((event) => event.kind)).toEqual(["execution.state"]);
-    expect(judgeAtDeadline(deps(), early.id, gone, now).map((event) => event.kind)).toEqual([
-      "execution.outcome",
-    ]);
+    expect(
+      judgeAtDeadline(deps(), early.id, gone, now).map((event) => event.data?.topic ?? event.kind),
+    ).toEqual(["execution.outcome", "execution.review"]);
     expect(db.count("notifications", "topic = 'breaker.closed'")).toBe(0);
     expect(breakerRow()[0]?.state).toBe("open");
     expect(state(early)).toBe("verified");
@@ -295,6 +298,7 @@ describe("the circuit breaker at the runbook's scope", () => {
       ["breaker.closed", null],
       ["notification.queued", "breaker.closed"],
       ["notification.queued", "breaker.closed"],
+      ["notification.queued", "execution.review"],
     ]);
     expect(events[1]?.message).toContain("half-open probe");
     expect(breakerRow()[0]?.state).toBe("closed");

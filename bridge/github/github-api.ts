@@ -19,6 +19,10 @@ export interface GitHubApi {
   getRun(runId: number): Promise<RunInfo>;
   listJobs(runId: number): Promise<{ id: number; name: string; status: string; conclusion: string | null }[]>;
   cancelRun(runId: number): Promise<void>;
+  /** A check run's annotations (an Actions job is its check run: the same id). */
+  listAnnotations(checkRunId: number): Promise<{ title: string | null; message: string | null }[]>;
+  /** A run's artifacts with this name (an artifact's id makes its link on the run's page). */
+  listArtifacts(runId: number, name: string): Promise<{ id: number; name: string; expired: boolean }[]>;
   reviewDeploymentGate(
     runId: number,
     environment: string,
@@ -87,6 +91,35 @@ export function createGitHubApi(octokit: GitHubClient, repository: GitHubReposit
         name: job.name,
         status: job.status,
         conclusion: job.conclusion ?? null,
+      }));
+    },
+    async listAnnotations(checkRunId) {
+      const { data } = await octokit.request(
+        "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+        {
+          owner,
+          repo,
+          check_run_id: checkRunId,
+          per_page: 50,
+        },
+      );
+      return data.map((annotation) => ({
+        title: annotation.title ?? null,
+        message: annotation.message ?? null,
+      }));
+    },
+    async listArtifacts(runId, name) {
+      const { data } = await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts", {
+        owner,
+        repo,
+        run_id: runId,
+        name,
+        per_page: 10,
+      });
+      return data.artifacts.map((artifact) => ({
+        id: Number(artifact.id),
+        name: artifact.name,
+        expired: artifact.expired,
       }));
     },
     async cancelRun(runId) {

@@ -140,12 +140,15 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
       clearedAt: clock.now,
       reason: expect.stringContaining("its resolved notification never reached the bridge"),
     });
-    // The not_cleared one is told to the runbook's channels.
+    // The not_cleared one is told to the runbook's channels; each critical execution that ran
+    // queues its post-incident review once its outcome is known.
     expect(kinds).toEqual([
       "execution.outcome",
       "notification.queued",
       "notification.queued",
+      "notification.queued",
       "execution.outcome",
+      "notification.queued",
     ]);
   }, 30_000);
 

@@ -194,4 +194,10 @@ describe.skipIf(!act)("remediate workflow under act", () => {
     expect(runs.fixable?.log).not.toContain("upload-artifact stand-in ran");
     expect(jobLog(runs.fixable?.log ?? "", "diagnostics")).toMatch(/report=\S+runbridge-diagnostics/);
   });
+
+  it("summarises the diagnostics as the job's digest output and a notice annotation", () => {
+    const log = jobLog(runs.fixable?.log ?? "", "diagnostics");
+    expect(log).toMatch(/digest=record diagnostics: passed in \d+m?s/);
+    expect(log).toMatch(/::notice title=Runbridge diagnostics summary::record diagnostics: passed in \d+m?s/);
+  });
 });

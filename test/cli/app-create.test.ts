@@ -118,6 +118,7 @@ describe("runbridge app create", () => {
       public: false,
       default_permissions: {
         actions: "write",
+        checks: "read",
         deployments: "write",
         contents: "read",
         issues: "write",

@@ -122,6 +122,39 @@ describe("workflow runs", () => {
     ]);
   });
 
+  it("lists a run's artifacts (by name too) and a job's check-run annotations", async () => {
+    const id = gh.runs()[0]?.id as number;
+    gh.state.setArtifacts(id, ["diagnostics-e1", "other"]);
+    const [diagnostics] = gh.state.setJobs(id, [
+      {
+        name: "diagnostics",
+        status: "completed",
+        conclusion: "success",
+        annotations: [{ title: "Runbridge diagnostics summary", message: "disk: ok\nnginx: down" }],
+      },
+    ]);
+    const artifacts = await octokit.rest.actions.listWorkflowRunArtifacts({
+      ...repo,
+      run_id: id,
+      name: "diagnostics-e1",
+    });
+    expect(gh.checkResponse("actions/list-workflow-run-artifacts", 200, artifacts.data)).toEqual([]);
+    expect(artifacts.data.artifacts.map((artifact) => artifact.name)).toEqual(["diagnostics-e1"]);
+    const annotations = await octokit.rest.checks.listAnnotations({
+      ...repo,
+      check_run_id: diagnostics?.id as number,
+    });
+    expect(gh.checkResponse("checks/list-annotations", 200, annotations.data)).toEqual([]);
+    expect(annotations.data).toMatchObject([
+      {
+        annotation_level: "notice",
+        title: "Runbridge diagnostics summary",
+        message: "disk: ok\nnginx: down",
+      },
+    ]);
+    expect(gh.violations).toEqual([]);
+  });
+
   it("records a deployment protection rule review", async () => {
     const id = gh.runs()[0]?.id ?? 0;
     const response = await octokit.rest.actions.reviewCustomGatesForRun({

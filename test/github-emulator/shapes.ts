@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type {
   AppRecord,
+  ArtifactRecord,
   CommentRecord,
   IssueRecord,
   JobRecord,
@@ -518,5 +519,53 @@ export function teamRepository(urls: Urls, owner: string, repo: string, permissi
       triage: at("triage"),
       pull: at("read"),
     },
+  };
+}
+
+/** `components/schemas/artifact`: what actions/upload-artifact left on a run. */
+export function artifact(urls: Urls, run: WorkflowRunRecord, record: ArtifactRecord) {
+  const repoApi = `${urls.api}/repos/${run.owner}/${run.repo}`;
+  const expires = new Date(record.createdAt.getTime() + 90 * 24 * 3_600_000);
+  return {
+    id: record.id,
+    node_id: nodeId("MDg6QXJ0aWZhY3Q", record.id),
+    name: record.name,
+    size_in_bytes: record.sizeInBytes,
+    url: `${repoApi}/actions/artifacts/${record.id}`,
+    archive_download_url: `${repoApi}/actions/artifacts/${record.id}/zip`,
+    expired: false,
+    created_at: iso(record.createdAt),
+    expires_at: iso(expires),
+    updated_at: iso(record.createdAt),
+    workflow_run: {
+      id: run.id,
+      repository_id: 1,
+      head_repository_id: 1,
+      head_branch: run.ref.replace(/^refs\/(heads|tags)\//, ""),
+      head_sha: run.headSha,
+    },
+  };
+}
+
+/**
+ * `components/schemas/check-annotation` as GitHub reports a workflow command's annotation
+ * (`::notice title=…::…` without a file): on `.github`, line 1, no columns, no raw details.
+ */
+export function checkAnnotation(
+  urls: Urls,
+  run: WorkflowRunRecord,
+  record: JobRecord["annotations"][number],
+) {
+  return {
+    path: ".github",
+    start_line: 1,
+    end_line: 1,
+    start_column: null,
+    end_column: null,
+    annotation_level: record.level,
+    title: record.title,
+    message: record.message,
+    raw_details: null,
+    blob_href: `${urls.html}/${run.owner}/${run.repo}/blob/${run.headSha}/.github`,
   };
 }

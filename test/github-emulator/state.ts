@@ -51,9 +51,27 @@ export interface JobInput {
   conclusion?: RunConclusion;
   steps?: { name: string; status?: string; conclusion?: string | null }[];
   labels?: string[];
+  /** What the job's check run reports as annotations (`::notice title=…::…` and the like). */
+  annotations?: AnnotationInput[];
 }
 
-export interface JobRecord extends Required<Omit<JobInput, "steps">> {
+export interface AnnotationInput {
+  level?: "notice" | "warning" | "failure";
+  title: string;
+  message: string;
+}
+
+/** An artifact a run uploaded (actions/upload-artifact). */
+export interface ArtifactRecord {
+  id: number;
+  runId: number;
+  name: string;
+  sizeInBytes: number;
+  createdAt: Date;
+}
+
+export interface JobRecord extends Required<Omit<JobInput, "steps" | "annotations">> {
+  annotations: Required<AnnotationInput>[];
   id: number;
   runId: number;
   steps: { name: string; status: string; conclusion: string | null; number: number }[];
@@ -177,6 +195,8 @@ export interface SeedOptions {
 export interface EmulatorState {
   runs: WorkflowRunRecord[];
   jobs: Map<number, JobRecord[]>;
+  /** Run id → the artifacts it uploaded. */
+  artifacts: Map<number, ArtifactRecord[]>;
   dispatches: DispatchRecord[];
   gateReviews: GateReview[];
   issues: IssueRecord[];
@@ -235,6 +255,8 @@ export interface EmulatorState {
   submitManifest(manifest: Record<string, unknown>, owner: string, now: Date): string;
   /** Replaces the jobs of a run, as `actions/list-jobs-for-workflow-run` will list them. */
   setJobs(runId: number, jobs: JobInput[]): JobRecord[];
+  /** The artifacts a run uploaded, by name. */
+  setArtifacts(runId: number, names: string[]): ArtifactRecord[];
 }
 
 /** Lower-cased `owner/repo`, since GitHub treats both case-insensitively. */
@@ -266,6 +288,7 @@ export function createState(): EmulatorState {
   const state: EmulatorState = {
     runs: [],
     jobs: new Map(),
+    artifacts: new Map(),
     dispatches: [],
     gateReviews: [],
     issues: [],
@@ -340,6 +363,10 @@ export function createState(): EmulatorState {
         status: job.status ?? "queued",
         conclusion: job.conclusion ?? null,
         labels: job.labels ?? ["ubuntu-latest"],
+        annotations: (job.annotations ?? []).map((annotation) => ({
+          level: "notice" as const,
+          ...annotation,
+        })),
         steps: (job.steps ?? []).map((step, index) => ({
           name: step.name,
           status: step.status ?? job.status ?? "queued",
@@ -350,6 +377,17 @@ export function createState(): EmulatorState {
       state.jobs.set(runId, records);
       return records;
     },
+    setArtifacts(runId, names) {
+      const records = names.map((name) => ({
+        id: 5_000_000 + ++state.counters.job,
+        runId,
+        name,
+        sizeInBytes: 1_024,
+        createdAt: new Date(),
+      }));
+      state.artifacts.set(runId, records);
+      return records;
+    },
   };
   return state;
 }
@@ -358,6 +396,7 @@ export function createState(): EmulatorState {
 export function clearState(state: EmulatorState): void {
   state.runs.length = 0;
   state.jobs.clear();
+  state.artifacts.clear();
   state.dispatches.length = 0;
   state.gateReviews.length = 0;
   state.issues.length = 0;

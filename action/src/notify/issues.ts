@@ -1,8 +1,9 @@
 /**
  * @module
  * Incident issues: one open issue per runbook + target, found again by a hidden marker, so
- * repeated runs comment on it instead of opening new ones; and a post-incident review
- * checklist when a critical incident was remediated.
+ * repeated runs comment on it instead of opening new ones. The post-incident review is not
+ * opened here: the bridge opens it once the execution's outcome is final (verified and
+ * not_cleared are known only after the run), with the timeline from its audit trail.
  */
 import type { getOctokit } from "@actions/github";
 import { issueText } from "../../../bridge/notify/issue-text.js";
@@ -70,32 +71,6 @@ export async function openIncident(
     title,
     body: `${incidentMarker(key)}\n${issueText(message)}`,
     labels: [...new Set([...options.labels, RUNBRIDGE_LABEL])],
-    assignees: options.assignees,
-  });
-  return created.data.number;
-}
-
-export async function openReview(
-  github: IssueTarget,
-  key: IncidentKey,
-  message: Message,
-  incident: number | undefined,
-  options: NewIssue,
-): Promise<number> {
-  const checklist = [
-    "- [ ] Timeline: alert fired, run started, remediated, verified",
-    "- [ ] Root cause: why did the alert's condition occur?",
-    "- [ ] Was the automatic remediation right, and fast enough?",
-    "- [ ] Follow-ups filed (fix the cause, tune the alert, improve the runbook)",
-    "- [ ] Runbook and alert changes merged by pull request",
-  ].join("\n");
-  const link = incident ? `Incident: #${incident}\n\n` : "";
-  const created = await github.octokit.rest.issues.create({
-    owner: github.owner,
-    repo: github.repo,
-    title: `Post-incident review: ${key.runbook} on ${oneLine(key.target, 80) || "(no target)"}`,
-    body: `${link}${issueText(message)}\n\n### Checklist\n\n${checklist}`,
-    labels: [...new Set([...options.labels, RUNBRIDGE_LABEL, "post-incident-review"])],
     assignees: options.assignees,
   });
   return created.data.number;

@@ -22,6 +22,8 @@ export interface PhaseResult {
   /** One sentence; the `summary` output, and the failure message when status is failure. */
   verdict: string;
   outputs: Record<string, string>;
+  /** A notice annotation on the job, which GitHub's check-runs API serves to the bridge. */
+  notice?: { title: string; message: string };
 }
 
 /** The parts of a PhaseReport every phase fills the same way. */

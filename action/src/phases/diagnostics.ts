@@ -1,13 +1,16 @@
 /**
  * @module
  * The diagnostics phase: collect everything the runbook asks for (a failing step does not stop
- * the others) and write it to files the workflow keeps as an artifact.
+ * the others) and write it to files the workflow keeps as an artifact, with a short summary
+ * (summary.md, the `digest` output, and a notice annotation the bridge's failure notice reads).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DIAGNOSTICS_TITLE } from "../../../bridge/notify/diagnostics-summary.js";
 import { formatDuration } from "../../../bridge/runbooks/duration.js";
 import type { StepResult } from "../steps/runner.js";
 import { type PhaseContext, type PhaseResult, reportHeader } from "./context.js";
+import { diagnosticsDigest } from "./diagnostics-digest.js";
 import { runSteps } from "./run-steps.js";
 
 function markdown(title: string, results: readonly StepResult[]): string {
@@ -31,6 +34,8 @@ export async function diagnostics(context: PhaseContext): Promise<PhaseResult> {
     join(dir, "diagnostics.json"),
     `${JSON.stringify({ runbook: execution.runbook.name, target: execution.target, executionId: execution.executionId, steps: outcome.results }, null, 2)}\n`,
   );
+  const digest = diagnosticsDigest(outcome.results);
+  writeFileSync(join(dir, "summary.md"), `${digest}\n`);
   const failed = outcome.results.filter((result) => result.status === "failed" && !result.continued);
   const verdict =
     steps.length === 0
@@ -39,5 +44,10 @@ export async function diagnostics(context: PhaseContext): Promise<PhaseResult> {
         ? `diagnostics incomplete: ${failed.map((result) => result.reason).join("; ")}`
         : `diagnostics collected: ${steps.length} step(s)`;
   await context.report({ ...reportHeader(context, "diagnostics"), verdict, results: outcome.results });
-  return { status: failed.length > 0 ? "failure" : "success", verdict, outputs: { report: dir } };
+  return {
+    status: failed.length > 0 ? "failure" : "success",
+    verdict,
+    outputs: { report: dir, digest },
+    notice: { title: DIAGNOSTICS_TITLE, message: digest },
+  };
 }

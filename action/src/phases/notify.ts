@@ -5,13 +5,7 @@
  * channel does not stop the others; the phase fails afterwards, naming each.
  */
 import { notifiesOn, opensIssue } from "../../../bridge/notify/channels.js";
-import {
-  commentOnIssue,
-  findOpenIncident,
-  type IssueTarget,
-  openIncident,
-  openReview,
-} from "../notify/issues.js";
+import { commentOnIssue, findOpenIncident, type IssueTarget, openIncident } from "../notify/issues.js";
 import { composeMessage } from "../notify/message.js";
 import { decideOutcome, parseJobs } from "../notify/outcome.js";
 import { postSlack } from "../notify/slack.js";
@@ -51,10 +45,6 @@ export async function notify(context: PhaseContext, surroundings: NotifySurround
         } else if (opens) {
           incident = await openIncident(surroundings.github, key, message, execution.alert.name, options);
           done.push(`opened #${incident}`);
-        }
-        if (opens && outcome.outcome === "remediated") {
-          const review = await openReview(surroundings.github, key, message, incident, options);
-          done.push(`review #${review}`);
         }
       }
     } catch (error) {

@@ -5,9 +5,13 @@
  * `/webhook/github`, and the loopback page as the redirect that receives the one-time code.
  */
 
-/** Repository permissions: dispatch and read runs, answer protection rules, read runbooks, hold approvals in issues. */
+/**
+ * Repository permissions: dispatch and read runs, answer protection rules, read runbooks, hold
+ * approvals in issues, read the diagnostics job's summary annotation (checks) for failure notices.
+ */
 export const APP_PERMISSIONS = {
   actions: "write",
+  checks: "read",
   deployments: "write",
   contents: "read",
   issues: "write",

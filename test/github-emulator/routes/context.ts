@@ -84,7 +84,8 @@ export function paginate<T>(context: RouteContext, path: string, items: T[]) {
   const link = (target: number, rel: string) => {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(context.params)) {
-      if (!["owner", "repo", "workflow_id", "run_id", "page"].includes(name)) query.set(name, String(value));
+      if (!["owner", "repo", "workflow_id", "run_id", "check_run_id", "page"].includes(name))
+        query.set(name, String(value));
     }
     query.set("page", String(target));
     return `<${context.urls.api}${path}?${query}>; rel="${rel}"`;

@@ -1,9 +1,10 @@
 /**
- * @module Workflow runs: list (repository-wide and per workflow), get, cancel, jobs, and the
- * deployment protection rule callback that approves or rejects a gated run.
+ * @module Workflow runs: list (repository-wide and per workflow), get, cancel, jobs, artifacts,
+ * a job's check-run annotations, and the deployment protection rule callback that approves or
+ * rejects a gated run.
  */
 import { inDateRange, parseDateQualifier } from "../search-dates.js";
-import { job, workflowRun } from "../shapes.js";
+import { artifact, checkAnnotation, job, workflowRun } from "../shapes.js";
 import { type WorkflowRunRecord, workflowIdFor } from "../state.js";
 import { GitHubError, notFound, paginate, type RouteContext, type RouteHandler, repoOf } from "./context.js";
 
@@ -100,6 +101,52 @@ export const runRoutes: Record<string, RouteHandler> = {
         jobs: page.items.map((record) => job(context.urls, run, record, name)),
       },
     };
+  },
+
+  "actions/list-workflow-run-artifacts"(context) {
+    const run = findRun(context);
+    const name = context.params.name;
+    const records = (context.state.artifacts.get(run.id) ?? []).filter(
+      (record) => name === undefined || record.name === name,
+    );
+    const page = paginate(
+      context,
+      `/repos/${run.owner}/${run.repo}/actions/runs/${run.id}/artifacts`,
+      records,
+    );
+    return {
+      status: 200,
+      headers: page.headers,
+      body: {
+        total_count: records.length,
+        artifacts: page.items.map((record) => artifact(context.urls, run, record)),
+      },
+    };
+  },
+
+  // An Actions job is its check run: the same id (the job's `check_run_url` says so).
+  "checks/list-annotations"(context) {
+    const { key } = repoOf(context);
+    for (const [runId, records] of context.state.jobs) {
+      const record = records.find((candidate) => candidate.id === context.params.check_run_id);
+      const run = context.state.runs.find(
+        (candidate) => candidate.id === runId && `${candidate.owner}/${candidate.repo}`.toLowerCase() === key,
+      );
+      if (!record || !run) continue;
+      const page = paginate(
+        context,
+        `/repos/${run.owner}/${run.repo}/check-runs/${record.id}/annotations`,
+        record.annotations,
+      );
+      return {
+        status: 200,
+        headers: page.headers,
+        body: page.items.map((annotation) => checkAnnotation(context.urls, run, annotation)),
+      };
+    }
+    // GitHub answers 404 for a check run it does not know, though the spec declares no 404 here
+    // (the emulator then reports its own answer as a violation: a client asking is a test gap).
+    throw notFound();
   },
 
   "actions/review-custom-gates-for-run"(context) {

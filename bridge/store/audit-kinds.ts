@@ -49,7 +49,8 @@ export const AUDIT_KINDS = {
   "notification.failed": "a notification was given up",
   "notification.skipped": "a notification had nothing to do (no open issue to close)",
   "breaker.opened": "a circuit breaker opened",
-  "breaker.closed": "a circuit breaker closed: after a successful probe, or (storm) when its open period ended",
+  "breaker.closed":
+    "a circuit breaker closed: after a successful probe, or (storm) when its open period ended",
   "breaker.reset": "an operator closed a circuit breaker",
   kill_switch: "automation switched on or off",
   "runbooks.loaded": "a runbook set was activated",

@@ -300,18 +300,6 @@ export function lastVerifiedSince(
   runbook: string,
   since: number,
 ): Pick<Execution, "id" | "clearedAt"> | undefined {
-  return db
-    .select({ id: executions.id, clearedAt: executions.clearedAt })
-    .from(executions)
-    .where(
-      and(
-        eq(executions.fingerprint, fingerprint),
-        eq(executions.runbook, runbook),
-        eq(executions.state, "verified"),
-        gte(executions.clearedAt, since),
-      ),
-    )
-    .orderBy(desc(executions.clearedAt))
-    .limit(1)
-    .get();
+  // Runs on every routed decision: a statement prepared once (hot-path.ts), not a drizzle query.
+  return hot(db).lastVerified.get(fingerprint, runbook, since);
 }

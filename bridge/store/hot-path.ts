@@ -62,6 +62,11 @@ function prepare(db: Db) {
       WHERE runbook = ? AND target IS ? AND committed_at IS NOT NULL
         AND state IN (${quoted(ACTIVE_STATES)}) AND updated_at > ?
       ORDER BY created_at DESC LIMIT 1`),
+    // Relapse lookup (decide-firing.ts): the latest verified execution of this alert and runbook.
+    lastVerified: client.prepare<[string, string, number], Pick<Execution, "id" | "clearedAt">>(`
+      SELECT id, cleared_at AS clearedAt FROM executions
+      WHERE fingerprint = ? AND runbook = ? AND state = 'verified' AND cleared_at >= ?
+      ORDER BY cleared_at DESC LIMIT 1`),
     dispatchesAllSince: client.prepare<[number], { n: number }>(`
       SELECT count(*) AS n FROM executions WHERE committed_at > ? AND ${COUNTS_AS_DISPATCH}`),
     breaker: client.prepare<[string], RawRow>(`SELECT * FROM breakers WHERE key = ?`),

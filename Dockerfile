@@ -32,9 +32,9 @@ COPY package.json package-lock.json ./
 COPY scripts/node-runtime.mjs ./scripts/
 RUN npm ci
 
-# The same build as `npm run build` and `npm start` (scripts/build-bridge.mjs): tsc with
-# tsconfig.build.json into dist/, then the files tsc does not emit (SQL migrations, console
-# assets) next to the compiled modules. The Action has its own bundle (action/dist) and is not
+# The same build as `npm run build` and `npm start` (scripts/build-bridge.mjs): tsc checks the
+# types, esbuild bundles the bridge into dist/bridge/main.js, and the files it reads at run time
+# (SQL migrations, console assets) are copied under dist/bridge/. The Action has its own bundle (action/dist) and is not
 # part of the image.
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build-bridge.mjs ./scripts/
@@ -71,4 +71,4 @@ EXPOSE 9009
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||9009)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-CMD ["node", "--max-semi-space-size=8", "dist/bridge/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--expose-gc", "dist/bridge/main.js"]

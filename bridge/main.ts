@@ -31,6 +31,7 @@ import { createAlertmanagerAlerts } from "./outcomes/alertmanager-alerts.js";
 import { createLapsedBreakerWatcher } from "./outcomes/lapsed-breakers.js";
 import { createOutcomeWatcher, type OutcomeWatcher } from "./outcomes/outcome-watcher.js";
 import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.js";
+import { settleStartupMemory } from "./settle-memory.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import { type Db, openDatabase } from "./store/database.js";
@@ -452,7 +453,8 @@ export function startFailureMessage(error: unknown): string {
 /** `npm start` / `runbridge serve`. */
 export async function main(): Promise<void> {
   try {
-    await startBridge({ handleSignals: true });
+    const bridge = await startBridge({ handleSignals: true });
+    settleStartupMemory(bridge.log);
   } catch (error) {
     process.stderr.write(`runbridge: ${startFailureMessage(error)}\n`);
     process.exit(1);

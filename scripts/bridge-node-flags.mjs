@@ -10,5 +10,8 @@
  * (2 cores, same minute): 2 MB semi-spaces give the least memory (idle ~125 MB) but cost ~18 % of
  * decisions/s in scavenges; 8 MB keep ~90 % of the uncapped throughput at idle ~134 MB (~190 MB
  * under load, against ~290 MB uncapped). Figures: docs/benchmarks.md.
+ *
+ * --expose-gc: lets the bridge collect the garbage of starting once, with V8's memory-reducing
+ * collection, instead of holding it while idle (bridge/settle-memory.ts; ~20 MB at idle).
  */
-export const BRIDGE_NODE_FLAGS = ["--max-semi-space-size=8"];
+export const BRIDGE_NODE_FLAGS = ["--max-semi-space-size=8", "--expose-gc"];

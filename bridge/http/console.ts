@@ -3,7 +3,7 @@
  * GET /: the operator console, a static page (HTML, a few ES modules, one stylesheet) that
  * reads the API the way a script would: /api/status, /api/executions, /api/runbooks, /api/events. No
  * framework and no build step; the files sit in `console/` next to this module (the
- * Dockerfile copies non-TypeScript files next to the compiled code). The scripts are
+ * build copies them to the same path under dist/bridge/, see bridge-files.ts). The scripts are
  * type-checked against the API's types (console/tsconfig.json, http/api-types.ts).
  *
  * The page is served with a strict Content-Security-Policy (own scripts and styles only,
@@ -15,8 +15,9 @@
  */
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
+import { bridgeFile } from "../bridge-files.js";
 
-const ASSETS = new URL("./console/", import.meta.url);
+const ASSETS = bridgeFile("http/console/");
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

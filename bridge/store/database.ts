@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { bridgeFile } from "../bridge-files.js";
 import * as schema from "./schema.js";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -22,7 +23,7 @@ export interface OpenedDatabase {
   close(): void;
 }
 
-const MIGRATIONS = fileURLToPath(new URL("./migrations", import.meta.url));
+const MIGRATIONS = fileURLToPath(bridgeFile("store/migrations"));
 
 export function openDatabase(file: string): OpenedDatabase {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * The build `npm run build`, `npm start` and the Dockerfile share (scripts/build-bridge.mjs)
- * gives a bridge that plain `node` starts: no tsx, no loader, only the compiled modules and the
- * files tsc does not emit (SQL migrations, console assets). The compiled bridge runs on the
+ * gives a bridge that plain `node` starts: no tsx, no loader, only the bundle (dist/bridge/main.js)
+ * and the files it reads at run time (SQL migrations, console assets). The compiled bridge runs on the
  * runtime this suite runs on (Node 24 or newer), on loopback with a temporary SQLite file, and
  * records an Alertmanager webhook.
  */
@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BRIDGE_NODE_FLAGS } from "../../scripts/bridge-node-flags.mjs";
 import { fixture } from "../fixtures/alertmanager/index.js";
 import { freePort, LOOPBACK, waitForHttp } from "../harness/ports.js";
 import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "../harness/processes.js";
@@ -41,9 +42,10 @@ describe("the compiled bridge", () => {
     url = `http://${LOOPBACK}:${port}`;
     bridge = startProcess({
       name: "compiled-bridge",
-      // Plain node: no --import tsx, and no NODE_OPTIONS from the test runner's environment.
+      // Plain node with the bridge's flags, as `npm start` runs it: no --import tsx, and no
+      // NODE_OPTIONS from the test runner's environment.
       command: process.execPath,
-      args: [join(out, "bridge/main.js")],
+      args: [...BRIDGE_NODE_FLAGS, join(out, "bridge/main.js")],
       cwd: root,
       logDir: work,
       env: {
@@ -54,7 +56,7 @@ describe("the compiled bridge", () => {
         RUNBRIDGE_DB: join(work, "runbridge.db"),
         RUNBRIDGE_RUNBOOKS: join(root, "runbooks"),
         RUNBRIDGE_ALERTMANAGER_TOKEN: TOKEN,
-        LOG_LEVEL: "info",
+        LOG_LEVEL: "debug",
       },
     });
     await bridge.waitUntil(() => waitForHttp(`${url}/readyz`, { what: "ready", timeoutMs: 500 }), {
@@ -84,6 +86,18 @@ describe("the compiled bridge", () => {
       expect(existsSync(join(out, file)), `${file} is missing from the build`).toBe(true);
     }
     expect(existsSync(join(out, "bridge/main.ts"))).toBe(false);
+  });
+
+  it("is one bundle: the bridge's modules are inside main.js, only the native SQLite driver is imported", () => {
+    expect(existsSync(join(out, "bridge/store/database.js"))).toBe(false);
+    expect(existsSync(join(out, "bridge/main.js.map"))).toBe(true);
+    const bundle = readFileSync(join(out, "bridge/main.js"), "utf8");
+    const packages = new Set(
+      [...bundle.matchAll(/\b(?:from\s*|import\s*\(\s*)"((?:@[\w.-]+\/)?[\w.-]+(?:\/[\w.-]+)*)"/g)]
+        .map((match) => match[1] as string)
+        .filter((name) => !name.startsWith("node:") && !name.startsWith(".")),
+    );
+    expect([...packages]).toEqual(["better-sqlite3"]);
   });
 
   it("refuses a webhook without Alertmanager's credentials", async () => {
@@ -128,6 +142,22 @@ describe("the compiled bridge", () => {
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toBe(readFileSync(join(root, "bridge/http/console/index.html"), "utf8"));
+  });
+
+  it("collects the garbage of starting once, and holds less heap afterwards", async () => {
+    const settled = await bridge.waitUntil(
+      async () => {
+        const line = readFileSync(bridge.logFile, "utf8")
+          .split("\n")
+          .find((entry) => entry.includes('"startup garbage collected"'));
+        return (
+          line && (JSON.parse(line) as { heapTotalBefore: number; heapTotalAfter: number; pauseMs: number })
+        );
+      },
+      { what: "the startup collection", timeoutMs: 10_000 },
+    );
+    expect(settled.heapTotalAfter).toBeLessThan(settled.heapTotalBefore);
+    expect(settled.pauseMs).toBeGreaterThanOrEqual(0);
   });
 
   it("stops cleanly on SIGTERM", async () => {

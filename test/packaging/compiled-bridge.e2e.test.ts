@@ -150,9 +150,8 @@ describe("the compiled bridge", () => {
         const line = readFileSync(bridge.logFile, "utf8")
           .split("\n")
           .find((entry) => entry.includes('"startup garbage collected"'));
-        return (
-          line && (JSON.parse(line) as { heapTotalBefore: number; heapTotalAfter: number; pauseMs: number })
-        );
+        if (!line) return undefined;
+        return JSON.parse(line) as { heapTotalBefore: number; heapTotalAfter: number; pauseMs: number };
       },
       { what: "the startup collection", timeoutMs: 10_000 },
     );

@@ -4,6 +4,8 @@
 #   Debian: prometheus-alertmanager (+ amtool), prometheus (+ promtool), chromium, wrk
 #   Go:     nektos/act (runs the workflows locally), actionlint (lints every workflow),
 #           helm (lints and renders deploy/helm/runbridge), kube-strict's modules
+#   PostgreSQL: the server on 127.0.0.1:5432 (trust auth) the store's PostgreSQL tests create
+#           and drop their own databases in; started here when it is installed but down
 set -euo pipefail
 
 ACT_VERSION=v0.2.89
@@ -38,4 +40,22 @@ command -v helm >/dev/null || { echo "setup: go install helm@$HELM_VERSION"; go 
 # The chart test builds test/packaging/kube-strict (the Kubernetes API types); building it here
 # fetches its modules and warms Go's build cache, so the test itself takes seconds.
 go -C "$(dirname "$0")/../test/packaging/kube-strict" build -o /dev/null .
-echo "setup: test dependencies present (alertmanager, prometheus, chromium, wrk, act, actionlint, helm)"
+
+# PostgreSQL: these machines have a cluster (Debian's postgresql-15) that may be stopped.
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if ! command -v pg_ctlcluster >/dev/null; then
+  echo "setup: installing Debian package postgresql"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  cluster="$(pg_lsclusters --no-header | awk '$3 == 5432 { print $1 " " $2; exit }')"
+  [ -n "$cluster" ] || { echo "setup: no PostgreSQL cluster on port 5432 (pg_lsclusters)" >&2; exit 1; }
+  echo "setup: starting PostgreSQL cluster $cluster"
+  # shellcheck disable=SC2086 # "<version> <name>", two arguments
+  $SUDO pg_ctlcluster --skip-systemctl-redirect $cluster start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  pg_isready -q -h 127.0.0.1 -p 5432 || { echo "setup: PostgreSQL did not come up on 127.0.0.1:5432" >&2; exit 1; }
+fi
+
+echo "setup: test dependencies present (alertmanager, prometheus, chromium, wrk, act, actionlint, helm, postgresql)"

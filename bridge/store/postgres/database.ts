@@ -1,0 +1,100 @@
+/**
+ * @module
+ * Opens the PostgreSQL store: a connection pool (postgres.js) and drizzle over it, with the
+ * migrations in ./migrations applied at start. Several bridges start against one database
+ * at once; drizzle's migrator runs every pending migration in one transaction, and an
+ * advisory lock around it makes the others wait and then find nothing to do, instead of
+ * racing to create the same tables.
+ *
+ * Why postgres.js rather than node-postgres: it pipelines queries on a connection and
+ * prepares each statement once per connection by itself, which is what a decision's dozen
+ * small queries need, and its LISTEN reconnects and re-subscribes on its own.
+ */
+
+import { fileURLToPath } from "node:url";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { bridgeFile } from "../../bridge-files.js";
+import * as schema from "./schema.js";
+
+export type PostgresDb = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+
+export interface PostgresOptions {
+  /** Connections in this bridge's pool. */
+  poolSize: number;
+  /** PostgreSQL's statement_timeout for every statement of this bridge, in milliseconds. */
+  statementTimeoutMs: number;
+}
+
+export interface OpenedPostgres {
+  db: PostgresDb;
+  sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(bridgeFile("store/postgres/migrations"));
+
+/** Any fixed number: the key of the advisory lock that serializes migrations across bridges. */
+const MIGRATION_LOCK = 0x52_42_4d_47; // "RBMG"
+
+function clientOptions(options: PostgresOptions): postgres.Options<Record<string, never>> {
+  return {
+    max: options.poolSize,
+    // Server-side, so a statement stuck behind a lock is cancelled by PostgreSQL itself.
+    connection: { statement_timeout: options.statementTimeoutMs, application_name: "runbridge" },
+    // NOTICEs (e.g. "relation already exists, skipping") are not the bridge's to print.
+    onnotice: () => {},
+  };
+}
+
+export async function openPostgres(url: string, options: PostgresOptions): Promise<OpenedPostgres> {
+  const sql = postgres(url, clientOptions(options));
+  try {
+    await migrateSerialized(url, options);
+  } catch (error) {
+    await sql.end({ timeout: 5 });
+    throw new Error(
+      `cannot prepare the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}. Check RUNBRIDGE_DATABASE_URL, that the server is up, and that this user may create tables in it.`,
+      { cause: error },
+    );
+  }
+  const db = drizzle(sql, { schema });
+  return {
+    db,
+    sql,
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/**
+ * Runs drizzle's migrator while holding a session advisory lock, on a client of its own with
+ * one connection (a session lock belongs to a connection): a second bridge starting at the
+ * same moment waits here, then finds every migration recorded and applies nothing.
+ */
+async function migrateSerialized(url: string, options: PostgresOptions): Promise<void> {
+  const single = postgres(url, { ...clientOptions(options), max: 1 });
+  try {
+    await single`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
+    try {
+      await migrate(drizzle(single), { migrationsFolder: MIGRATIONS });
+    } finally {
+      await single`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`;
+    }
+  } finally {
+    await single.end({ timeout: 5 });
+  }
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(an unparsable URL)";
+  }
+}

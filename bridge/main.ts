@@ -123,7 +123,7 @@ async function startParts(
   );
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));
   if (config.enabled !== undefined) {
-    setKillSwitch(
+    await setKillSwitch(
       { db, bus },
       { enabled: config.enabled, at: now(), origin: "by RUNBRIDGE_ENABLED at start" },
     );
@@ -135,7 +135,7 @@ async function startParts(
     origin: runbookOrigin(config, octokit),
     log,
     now,
-    record: (event) => bus.publish([appendAudit(db, event)]),
+    record: async (event) => bus.publish([await appendAudit(db, event)]),
   });
   const metrics = await parts.start(
     "metrics",
@@ -290,8 +290,8 @@ async function startParts(
   }
   await parts.start(
     "notification worker",
-    () => {
-      notifier.start();
+    async () => {
+      await notifier.start();
       // Whatever queued a notification (a decision, a GitHub event, an operator's reset)
       // published its audit event after the commit: the worker sends it now.
       return bus.subscribe((event) => {

@@ -63,7 +63,7 @@ async function route(deps: ControlDeps, method: string, url: URL): Promise<Answe
 export async function startControl(deps: ControlDeps): Promise<Control> {
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://control.invalid");
-    route(deps, request.method ?? "GET", url)
+    void route(deps, request.method ?? "GET", url)
       .catch((error: unknown): Answer => ({ status: 500, body: { error: String(error) } }))
       .then((answer) => {
         response.writeHead(answer.status, { "content-type": "application/json" });

@@ -21,8 +21,8 @@ export interface DecisionContext {
   cancelRequested?: boolean;
 }
 
-export function audit(context: DecisionContext, event: Omit<NewAuditEvent, "at">): void {
-  context.written.push(appendAudit(context.db, { at: context.now, ...event }));
+export async function audit(context: DecisionContext, event: Omit<NewAuditEvent, "at">): Promise<void> {
+  context.written.push(await appendAudit(context.db, { at: context.now, ...event }));
 }
 
 /** The answer for one alert, as returned to Alertmanager. */

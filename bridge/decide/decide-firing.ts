@@ -80,13 +80,13 @@ function occurrenceKeyFor(
   return alertOccurrenceKey(alert);
 }
 
-function duplicateOutcome(
+async function duplicateOutcome(
   context: DecisionContext,
   alert: NormalizedAlert,
   existing: Execution,
-): DecisionOutcome {
+): Promise<DecisionOutcome> {
   const reason = `duplicate: this occurrence was already decided as ${existing.state} (${existing.id})`;
-  audit(context, {
+  await audit(context, {
     kind: "duplicate",
     executionId: existing.id,
     alertname: alert.alertname,
@@ -101,21 +101,21 @@ function duplicateOutcome(
 /**
  * @param kept the bounded copy of the alert (compact-alert.ts) kept on the execution
  */
-export function decideFiring(
+export async function decideFiring(
   context: DecisionContext,
   alert: NormalizedAlert,
   groupStart: (runbook: string) => string,
   kept: CompactAlert,
-): DecisionOutcome {
+): Promise<DecisionOutcome> {
   const route = context.runbooks.index.route(alert);
   const occurrenceKey = occurrenceKeyFor(alert, route, groupStart);
   const groupRunbook = route.winner?.runbook.runbook;
   // A group's episode lasts until the whole group resolves, whichever of its alerts come and go.
   const existing =
     groupRunbook?.guards?.group === "group" && alert.groupKey
-      ? findOpenGroupExecution(context.db, groupRunbook.name, alert.groupKey)
-      : findExecutionByOccurrence(context.db, occurrenceKey);
-  if (existing) return duplicateOutcome(context, alert, existing);
+      ? await findOpenGroupExecution(context.db, groupRunbook.name, alert.groupKey)
+      : await findExecutionByOccurrence(context.db, occurrenceKey);
+  if (existing) return await duplicateOutcome(context, alert, existing);
 
   const winner = route.winner?.runbook;
   const target = route.target;
@@ -130,7 +130,7 @@ export function decideFiring(
   } else {
     const runbook = winner.runbook;
     const breaker = runbookBreakerAt(runbook.guards?.breaker, runbook.name, target);
-    const state = loadGuardState(context.db, {
+    const state = await loadGuardState(context.db, {
       runbook: runbook.name,
       target,
       // A global-scope runbook's breaker is the global breaker, which is always read.
@@ -149,7 +149,7 @@ export function decideFiring(
   const relapseWithin = winner?.runbook.outcome;
   const earlier =
     winner && relapseWithin && !occurrenceKey.startsWith("group:")
-      ? lastVerifiedSince(
+      ? await lastVerifiedSince(
           context.db,
           alert.fingerprint,
           winner.runbook.name,
@@ -159,7 +159,7 @@ export function decideFiring(
 
   const id = newExecutionId(context.now);
   context.written.push(
-    ...recordDecision(context.db, {
+    ...(await recordDecision(context.db, {
       execution: {
         id,
         occurrenceKey,
@@ -200,7 +200,7 @@ export function decideFiring(
         !verdict.allow && verdict.opensGlobalBreaker
           ? { reason: verdict.reason, openForMs: context.storm.openForMs }
           : undefined,
-    }),
+    })),
   );
   return { id, runbook: winner?.runbook.name ?? null, state: decision.state, reason: decision.reason };
 }

@@ -8,15 +8,18 @@ import { recordAlertResolved } from "../executions/resolved.js";
 import { type Execution, executionsForAlert, openGroupExecutions } from "../store/executions.js";
 import { audit, type DecisionContext, type DecisionOutcome } from "./context.js";
 
-export function decideResolved(context: DecisionContext, alert: NormalizedAlert): DecisionOutcome[] {
+export async function decideResolved(
+  context: DecisionContext,
+  alert: NormalizedAlert,
+): Promise<DecisionOutcome[]> {
   const resolvedAt = alert.endsAt ?? new Date(context.now).toISOString();
   // A group runbook's execution resolves with its whole group (decideGroupResolved), not with one alert.
-  const found = executionsForAlert(context.db, alert.fingerprint, alert.startsAt).filter(
+  const found = (await executionsForAlert(context.db, alert.fingerprint, alert.startsAt)).filter(
     (execution) => !execution.occurrenceKey.startsWith("group:"),
   );
   if (found.length === 0) {
     const reason = `resolved: no execution for this occurrence (${alert.alertname} since ${alert.startsAt})`;
-    audit(context, {
+    await audit(context, {
       kind: "alert.resolved",
       alertname: alert.alertname,
       message: reason,
@@ -24,19 +27,19 @@ export function decideResolved(context: DecisionContext, alert: NormalizedAlert)
     });
     return [{ id: null, runbook: null, state: "resolved", reason }];
   }
-  return found.map((execution) => resolveExecution(context, execution, resolvedAt));
+  return resolveEach(context, found, resolvedAt);
 }
 
 /** Records that an execution's alert (or whole group) resolved, cancelling what may still be cancelled. */
-function resolveExecution(
+async function resolveExecution(
   context: DecisionContext,
   execution: Execution,
   resolvedAt: string,
-): DecisionOutcome {
+): Promise<DecisionOutcome> {
   const runbook = execution.runbook
     ? context.runbooks.index.byName.get(execution.runbook)?.runbook
     : undefined;
-  const resolved = recordAlertResolved(
+  const resolved = await recordAlertResolved(
     context.db,
     { db: context.db, runbooks: () => context.runbooks },
     execution,
@@ -49,10 +52,22 @@ function resolveExecution(
 }
 
 /** Alertmanager says the whole group resolved: close the episodes of its group runbooks. */
-export function decideGroupResolved(context: DecisionContext, groupKey: string): DecisionOutcome[] {
+export async function decideGroupResolved(
+  context: DecisionContext,
+  groupKey: string,
+): Promise<DecisionOutcome[]> {
   if (!groupKey) return [];
   const resolvedAt = new Date(context.now).toISOString();
-  return openGroupExecutions(context.db, groupKey).map((execution) =>
-    resolveExecution(context, execution, resolvedAt),
-  );
+  return resolveEach(context, await openGroupExecutions(context.db, groupKey), resolvedAt);
+}
+
+/** One after the other: each is written in the webhook's one transaction. */
+async function resolveEach(
+  context: DecisionContext,
+  found: Execution[],
+  resolvedAt: string,
+): Promise<DecisionOutcome[]> {
+  const outcomes: DecisionOutcome[] = [];
+  for (const execution of found) outcomes.push(await resolveExecution(context, execution, resolvedAt));
+  return outcomes;
 }

@@ -28,10 +28,10 @@ beforeEach(() => {
 });
 afterEach(() => db.remove());
 
-function deliver(body: WebhookBody | unknown, now = T0) {
+async function deliver(body: WebhookBody | unknown, now = T0) {
   const check = checkAlertmanagerWebhook(body);
   if (!check.ok) throw new Error(check.error);
-  return decideWebhook(
+  return await decideWebhook(
     { db: db.db, runbooks, dryRun, storm, staleAfterMs: 6 * 60 * MINUTE, now },
     normalizeWebhook(check.webhook),
   );
@@ -63,8 +63,8 @@ function outboxState(id: string | null): string | undefined {
 
 describe("decideWebhook", () => {
   describe("a dispatch", () => {
-    it("records the alert, a pending execution, its audit event and its outbox row, and answers with them", () => {
-      const { executions, events } = deliver(fixture("firing"));
+    it("records the alert, a pending execution, its audit event and its outbox row, and answers with them", async () => {
+      const { executions, events } = await deliver(fixture("firing"));
       expect(executions).toEqual([
         {
           id: expect.stringMatching(/^ex_[0-9a-z]{18}$/),
@@ -74,7 +74,7 @@ describe("decideWebhook", () => {
         },
       ]);
       const id = executions[0]?.id as string;
-      expect(findExecution(db.db, id)).toMatchObject({
+      expect(await findExecution(db.db, id)).toMatchObject({
         runbook: "web-restart",
         target: "web-1",
         mode: "auto",
@@ -103,12 +103,12 @@ describe("decideWebhook", () => {
   });
 
   describe("what is stored of an alert", () => {
-    it("stores a 1 MB label bounded and marked in the alert row and on the execution, and 20 deliveries stay small", () => {
+    it("stores a 1 MB label bounded and marked in the alert row and on the execution, and 20 deliveries stay small", async () => {
       const pages = () =>
         (db.sqlite.pragma("page_count", { simple: true }) as number) *
         (db.sqlite.pragma("page_size", { simple: true }) as number);
       const huge = "x".repeat(1_048_576);
-      deliver(disk("db-0", "2025-06-02T11:00:00Z"));
+      await deliver(disk("db-0", "2025-06-02T11:00:00Z"));
       const before = pages();
       for (let index = 1; index <= 20; index++) {
         const startsAt = new Date(Date.parse("2025-06-02T11:00:00Z") + index * MINUTE).toISOString();
@@ -117,7 +117,7 @@ describe("decideWebhook", () => {
         ]);
         const alert = body.alerts[0] as { annotations: Record<string, string> };
         alert.annotations = { ...alert.annotations, description: huge };
-        deliver(body, T0 + index * MINUTE);
+        await deliver(body, T0 + index * MINUTE);
       }
       // Unbounded, this was more than 40 MB (the label and the annotation, on each occurrence).
       expect(pages() - before).toBeLessThan(2 * 1_048_576);
@@ -140,10 +140,10 @@ describe("decideWebhook", () => {
   });
 
   describe("identity: one execution per alert occurrence", () => {
-    it("decides an occurrence delivered three times (HA peers, retries) once and answers duplicate after", () => {
-      const first = deliver(fixture("firing"), T0).executions[0];
-      const second = deliver(fixture("firing"), T0 + 1_000).executions[0];
-      const third = deliver(fixture("firing"), T0 + 60_000).executions[0];
+    it("decides an occurrence delivered three times (HA peers, retries) once and answers duplicate after", async () => {
+      const first = (await deliver(fixture("firing"), T0)).executions[0];
+      const second = (await deliver(fixture("firing"), T0 + 1_000)).executions[0];
+      const third = (await deliver(fixture("firing"), T0 + 60_000)).executions[0];
       expect(first?.state).toBe("pending");
       for (const again of [second, third]) {
         expect(again).toEqual({
@@ -159,9 +159,9 @@ describe("decideWebhook", () => {
       expect(db.count("audit_events", "kind = 'duplicate'")).toBe(2);
     });
 
-    it("answers duplicate to an HA peer that writes the same startsAt in another zone and precision", () => {
-      const first = deliver(nginx("web-1", "2025-06-02T12:00:00.5Z"), T0).executions[0];
-      const peer = deliver(nginx("web-1", "2025-06-02T14:00:00.500000+02:00"), T0 + 10).executions[0];
+    it("answers duplicate to an HA peer that writes the same startsAt in another zone and precision", async () => {
+      const first = (await deliver(nginx("web-1", "2025-06-02T12:00:00.5Z"), T0)).executions[0];
+      const peer = (await deliver(nginx("web-1", "2025-06-02T14:00:00.500000+02:00"), T0 + 10)).executions[0];
       expect(peer).toMatchObject({ id: first?.id, state: "duplicate" });
       expect(db.count("executions")).toBe(1);
     });
@@ -170,9 +170,9 @@ describe("decideWebhook", () => {
       ["Go's zero time and a leap second", "0001-01-01T00:00:00Z", "2016-12-31T23:59:60Z"],
       ["a leap second and the Unix epoch", "2016-12-31T23:59:60Z", "1970-01-01T00:00:00Z"],
       ["two starts a microsecond apart", "2025-06-02T11:59:00.000001Z", "2025-06-02T11:59:00.000002Z"],
-    ])("keeps %s as two occurrences, each under its own startsAt", (_case, one, other) => {
-      const first = deliver(nginx("web-1", one), T0).executions[0];
-      const second = deliver(nginx("web-1", other), T0 + MINUTE).executions[0];
+    ])("keeps %s as two occurrences, each under its own startsAt", async (_case, one, other) => {
+      const first = (await deliver(nginx("web-1", one), T0)).executions[0];
+      const second = (await deliver(nginx("web-1", other), T0 + MINUTE)).executions[0];
       expect(second?.state).not.toBe("duplicate");
       expect(second?.id).not.toBe(first?.id);
       const keys = db.sqlite
@@ -184,17 +184,17 @@ describe("decideWebhook", () => {
       ]);
     });
 
-    it("treats a suppressed occurrence delivered again as a duplicate too, not as a new decision", () => {
+    it("treats a suppressed occurrence delivered again as a duplicate too, not as a new decision", async () => {
       const body = nginx("db-1");
-      const first = deliver(body).executions[0];
+      const first = (await deliver(body)).executions[0];
       expect(first?.state).toBe("suppressed");
-      expect(deliver(body, T0 + 1_000).executions[0]?.state).toBe("duplicate");
+      expect((await deliver(body, T0 + 1_000)).executions[0]?.state).toBe("duplicate");
       expect(db.count("executions")).toBe(1);
     });
 
-    it("decides a new startsAt as a new occurrence (here suppressed by the cooldown)", () => {
-      const first = deliver(nginx("web-1", "2025-06-02T11:59:00Z"), T0).executions[0];
-      const later = deliver(nginx("web-1", "2025-06-02T12:02:30Z"), T0 + 3 * MINUTE).executions[0];
+    it("decides a new startsAt as a new occurrence (here suppressed by the cooldown)", async () => {
+      const first = (await deliver(nginx("web-1", "2025-06-02T11:59:00Z"), T0)).executions[0];
+      const later = (await deliver(nginx("web-1", "2025-06-02T12:02:30Z"), T0 + 3 * MINUTE)).executions[0];
       expect(later?.id).not.toBe(first?.id);
       expect(later).toEqual({
         id: expect.any(String),
@@ -204,7 +204,7 @@ describe("decideWebhook", () => {
       });
       expect(db.count("executions")).toBe(2);
       expect(db.count("outbox")).toBe(1);
-      expect(findExecution(db.db, later?.id as string)).toMatchObject({
+      expect(await findExecution(db.db, later?.id as string)).toMatchObject({
         guard: "cooldown",
         committedAt: null,
       });
@@ -212,60 +212,60 @@ describe("decideWebhook", () => {
   });
 
   describe("guards against the store", () => {
-    it("applies the cooldown per target: another host dispatches", () => {
-      deliver(nginx("web-1"));
-      expect(deliver(nginx("web-2"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+    it("applies the cooldown per target: another host dispatches", async () => {
+      await deliver(nginx("web-1"));
+      expect((await deliver(nginx("web-2"), T0 + MINUTE)).executions[0]?.state).toBe("pending");
     });
 
-    it("dispatches again once the cooldown has passed and the earlier run finished", () => {
-      const first = deliver(nginx("web-1", "2025-06-02T11:59:00Z")).executions[0];
-      updateExecution(db.db, first?.id as string, { state: "succeeded", updatedAt: T0 + 5 * MINUTE });
-      expect(deliver(nginx("web-1", "2025-06-02T12:10:00Z"), T0 + 10 * MINUTE).executions[0]?.state).toBe(
-        "pending",
-      );
+    it("dispatches again once the cooldown has passed and the earlier run finished", async () => {
+      const first = (await deliver(nginx("web-1", "2025-06-02T11:59:00Z"))).executions[0];
+      await updateExecution(db.db, first?.id as string, { state: "succeeded", updatedAt: T0 + 5 * MINUTE });
+      expect(
+        (await deliver(nginx("web-1", "2025-06-02T12:10:00Z"), T0 + 10 * MINUTE)).executions[0]?.state,
+      ).toBe("pending");
     });
 
-    it("limits a runbook to maxPerHour dispatches in a sliding hour, saying when the next slot opens", () => {
-      deliver(nginx("web-1"), T0);
-      deliver(nginx("web-2"), T0 + 10 * MINUTE);
-      const third = deliver(nginx("web-3"), T0 + 20 * MINUTE).executions[0];
+    it("limits a runbook to maxPerHour dispatches in a sliding hour, saying when the next slot opens", async () => {
+      await deliver(nginx("web-1"), T0);
+      await deliver(nginx("web-2"), T0 + 10 * MINUTE);
+      const third = (await deliver(nginx("web-3"), T0 + 20 * MINUTE)).executions[0];
       expect(third).toMatchObject({
         state: "suppressed",
         reason: "maxPerHour: web-restart dispatched 2 times in the last hour (limit 2); next slot 13:00:00Z",
       });
-      expect(deliver(nginx("web-4", "2025-06-02T12:59:00Z"), T0 + 60 * MINUTE).executions[0]?.state).toBe(
-        "pending",
-      );
+      expect(
+        (await deliver(nginx("web-4", "2025-06-02T12:59:00Z"), T0 + 60 * MINUTE)).executions[0]?.state,
+      ).toBe("pending");
     });
 
-    it("allows one active execution per runbook + target", () => {
-      const first = deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0).executions[0];
-      const second = deliver(disk("fs-1", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE).executions[0];
+    it("allows one active execution per runbook + target", async () => {
+      const first = (await deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0)).executions[0];
+      const second = (await deliver(disk("fs-1", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE)).executions[0];
       expect(second).toMatchObject({
         state: "suppressed",
         reason: `active execution: disk-cleanup on fs-1 already has ${first?.id} (pending since 2m ago)`,
       });
-      expect(deliver(disk("fs-2", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE).executions[0]?.state).toBe(
-        "pending",
-      );
-      updateExecution(db.db, first?.id as string, { state: "failed", updatedAt: T0 + 3 * MINUTE });
-      expect(deliver(disk("fs-1", "2025-06-02T11:45:00Z"), T0 + 4 * MINUTE).executions[0]?.state).toBe(
-        "pending",
-      );
-    });
-
-    it("no longer blocks on an active execution not heard of for staleAfter", () => {
-      deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0);
       expect(
-        deliver(disk("fs-1", "2025-06-02T18:00:00Z"), T0 + 6 * 60 * MINUTE + 1).executions[0]?.state,
+        (await deliver(disk("fs-2", "2025-06-02T11:30:00Z"), T0 + 2 * MINUTE)).executions[0]?.state,
+      ).toBe("pending");
+      await updateExecution(db.db, first?.id as string, { state: "failed", updatedAt: T0 + 3 * MINUTE });
+      expect(
+        (await deliver(disk("fs-1", "2025-06-02T11:45:00Z"), T0 + 4 * MINUTE)).executions[0]?.state,
       ).toBe("pending");
     });
 
-    it("opens the global breaker when the storm limit is passed; later decisions say global breaker", () => {
+    it("no longer blocks on an active execution not heard of for staleAfter", async () => {
+      await deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0);
+      expect(
+        (await deliver(disk("fs-1", "2025-06-02T18:00:00Z"), T0 + 6 * 60 * MINUTE + 1)).executions[0]?.state,
+      ).toBe("pending");
+    });
+
+    it("opens the global breaker when the storm limit is passed; later decisions say global breaker", async () => {
       storm = { max: 2, windowMs: 5 * MINUTE, openForMs: 15 * MINUTE };
-      deliver(nginx("web-1"), T0);
-      deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0 + 1_000);
-      const third = deliver(disk("fs-2", "2025-06-02T11:00:00Z"), T0 + 2_000).executions[0];
+      await deliver(nginx("web-1"), T0);
+      await deliver(disk("fs-1", "2025-06-02T11:00:00Z"), T0 + 1_000);
+      const third = (await deliver(disk("fs-2", "2025-06-02T11:00:00Z"), T0 + 2_000)).executions[0];
       expect(third).toMatchObject({
         state: "suppressed",
         reason:
@@ -276,19 +276,19 @@ describe("decideWebhook", () => {
       ]);
       expect(db.count("audit_events", "kind = 'breaker.opened'")).toBe(1);
 
-      const fourth = deliver(nginx("web-5"), T0 + 3_000).executions[0];
+      const fourth = (await deliver(nginx("web-5"), T0 + 3_000)).executions[0];
       expect(fourth?.state).toBe("suppressed");
       expect(fourth?.reason).toMatch(/^circuit breaker: global breaker is open \(storm limit: 2 dispatches/);
       expect(fourth?.reason).toContain("half-open at 12:15:02Z");
 
       // After openFor the storm breaker closes by itself (the window has emptied too).
-      expect(deliver(nginx("web-6"), T0 + 16 * MINUTE).executions[0]?.state).toBe("pending");
+      expect((await deliver(nginx("web-6"), T0 + 16 * MINUTE)).executions[0]?.state).toBe("pending");
     });
 
-    it("says breaker open once a target's breaker opened, then lets exactly one probe through when half-open", () => {
+    it("says breaker open once a target's breaker opened, then lets exactly one probe through when half-open", async () => {
       const breaker = runbooks.index.byName.get("web-restart")?.runbook.guards?.breaker;
       for (const id of ["ex_f1", "ex_f2"]) {
-        countFailure(db.db, {
+        await countFailure(db.db, {
           runbook: "web-restart",
           target: "web-1",
           executionId: id,
@@ -297,21 +297,21 @@ describe("decideWebhook", () => {
           why: "verify failed",
         });
       }
-      const refused = deliver(nginx("web-1"), T0 + MINUTE).executions[0];
+      const refused = (await deliver(nginx("web-1"), T0 + MINUTE)).executions[0];
       expect(refused?.reason).toMatch(
         /^circuit breaker: breaker target:web-restart:web-1 is open \(2 failures within 1h .*\); half-open at 12:30:00Z$/,
       );
-      expect(deliver(nginx("web-2"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+      expect((await deliver(nginx("web-2"), T0 + MINUTE)).executions[0]?.state).toBe("pending");
 
-      const probe = deliver(nginx("web-1", "2025-06-02T12:30:00Z"), T0 + 31 * MINUTE).executions[0];
+      const probe = (await deliver(nginx("web-1", "2025-06-02T12:30:00Z"), T0 + 31 * MINUTE)).executions[0];
       expect(probe?.state).toBe("pending");
-      updateExecution(db.db, probe?.id as string, { state: "succeeded", updatedAt: T0 + 32 * MINUTE });
-      expect(findExecution(db.db, probe?.id as string)?.state).toBe("succeeded");
+      await updateExecution(db.db, probe?.id as string, { state: "succeeded", updatedAt: T0 + 32 * MINUTE });
+      expect((await findExecution(db.db, probe?.id as string))?.state).toBe("succeeded");
     });
 
-    it("refuses a second execution while the half-open probe runs", () => {
+    it("refuses a second execution while the half-open probe runs", async () => {
       const breaker = runbooks.index.byName.get("api-approval")?.runbook.guards?.breaker;
-      countFailure(db.db, {
+      await countFailure(db.db, {
         runbook: "api-approval",
         target: "api",
         executionId: "ex_f1",
@@ -319,20 +319,21 @@ describe("decideWebhook", () => {
         now: T0,
         why: "rollback failed",
       });
-      const api = (service: string, startsAt: string) =>
+      const api = async (service: string, startsAt: string) =>
         webhook([firingAlert({ alertname: "ApiErrors", service }, { startsAt })]);
-      const probe = deliver(api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE).executions[0];
+      const probe = (await deliver(await api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE)).executions[0];
       expect(probe?.state).toBe("pending");
-      const other = deliver(api("checkout", "2025-06-02T12:11:00Z"), T0 + 12 * MINUTE).executions[0];
+      const other = (await deliver(await api("checkout", "2025-06-02T12:11:00Z"), T0 + 12 * MINUTE))
+        .executions[0];
       expect(other).toMatchObject({
         state: "suppressed",
         reason: `circuit breaker: breaker runbook:api-approval is half-open and its probe ${probe?.id} has not finished`,
       });
     });
 
-    it("a half-open probe whose run succeeded has not finished until its alert is judged", () => {
+    it("a half-open probe whose run succeeded has not finished until its alert is judged", async () => {
       const breaker = runbooks.index.byName.get("api-approval")?.runbook.guards?.breaker;
-      countFailure(db.db, {
+      await countFailure(db.db, {
         runbook: "api-approval",
         target: "api",
         executionId: "ex_f1",
@@ -340,18 +341,21 @@ describe("decideWebhook", () => {
         now: T0,
         why: "not_cleared",
       });
-      const api = (service: string, startsAt: string) =>
+      const api = async (service: string, startsAt: string) =>
         webhook([firingAlert({ alertname: "ApiErrors", service }, { startsAt })]);
-      const probe = deliver(api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE).executions[0];
-      updateExecution(db.db, probe?.id as string, { state: "succeeded", updatedAt: T0 + 12 * MINUTE });
-      expect(deliver(api("checkout", "2025-06-02T12:13:00Z"), T0 + 13 * MINUTE).executions[0]?.reason).toBe(
+      const probe = (await deliver(await api("api", "2025-06-02T12:10:00Z"), T0 + 11 * MINUTE)).executions[0];
+      await updateExecution(db.db, probe?.id as string, { state: "succeeded", updatedAt: T0 + 12 * MINUTE });
+      expect(
+        (await deliver(await api("checkout", "2025-06-02T12:13:00Z"), T0 + 13 * MINUTE)).executions[0]
+          ?.reason,
+      ).toBe(
         `circuit breaker: breaker runbook:api-approval is half-open and its probe ${probe?.id} has not finished`,
       );
     });
 
-    it("records but does not dispatch while the kill switch is off", () => {
-      setEnabled(db.db, false, T0);
-      expect(deliver(nginx("web-1")).executions[0]).toMatchObject({
+    it("records but does not dispatch while the kill switch is off", async () => {
+      await setEnabled(db.db, false, T0);
+      expect((await deliver(nginx("web-1"))).executions[0]).toMatchObject({
         runbook: "web-restart",
         state: "suppressed",
         reason: "kill switch: automation is switched off (POST /api/kill-switch or RUNBRIDGE_ENABLED=false)",
@@ -360,23 +364,23 @@ describe("decideWebhook", () => {
       expect(db.count("alerts")).toBe(1);
     });
 
-    it("records an alert no runbook matches", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "SomethingElse" })])).executions[0];
+    it("records an alert no runbook matches", async () => {
+      const result = (await deliver(webhook([firingAlert({ alertname: "SomethingElse" })]))).executions[0];
       expect(result).toEqual({
         id: expect.any(String),
         runbook: null,
         state: "suppressed",
         reason: "no runbook: no runbook matches this alert (alertname SomethingElse)",
       });
-      expect(findExecution(db.db, result?.id as string)).toMatchObject({
+      expect(await findExecution(db.db, result?.id as string)).toMatchObject({
         guard: "no_runbook",
         runbook: null,
       });
       expect(db.count("outbox")).toBe(0);
     });
 
-    it("refuses a target outside the runbook's allow-list", () => {
-      expect(deliver(nginx("db-1")).executions[0]).toMatchObject({
+    it("refuses a target outside the runbook's allow-list", async () => {
+      expect((await deliver(nginx("db-1"))).executions[0]).toMatchObject({
         state: "suppressed",
         reason: "target not allowed: db-1 is not in web-restart's allow-list (web-*)",
       });
@@ -384,8 +388,8 @@ describe("decideWebhook", () => {
   });
 
   describe("mode", () => {
-    it("records a notify runbook without dispatching; with no channel to tell, notify_failed says so", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate" })]))
+    it("records a notify runbook without dispatching; with no channel to tell, notify_failed says so", async () => {
+      const result = (await deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate" })])))
         .executions[0];
       expect(result).toMatchObject({
         runbook: "security-notify",
@@ -402,9 +406,10 @@ describe("decideWebhook", () => {
       ).toBe(1);
     });
 
-    it("records a dry-run runbook as dry_run", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "CanaryDown", instance: "canary-1" })]))
-        .executions[0];
+    it("records a dry-run runbook as dry_run", async () => {
+      const result = (
+        await deliver(webhook([firingAlert({ alertname: "CanaryDown", instance: "canary-1" })]))
+      ).executions[0];
       expect(result).toMatchObject({
         state: "dry_run",
         reason: "dry-run: canary-dry-run on canary-1 would be dispatched (runbook mode dry-run)",
@@ -412,28 +417,28 @@ describe("decideWebhook", () => {
       expect(db.count("outbox")).toBe(0);
     });
 
-    it("records everything as dry_run while the bridge is in dry-run, telling how to leave it", () => {
+    it("records everything as dry_run while the bridge is in dry-run, telling how to leave it", async () => {
       dryRun = true;
-      const result = deliver(nginx("web-1")).executions[0];
+      const result = (await deliver(nginx("web-1"))).executions[0];
       expect(result).toMatchObject({ state: "dry_run" });
       expect(result?.reason).toBe(
         "dry-run: web-restart on web-1 would be dispatched (bridge in dry-run; set GitHub credentials or RUNBRIDGE_DRY_RUN=false)",
       );
-      expect(findExecution(db.db, result?.id as string)?.committedAt).toBeNull();
+      expect((await findExecution(db.db, result?.id as string))?.committedAt).toBeNull();
       expect(db.count("outbox")).toBe(0);
     });
 
-    it("does not count dry-runs for the cooldown", () => {
+    it("does not count dry-runs for the cooldown", async () => {
       dryRun = true;
-      deliver(nginx("web-1", "2025-06-02T11:59:00Z"));
+      await deliver(nginx("web-1", "2025-06-02T11:59:00Z"));
       dryRun = false;
-      expect(deliver(nginx("web-1", "2025-06-02T12:01:00Z"), T0 + MINUTE).executions[0]?.state).toBe(
+      expect((await deliver(nginx("web-1", "2025-06-02T12:01:00Z"), T0 + MINUTE)).executions[0]?.state).toBe(
         "pending",
       );
     });
 
-    it("names the approval environment for an approval runbook", () => {
-      const result = deliver(webhook([firingAlert({ alertname: "ApiErrors", service: "api" })]))
+    it("names the approval environment for an approval runbook", async () => {
+      const result = (await deliver(webhook([firingAlert({ alertname: "ApiErrors", service: "api" })])))
         .executions[0];
       expect(result?.reason).toBe(
         "dispatching api-approval on api via remediate.yml@main; remediate waits for approval in environment remediation-production",
@@ -442,9 +447,9 @@ describe("decideWebhook", () => {
   });
 
   describe("resolved alerts", () => {
-    it("cancels a dispatch still waiting in the outbox when the runbook says onResolved: cancel", () => {
-      const fired = deliver(fixture("firing")).executions[0];
-      const [resolved] = deliver(fixture("resolved"), T0 + 4 * MINUTE).executions;
+    it("cancels a dispatch still waiting in the outbox when the runbook says onResolved: cancel", async () => {
+      const fired = (await deliver(fixture("firing"))).executions[0];
+      const [resolved] = (await deliver(fixture("resolved"), T0 + 4 * MINUTE)).executions;
       expect(resolved).toEqual({
         id: fired?.id,
         runbook: "web-restart",
@@ -452,7 +457,7 @@ describe("decideWebhook", () => {
         reason: "cancelled: alert resolved at 2025-06-02T12:04:30.500Z before dispatch (onResolved: cancel)",
       });
       expect(outboxState(fired?.id ?? null)).toBe("cancelled");
-      expect(findExecution(db.db, fired?.id as string)).toMatchObject({
+      expect(await findExecution(db.db, fired?.id as string)).toMatchObject({
         state: "cancelled",
         finishedAt: T0 + 4 * MINUTE,
         alertResolvedAt: T0 + 4 * MINUTE,
@@ -463,32 +468,34 @@ describe("decideWebhook", () => {
       });
     });
 
-    it("does not cancel a dispatch that may already have reached GitHub (uncertain)", () => {
-      const fired = deliver(fixture("firing")).executions[0];
+    it("does not cancel a dispatch that may already have reached GitHub (uncertain)", async () => {
+      const fired = (await deliver(fixture("firing"))).executions[0];
       db.sqlite.prepare("update outbox set uncertain_since = ? where execution_id = ?").run(T0, fired?.id);
-      const [resolved] = deliver(fixture("resolved"), T0 + 4 * MINUTE).executions;
+      const [resolved] = (await deliver(fixture("resolved"), T0 + 4 * MINUTE)).executions;
       expect(resolved?.state).toBe("pending");
       expect(resolved?.reason).toMatch(/^resolved at 2025-06-02T12:04:30.500Z; execution stays pending/);
       expect(outboxState(fired?.id ?? null)).toBe("pending");
     });
 
-    it("does not cancel a dispatch that is in flight", () => {
-      const fired = deliver(fixture("firing")).executions[0];
+    it("does not cancel a dispatch that is in flight", async () => {
+      const fired = (await deliver(fixture("firing"))).executions[0];
       db.sqlite.prepare("update outbox set state = 'in_flight' where execution_id = ?").run(fired?.id);
-      expect(deliver(fixture("resolved"), T0 + MINUTE).executions[0]?.state).toBe("pending");
+      expect((await deliver(fixture("resolved"), T0 + MINUTE)).executions[0]?.state).toBe("pending");
       expect(outboxState(fired?.id ?? null)).toBe("in_flight");
     });
 
-    it("leaves the execution alone when the runbook does not ask to cancel", () => {
-      const fired = deliver(disk("fs-1", "2025-06-02T11:00:00Z")).executions[0];
-      const resolved = deliver(
-        webhook([
-          firingAlert(
-            { alertname: "DiskFull", instance: "fs-1", severity: "warning" },
-            { startsAt: "2025-06-02T11:00:00Z", status: "resolved", endsAt: "2025-06-02T12:05:00Z" },
-          ),
-        ]),
-        T0 + 5 * MINUTE,
+    it("leaves the execution alone when the runbook does not ask to cancel", async () => {
+      const fired = (await deliver(disk("fs-1", "2025-06-02T11:00:00Z"))).executions[0];
+      const resolved = (
+        await deliver(
+          webhook([
+            firingAlert(
+              { alertname: "DiskFull", instance: "fs-1", severity: "warning" },
+              { startsAt: "2025-06-02T11:00:00Z", status: "resolved", endsAt: "2025-06-02T12:05:00Z" },
+            ),
+          ]),
+          T0 + 5 * MINUTE,
+        )
       ).executions[0];
       expect(resolved).toMatchObject({
         id: fired?.id,
@@ -498,8 +505,8 @@ describe("decideWebhook", () => {
       expect(outboxState(fired?.id ?? null)).toBe("pending");
     });
 
-    it("records a resolved alert that never had an execution", () => {
-      const [resolved] = deliver(fixture("resolved")).executions;
+    it("records a resolved alert that never had an execution", async () => {
+      const [resolved] = (await deliver(fixture("resolved"))).executions;
       expect(resolved).toEqual({
         id: null,
         runbook: null,
@@ -510,10 +517,10 @@ describe("decideWebhook", () => {
       expect(db.count("alerts")).toBe(1);
     });
 
-    it("records a repeated resolved delivery once", () => {
-      deliver(fixture("firing"));
-      deliver(fixture("resolved"), T0 + MINUTE);
-      expect(deliver(fixture("resolved"), T0 + 2 * MINUTE).executions[0]?.reason).toBe(
+    it("records a repeated resolved delivery once", async () => {
+      await deliver(fixture("firing"));
+      await deliver(fixture("resolved"), T0 + MINUTE);
+      expect((await deliver(fixture("resolved"), T0 + 2 * MINUTE)).executions[0]?.reason).toBe(
         "resolved: already recorded",
       );
       expect(db.count("audit_events", "kind = 'execution.cancelled'")).toBe(1);
@@ -521,14 +528,14 @@ describe("decideWebhook", () => {
   });
 
   describe("group runbooks", () => {
-    it("decides a whole Alertmanager group once, and a later delivery of the group is a duplicate", () => {
-      const { executions } = deliver(fixture("grouped"));
+    it("decides a whole Alertmanager group once, and a later delivery of the group is a duplicate", async () => {
+      const { executions } = await deliver(fixture("grouped"));
       const [first, second, resolved] = executions;
       expect(first).toMatchObject({ runbook: "cpu-group", state: "pending" });
       expect(second).toMatchObject({ id: first?.id, state: "duplicate" });
       expect(resolved).toMatchObject({ state: "resolved", id: null });
       expect(db.count("executions")).toBe(1);
-      expect(findExecution(db.db, first?.id as string)?.occurrenceKey).toBe(
+      expect((await findExecution(db.db, first?.id as string))?.occurrenceKey).toBe(
         'group:cpu-group:{}:{alertname="HostHighCpuLoad"}@2025-06-02T11:58:00.000Z',
       );
 
@@ -539,7 +546,7 @@ describe("decideWebhook", () => {
         fingerprint: "3d4e5f6071829304",
         labels: { alertname: "HostHighCpuLoad", instance: "web-4:9100", job: "node", severity: "warning" },
       });
-      const later = deliver(again, T0 + 5 * MINUTE).executions;
+      const later = (await deliver(again, T0 + 5 * MINUTE)).executions;
       expect(later.filter((e) => e.state === "duplicate")).toHaveLength(3);
       expect(db.count("executions")).toBe(1);
       expect(db.count("outbox")).toBe(1);
@@ -549,44 +556,44 @@ describe("decideWebhook", () => {
     // firing startsAt of the delivery, so when that alert resolves and Alertmanager re-sends
     // the group, the remaining alerts become a second execution of the same episode (today
     // suppressed by the active-execution guard; dispatched once the first has finished).
-    it("keeps one execution for the group when its earliest alert resolves first", () => {
-      deliver(fixture("grouped"));
+    it("keeps one execution for the group when its earliest alert resolves first", async () => {
+      await deliver(fixture("grouped"));
       const later = fixture("grouped");
       const [earliest] = later.alerts;
       if (earliest) Object.assign(earliest, { status: "resolved", endsAt: "2025-06-02T12:03:00Z" });
-      const decided = deliver(later, T0 + 5 * MINUTE).executions;
+      const decided = (await deliver(later, T0 + 5 * MINUTE)).executions;
       expect(decided[1]?.state).toBe("duplicate");
       expect(db.count("executions")).toBe(1);
     });
   });
 
   describe("one transaction per webhook", () => {
-    it("writes nothing when one alert of a delivery fails mid-way", () => {
+    it("writes nothing when one alert of a delivery fails mid-way", async () => {
       db.sqlite.exec(`create trigger fail_second before insert on executions
         when new.alertname = 'DiskFull' begin select raise(abort, 'simulated failure'); end`);
       const body = webhook([
         firingAlert({ instance: "web-1:9113" }),
         firingAlert({ alertname: "DiskFull", instance: "fs-1" }),
       ]);
-      expect(() => deliver(body)).toThrow(/simulated failure/);
+      await expect(deliver(body)).rejects.toThrow(/simulated failure/);
       for (const table of ["alerts", "executions", "outbox", "audit_events"] as const) {
         expect(db.count(table)).toBe(0);
       }
       db.sqlite.exec("drop trigger fail_second");
-      expect(deliver(body).executions.map((e) => e.state)).toEqual(["pending", "pending"]);
+      expect((await deliver(body)).executions.map((e) => e.state)).toEqual(["pending", "pending"]);
     });
 
-    it("throws (so the caller answers 503) when the database is closed", () => {
+    it("throws (so the caller answers 503) when the database is closed", async () => {
       db.close();
-      expect(() => deliver(nginx("web-1"))).toThrow(/not open/);
+      await expect(deliver(nginx("web-1"))).rejects.toThrow(/not open/);
     });
   });
 
   describe("with the example runbooks in runbooks/", () => {
-    it("routes the examples' alerts and dispatches, notifies or refuses as each runbook says", () => {
+    it("routes the examples' alerts and dispatches, notifies or refuses as each runbook says", async () => {
       const { set } = loadRunbookSet("runbooks");
       runbooks = set as RunbookSet;
-      const { executions } = deliver(
+      const { executions } = await deliver(
         webhook([
           firingAlert({ alertname: "NginxDown", instance: "web-1:9113", job: "nginx" }),
           firingAlert({ alertname: "HighAuthenticationFailureRate", service: "sso" }),
@@ -605,7 +612,7 @@ describe("decideWebhook", () => {
       );
       expect(db.count("outbox", `execution_id = '${notifying}'`)).toBe(0);
       // A redelivery queues nothing more.
-      deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate", service: "sso" })]));
+      await deliver(webhook([firingAlert({ alertname: "HighAuthenticationFailureRate", service: "sso" })]));
       expect(db.count("notifications")).toBe(2);
     });
   });

@@ -53,12 +53,12 @@ function groupStarts(alerts: NormalizedAlert[], runbooks: RunbookSet): (runbook:
  * @param groupResolved Alertmanager marked the whole delivery resolved: every alert of the
  *   group cleared, which ends the episode of a `group` runbook
  */
-export function decideWebhook(
+export async function decideWebhook(
   options: DecideOptions,
   alerts: NormalizedAlert[],
   groupResolved = false,
-): WebhookDecision {
-  return inTransaction(options.db, (tx) => {
+): Promise<WebhookDecision> {
+  return await inTransaction(options.db, async (tx) => {
     const context: DecisionContext = { ...options, db: tx, written: [] };
     const hasGroupRunbooks = options.runbooks.runbooks.some(
       (loaded) => loaded.runbook.guards?.group === "group",
@@ -68,12 +68,16 @@ export function decideWebhook(
     for (const alert of alerts) {
       // What is stored is bounded (one rule, compact-alert.ts); decisions see the whole alert.
       const kept = compactAlert(alert);
-      recordAlertDelivery(tx, { ...alert, labels: kept.labels, annotations: kept.annotations }, options.now);
-      if (alert.status === "resolved") executions.push(...decideResolved(context, alert));
-      else executions.push(decideFiring(context, alert, groupStart, kept));
+      await recordAlertDelivery(
+        tx,
+        { ...alert, labels: kept.labels, annotations: kept.annotations },
+        options.now,
+      );
+      if (alert.status === "resolved") executions.push(...(await decideResolved(context, alert)));
+      else executions.push(await decideFiring(context, alert, groupStart, kept));
     }
     if (groupResolved && hasGroupRunbooks) {
-      executions.push(...decideGroupResolved(context, alerts[0]?.groupKey ?? ""));
+      executions.push(...(await decideGroupResolved(context, alerts[0]?.groupKey ?? "")));
     }
     return { executions, events: context.written, cancelRequested: context.cancelRequested ?? false };
   });

@@ -29,10 +29,10 @@ const step = fc.record({
 });
 
 describe("the decision, for any sequence of deliveries", () => {
-  it("records one execution per occurrence and never dispatches past the cooldown or the hourly cap", () => {
+  it("records one execution per occurrence and never dispatches past the cooldown or the hourly cap", async () => {
     const runbooks = fixtureRunbooks();
-    fc.assert(
-      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
         const db = tempDatabase();
         try {
           let now = T0;
@@ -49,7 +49,7 @@ describe("the decision, for any sequence of deliveries", () => {
                 endsAt: s.status === "resolved" ? new Date(now).toISOString() : "0001-01-01T00:00:00Z",
               },
             );
-            decideWebhook(
+            await decideWebhook(
               {
                 db: db.db,
                 runbooks,
@@ -65,11 +65,11 @@ describe("the decision, for any sequence of deliveries", () => {
               id: string;
             }[];
             for (const { id } of pending) {
-              const execution = findExecution(db.db, id);
+              const execution = await findExecution(db.db, id);
               if (!execution) continue;
               runId += 1;
-              markDispatched(deps, execution, 1, { runId }, now);
-              recordRunState(
+              await markDispatched(deps, execution, 1, { runId }, now);
+              await recordRunState(
                 { ...deps, now },
                 { runId, status: "completed", conclusion: s.runs === "succeed" ? "success" : "failure" },
               );

@@ -21,19 +21,19 @@ export interface GuardStateQuery {
   now: number;
 }
 
-function breakerSnapshot(db: Db, key: string, now: number): BreakerSnapshot | undefined {
-  const row = readBreakerFast(db, key);
+async function breakerSnapshot(db: Db, key: string, now: number): Promise<BreakerSnapshot | undefined> {
+  const row = await readBreakerFast(db, key);
   if (row?.state !== "open") return undefined;
   const probe =
     phaseOf(row, now) === "half_open" && row.halfOpenAt !== null
-      ? unfinishedExecutionInScope(db, row, row.halfOpenAt)
+      ? await unfinishedExecutionInScope(db, row, row.halfOpenAt)
       : undefined;
   return { ...row, probeExecutionId: probe };
 }
 
-export function loadGuardState(db: Db, query: GuardStateQuery): GuardState {
+export async function loadGuardState(db: Db, query: GuardStateQuery): Promise<GuardState> {
   const { now } = query;
-  const facts = readDispatchFacts(db, {
+  const facts = await readDispatchFacts(db, {
     runbook: query.runbook,
     target: query.target,
     activeSince: now - query.staleAfterMs,
@@ -42,13 +42,13 @@ export function loadGuardState(db: Db, query: GuardStateQuery): GuardState {
   });
   const { lastDispatch, active } = facts;
   return {
-    enabled: isEnabled(db),
+    enabled: await isEnabled(db),
     lastDispatch: lastDispatch?.committedAt
       ? { at: lastDispatch.committedAt, executionId: lastDispatch.id }
       : undefined,
     dispatchesLastHour: facts.dispatchesLastHour,
-    breaker: query.breakerKey ? breakerSnapshot(db, query.breakerKey, now) : undefined,
-    globalBreaker: breakerSnapshot(db, "global", now),
+    breaker: query.breakerKey ? await breakerSnapshot(db, query.breakerKey, now) : undefined,
+    globalBreaker: await breakerSnapshot(db, "global", now),
     active: active ? { id: active.id, state: active.state, since: active.updatedAt } : undefined,
     recentDispatchesAll: facts.dispatchesAllSince,
   };

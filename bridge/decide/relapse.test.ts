@@ -20,12 +20,12 @@ beforeEach(() => {
 });
 afterEach(() => db.remove());
 
-function deliver(startsAt: string, now: number, instance = "web-1") {
+async function deliver(startsAt: string, now: number, instance = "web-1") {
   const check = checkAlertmanagerWebhook(
     webhook([firingAlert({ instance: `${instance}:9113` }, { startsAt })]),
   );
   if (!check.ok) throw new Error(check.error);
-  const decided = decideWebhook(
+  const decided = await decideWebhook(
     {
       db: db.db,
       runbooks: fixtureRunbooks(),
@@ -40,18 +40,22 @@ function deliver(startsAt: string, now: number, instance = "web-1") {
 }
 
 /** The first occurrence, remediated and verified cleared at T0 + 5m (the scene, set directly). */
-function verifiedFirst(): string {
-  const id = deliver("2025-06-02T11:59:00Z", T0);
-  updateExecution(db.db, id, { state: "verified", clearedAt: T0 + 5 * MINUTE, updatedAt: T0 + 5 * MINUTE });
+async function verifiedFirst(): Promise<string> {
+  const id = await deliver("2025-06-02T11:59:00Z", T0);
+  await updateExecution(db.db, id, {
+    state: "verified",
+    clearedAt: T0 + 5 * MINUTE,
+    updatedAt: T0 + 5 * MINUTE,
+  });
   return id;
 }
 
 describe("a relapse", () => {
-  it("the same alert firing again 20m after it was verified cleared is linked to that execution", () => {
-    const first = verifiedFirst();
-    const again = deliver("2025-06-02T12:25:00Z", T0 + 25 * MINUTE);
-    expect(findExecution(db.db, again)?.relapseOf).toBe(first);
-    const [event] = queryAudit(db.db, { kind: "execution.relapse" });
+  it("the same alert firing again 20m after it was verified cleared is linked to that execution", async () => {
+    const first = await verifiedFirst();
+    const again = await deliver("2025-06-02T12:25:00Z", T0 + 25 * MINUTE);
+    expect((await findExecution(db.db, again))?.relapseOf).toBe(first);
+    const [event] = await queryAudit(db.db, { kind: "execution.relapse" });
     expect(event).toMatchObject({
       executionId: again,
       runbook: "web-restart",
@@ -60,20 +64,22 @@ describe("a relapse", () => {
     });
   });
 
-  it("later than relapseWithin, or another alert (another target), is no relapse", () => {
-    verifiedFirst();
-    const other = deliver("2025-06-02T12:10:00Z", T0 + 10 * MINUTE, "web-2");
-    const late = deliver("2025-06-02T13:06:00Z", T0 + 66 * MINUTE);
-    expect([findExecution(db.db, other)?.relapseOf, findExecution(db.db, late)?.relapseOf]).toEqual([
-      null,
-      null,
-    ]);
-    expect(queryAudit(db.db, { kind: "execution.relapse" })).toEqual([]);
+  it("later than relapseWithin, or another alert (another target), is no relapse", async () => {
+    await verifiedFirst();
+    const other = await deliver("2025-06-02T12:10:00Z", T0 + 10 * MINUTE, "web-2");
+    const late = await deliver("2025-06-02T13:06:00Z", T0 + 66 * MINUTE);
+    expect([
+      (await findExecution(db.db, other))?.relapseOf,
+      (await findExecution(db.db, late))?.relapseOf,
+    ]).toEqual([null, null]);
+    expect(await queryAudit(db.db, { kind: "execution.relapse" })).toEqual([]);
   });
 
-  it("an execution that was not verified (not_cleared) has no relapse: the alert never went away", () => {
-    const id = deliver("2025-06-02T11:59:00Z", T0);
-    updateExecution(db.db, id, { state: "not_cleared", updatedAt: T0 + 20 * MINUTE });
-    expect(findExecution(db.db, deliver("2025-06-02T12:25:00Z", T0 + 25 * MINUTE))?.relapseOf).toBeNull();
+  it("an execution that was not verified (not_cleared) has no relapse: the alert never went away", async () => {
+    const id = await deliver("2025-06-02T11:59:00Z", T0);
+    await updateExecution(db.db, id, { state: "not_cleared", updatedAt: T0 + 20 * MINUTE });
+    expect(
+      (await findExecution(db.db, await deliver("2025-06-02T12:25:00Z", T0 + 25 * MINUTE)))?.relapseOf,
+    ).toBeNull();
   });
 });

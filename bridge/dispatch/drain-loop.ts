@@ -16,15 +16,15 @@ export interface DrainLoopOptions<Row> {
   now: () => number;
   storage?: StorageHealth;
   /** Claims one ready row (in its own transaction), or undefined when none is ready. */
-  claim(now: number): Row | undefined;
+  claim(now: number): Promise<Row | undefined>;
   /** When the next pending row becomes ready. */
-  nextReadyAt(): number | undefined;
+  nextReadyAt(): Promise<number | undefined>;
   process(row: Row): Promise<void>;
   /**
    * `process` threw (the database, or a bug): record the failure. When recording throws too
    * (the disk is full), the row stays claimed and this is tried again after a pause.
    */
-  recordUnexpected(row: Row, error: unknown): void;
+  recordUnexpected(row: Row, error: unknown): Promise<void>;
   /** Nothing is claimed before this time (GitHub's rate limit). */
   pausedUntil?(): number;
 }
@@ -65,7 +65,7 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
     log.error({ err: error, row }, `${name}: unexpected error while processing a row`);
     while (running) {
       try {
-        options.recordUnexpected(row, error);
+        await options.recordUnexpected(row, error);
         return;
       } catch (recordError) {
         options.storage?.failed(recordError, options.now());
@@ -85,7 +85,7 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
       }
       let row: Row | undefined;
       try {
-        row = options.claim(current);
+        row = await options.claim(current);
         if (storageFailures > 0) log.info(`${name}: the database takes writes again; resuming`);
         storageFailures = 0;
         options.storage?.succeeded();
@@ -104,7 +104,7 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
         continue;
       }
       if (!row) {
-        const next = options.nextReadyAt();
+        const next = await options.nextReadyAt();
         await sleep(next === undefined ? 1_000 : Math.max(5, Math.min(next - current, 1_000)));
         continue;
       }

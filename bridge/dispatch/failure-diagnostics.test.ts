@@ -36,7 +36,7 @@ beforeEach(async () => {
     maxAttempts: 3,
     clock: () => h.clock.now,
   });
-  worker.start();
+  await worker.start();
 });
 afterEach(async () => {
   await worker.stop();

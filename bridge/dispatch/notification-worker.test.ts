@@ -48,7 +48,7 @@ afterEach(async () => {
   await h.close();
 });
 
-function startWorker(options: { maxAttempts?: number; secrets?: Record<string, string> } = {}) {
+async function startWorker(options: { maxAttempts?: number; secrets?: Record<string, string> } = {}) {
   const secrets: Record<string, string> = options.secrets ?? {
     TEST_SLACK_URL: receivers.slackUrl,
     TEST_PD_KEY: ROUTING_KEY,
@@ -70,7 +70,7 @@ function startWorker(options: { maxAttempts?: number; secrets?: Record<string, s
       if (outcome === "retry") h.clock.now += 10 * 60_000;
     },
   });
-  worker.start();
+  await worker.start();
   return worker;
 }
 
@@ -89,8 +89,8 @@ function occasion(over: Partial<Occasion> = {}): Occasion {
   };
 }
 
-function queue(channels: ResolvedNotification[], over: Partial<Occasion> = {}) {
-  const events = queueNotifications(h.db.db, planNotifications(channels, occasion(over)), h.clock.now);
+async function queue(channels: ResolvedNotification[], over: Partial<Occasion> = {}) {
+  const events = await queueNotifications(h.db.db, planNotifications(channels, occasion(over)), h.clock.now);
   h.bus.publish(events);
   worker?.wake();
   return events;
@@ -105,8 +105,8 @@ const finished = (n: number) =>
 
 describe("the notification worker", () => {
   it("sends a Slack post and a PagerDuty trigger once each, and audits attempt and outcome", async () => {
-    startWorker();
-    queue([SLACK, PAGER]);
+    await startWorker();
+    await queue([SLACK, PAGER]);
     await finished(2);
     expect(receivers.accepted("/slack").map((request) => request.body)).toEqual([
       { text: "*Runbridge:* nginx-loop on `web-1`: it broke\nWhy: it did" },
@@ -121,7 +121,7 @@ describe("the notification worker", () => {
       client: "Runbridge",
     });
     expect(h.db.count("notifications", "state = 'sent'")).toBe(2);
-    const kinds = queryAudit(h.db.db, { n: 20 })
+    const kinds = (await queryAudit(h.db.db, { n: 20 }))
       .map((event) => `${event.kind} ${String(event.data?.channel)}`)
       .reverse();
     expect(kinds).toEqual([
@@ -135,10 +135,10 @@ describe("the notification worker", () => {
   });
 
   it("queuing the same notification again sends nothing more", async () => {
-    startWorker();
-    expect(queue([SLACK])).toHaveLength(1);
+    await startWorker();
+    expect(await queue([SLACK])).toHaveLength(1);
     await finished(1);
-    expect(queue([SLACK])).toEqual([]);
+    expect(await queue([SLACK])).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receivers.accepted("/slack")).toHaveLength(1);
     expect(h.db.count("notifications")).toBe(1);
@@ -146,30 +146,30 @@ describe("the notification worker", () => {
 
   it("retries a receiver answering 500, then 429, and delivers once when it answers 202", async () => {
     receivers.failNext("/v2/enqueue", 500, 429);
-    startWorker();
-    queue([PAGER]);
+    await startWorker();
+    await queue([PAGER]);
     await finished(1);
     expect(receivers.received.map((request) => request.status)).toEqual([500, 429, 202]);
     expect(receivers.accepted("/v2/enqueue")).toHaveLength(1);
     expect(settled.map(([, outcome]) => outcome)).toEqual(["retry", "retry", "sent"]);
-    expect(queryAudit(h.db.db, { kind: "notification.retry" }).map((event) => event.message)).toEqual([
-      expect.stringMatching(/^pagerduty attempt 2 failed \(PagerDuty Events API answered 429/),
-      expect.stringMatching(/^pagerduty attempt 1 failed \(PagerDuty Events API answered 500/),
-    ]);
+    expect((await queryAudit(h.db.db, { kind: "notification.retry" })).map((event) => event.message)).toEqual(
+      [
+        expect.stringMatching(/^pagerduty attempt 2 failed \(PagerDuty Events API answered 429/),
+        expect.stringMatching(/^pagerduty attempt 1 failed \(PagerDuty Events API answered 500/),
+      ],
+    );
   });
 
   it("gives up at once when trying again cannot help: a missing secret, an invalid event (400)", async () => {
-    startWorker({ secrets: { TEST_PD_KEY: "too-short" } });
-    queue([SLACK, PAGER]);
+    await startWorker({ secrets: { TEST_PD_KEY: "too-short" } });
+    await queue([SLACK, PAGER]);
     await finished(2);
     expect(settled.map(([row, outcome]) => [row.channel, outcome])).toEqual([
       ["slack", "failed"],
       ["pagerduty", "failed"],
     ]);
     expect(
-      queryAudit(h.db.db, { kind: "notification.failed" })
-        .map((event) => event.message)
-        .reverse(),
+      (await queryAudit(h.db.db, { kind: "notification.failed" })).map((event) => event.message).reverse(),
     ).toEqual([
       "slack gave up: set TEST_SLACK_URL in the bridge's environment (the Slack webhook URL)",
       expect.stringMatching(/^pagerduty gave up: PagerDuty Events API answered 400: .*routing_key/),
@@ -178,20 +178,20 @@ describe("the notification worker", () => {
 
   it("gives up after maxAttempts, saying what failed last", async () => {
     receivers.failNext("/slack", 503, 503, 503);
-    startWorker({ maxAttempts: 2 });
-    queue([SLACK]);
+    await startWorker({ maxAttempts: 2 });
+    await queue([SLACK]);
     await finished(1);
     expect(receivers.accepted("/slack")).toEqual([]);
-    expect(queryAudit(h.db.db, { kind: "notification.failed" })[0]?.message).toMatch(
+    expect((await queryAudit(h.db.db, { kind: "notification.failed" }))[0]?.message).toMatch(
       /^slack gave up: gave up after 2 attempts; last error: Slack webhook answered 503/,
     );
   });
 
   it("opens one issue per thread, comments on it while open, then comments and closes it", async () => {
-    startWorker();
-    queue([ISSUE], { key: "breaker:x@1:opened" });
+    await startWorker();
+    await queue([ISSUE], { key: "breaker:x@1:opened" });
     await finished(1);
-    queue([ISSUE], { key: "breaker:x@2:opened", message: { headline: "opened again", details: [] } });
+    await queue([ISSUE], { key: "breaker:x@2:opened", message: { headline: "opened again", details: [] } });
     await finished(2);
     expect(h.gh.state.issues).toHaveLength(1);
     expect(h.gh.state.issues[0]).toMatchObject({
@@ -212,7 +212,7 @@ describe("the notification worker", () => {
       message: { headline: "closed", details: [] },
       issueAction: "close",
     });
-    h.bus.publish(queueNotifications(h.db.db, closing, h.clock.now));
+    h.bus.publish(await queueNotifications(h.db.db, closing, h.clock.now));
     worker?.wake();
     await finished(3);
     expect(h.gh.state.issues[0]?.state).toBe("closed");
@@ -223,7 +223,7 @@ describe("the notification worker", () => {
 
     // Closed: a comment has nothing to go to, and a new opening opens a new issue.
     h.bus.publish(
-      queueNotifications(
+      await queueNotifications(
         h.db.db,
         closing.map((row) => ({ ...row, dedupKey: "again" })),
         h.clock.now,
@@ -232,39 +232,44 @@ describe("the notification worker", () => {
     worker?.wake();
     await finished(4);
     expect(settled.at(-1)?.[1]).toBe("skipped");
-    queue([ISSUE], { key: "breaker:x@3:opened" });
+    await queue([ISSUE], { key: "breaker:x@3:opened" });
     await finished(5);
     expect(h.gh.state.issues.map((issue) => issue.state)).toEqual(["closed", "open"]);
   });
 });
 
 describe("a notify-mode execution", () => {
-  const notifying = () =>
-    seedExecution(h.db.db, h.clock.now, { state: "notifying", mode: "notify", runId: null, runUrl: null });
+  const notifying = async () =>
+    await seedExecution(h.db.db, h.clock.now, {
+      state: "notifying",
+      mode: "notify",
+      runId: null,
+      runUrl: null,
+    });
 
   it("is notified once a channel took it, even when another failed", async () => {
-    const execution = notifying();
-    startWorker({ secrets: { TEST_PD_KEY: ROUTING_KEY } });
-    queue([SLACK, PAGER], {
+    const execution = await notifying();
+    await startWorker({ secrets: { TEST_PD_KEY: ROUTING_KEY } });
+    await queue([SLACK, PAGER], {
       topic: "execution.notify",
       about: { executionId: execution.id, runbook: "nginx-loop" },
     });
     await finished(2);
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       state: "notified",
       reason: expect.stringMatching(/^notified: pagerduty took it/),
     });
   });
 
   it("is notify_failed with every channel's reason when none took it", async () => {
-    const execution = notifying();
-    startWorker({ secrets: {} });
-    queue([SLACK, PAGER], {
+    const execution = await notifying();
+    await startWorker({ secrets: {} });
+    await queue([SLACK, PAGER], {
       topic: "execution.notify",
       about: { executionId: execution.id, runbook: "nginx-loop" },
     });
     await finished(2);
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       state: "notify_failed",
       reason:
         "notify_failed: no channel took it (slack: set TEST_SLACK_URL in the bridge's environment (the Slack webhook URL); pagerduty: set TEST_PD_KEY in the bridge's environment (the PagerDuty routing key))",

@@ -52,7 +52,8 @@ export interface NotificationWorkerOptions extends PostDeps {
 }
 
 export interface NotificationWorker {
-  start(): void;
+  /** Releases what a stopped bridge left in flight, then starts draining. */
+  start(): Promise<void>;
   /** Wake up now: new rows were committed. */
   wake(): void;
   stop(): Promise<void>;
@@ -73,7 +74,7 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
   async function sendIssue(row: NotificationRow, request: IssueRequest): Promise<Sent> {
     const api = options.api;
     if (!api) throw new NotificationError("no GitHub credentials: set GITHUB_TOKEN or a GitHub App", false);
-    const thread = row.thread ? readNotificationThread(db, row.thread) : undefined;
+    const thread = row.thread ? await readNotificationThread(db, row.thread) : undefined;
     // An issue someone closed by hand is not written to again: a new one is opened instead.
     const open = thread?.open && (await api.issueIsOpen(thread.issueNumber)) ? thread : undefined;
     if (request.action === "open") {
@@ -103,7 +104,7 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
    */
   async function requestOf(row: NotificationRow): Promise<NotificationRequest> {
     if (row.topic !== FAILURE_TOPIC || !row.executionId || !options.api) return row.request;
-    const execution = findExecution(db, row.executionId);
+    const execution = await findExecution(db, row.executionId);
     if (execution?.runId == null) return row.request;
     const found = await findDiagnostics(
       options.api,
@@ -148,13 +149,17 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
     return { kind: "retry", error: message, at: now() + (waitMs ?? backoffMs(row.attempts)) };
   }
 
-  function settle(row: NotificationRow, outcome: NotificationOutcome, thread?: Sent["thread"]): void {
-    options.bus.publish(settleNotification(deps, row, outcome, now(), thread));
+  async function settle(
+    row: NotificationRow,
+    outcome: NotificationOutcome,
+    thread?: Sent["thread"],
+  ): Promise<void> {
+    options.bus.publish(await settleNotification(deps, row, outcome, now(), thread));
     options.onSettled?.(row, outcome.kind);
   }
 
   async function process(row: NotificationRow): Promise<void> {
-    options.bus.publish(recordNotificationAttempt(db, row, now()));
+    options.bus.publish(await recordNotificationAttempt(db, row, now()));
     let sent: Sent;
     try {
       sent = await send(row);
@@ -166,10 +171,10 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
           "notification given up",
         );
       }
-      settle(row, outcome);
+      await settle(row, outcome);
       return;
     }
-    settle(
+    await settle(
       row,
       sent.kind === "sent" ? { kind: "sent", result: sent.text } : { kind: "skipped", why: sent.text },
       sent.thread,
@@ -190,10 +195,10 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
 
   let started = false;
   return {
-    start() {
+    async start() {
       if (started) return;
       started = true;
-      const released = releaseInFlightNotifications(db, now());
+      const released = await releaseInFlightNotifications(db, now());
       if (released > 0) {
         log.warn(
           { count: released },

@@ -64,7 +64,9 @@ function plainDispatcher(): Dispatcher {
   return createDispatcher(octokitFor(gh) as unknown as GitHubClient, REPO);
 }
 
-function startWorker(options: Partial<OutboxWorkerOptions> & { dispatcher?: Dispatcher } = {}): OutboxWorker {
+async function startWorker(
+  options: Partial<OutboxWorkerOptions> & { dispatcher?: Dispatcher } = {},
+): Promise<OutboxWorker> {
   worker = createOutboxWorker({
     db: db.db,
     dispatcher: createDispatcher(bridgeClient(), REPO),
@@ -80,13 +82,13 @@ function startWorker(options: Partial<OutboxWorkerOptions> & { dispatcher?: Disp
     onSettled: (id, outcome) => settled.push({ id, outcome }),
     ...options,
   });
-  worker.start();
+  await worker.start();
   return worker;
 }
 
 /** Decides alerts through the real path (one transaction, outbox rows) and returns their ids. */
-function decide(alerts: ReturnType<typeof firingAlert>[]): string[] {
-  const { executions } = decideWebhook(
+async function decide(alerts: ReturnType<typeof firingAlert>[]): Promise<string[]> {
+  const { executions } = await decideWebhook(
     {
       db: db.db,
       runbooks,
@@ -106,9 +108,13 @@ const nginx = (instance: string, severity = "critical") =>
 const disk = (instance: string, severity: string) =>
   firingAlert({ alertname: "DiskFull", instance, severity });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 8_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -135,13 +141,13 @@ const operations = () => gh.requests.map((request) => `${request.operationId}:${
 
 describe("the outbox worker against the GitHub emulator", () => {
   it("dispatches the runbook's workflow and stores the run id (beyond 2^32) and URL", async () => {
-    const [id] = decide([nginx("web-1")]) as [string];
-    startWorker();
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await startWorker();
     await until(settledAs(id, "dispatched"), "dispatched");
 
     const [run] = gh.runs();
     expect(run?.id).toBeGreaterThan(2 ** 32);
-    expect(findExecution(db.db, id)).toMatchObject({
+    expect(await findExecution(db.db, id)).toMatchObject({
       state: "dispatched",
       runId: run?.id,
       runUrl: `https://github.com/acme/ops/actions/runs/${run?.id}`,
@@ -154,8 +160,8 @@ describe("the outbox worker against the GitHub emulator", () => {
   });
 
   it("sends exactly the declared inputs and return_run_details, at the runbook's ref", async () => {
-    const [id] = decide([nginx("web-1")]) as [string];
-    startWorker({ dispatcher: plainDispatcher() });
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(settledAs(id, "dispatched"), "dispatched");
     const request = gh.requests.find((r) => r.operationId === DISPATCH);
     const body = request?.body as {
@@ -186,10 +192,10 @@ describe("the outbox worker against the GitHub emulator", () => {
   });
 
   it("sends a repository_dispatch with event type runbridge and a bounded client_payload", async () => {
-    const [id] = decide([
+    const [id] = (await decide([
       firingAlert({ alertname: "ApiErrors", service: "api", huge: "x".repeat(100_000) }),
-    ]) as [string];
-    startWorker({ dispatcher: plainDispatcher() });
+    ])) as [string];
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(settledAs(id, "dispatched"), "dispatched");
     const [dispatch] = gh.dispatches();
     expect(dispatch).toMatchObject({ kind: "repository_dispatch", eventType: "runbridge" });
@@ -197,13 +203,13 @@ describe("the outbox worker against the GitHub emulator", () => {
     expect(Object.keys(payload).length).toBeLessThanOrEqual(10);
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThan(64 * 1024);
     expect(payload).toMatchObject({ execution_id: id, runbook: "api-approval", target: "api" });
-    expect(findExecution(db.db, id)).toMatchObject({ state: "dispatched", runId: null });
+    expect(await findExecution(db.db, id)).toMatchObject({ state: "dispatched", runId: null });
   });
 
   it("retries a 500 after looking for a run, and starts exactly one", async () => {
     gh.faults.push({ operationId: DISPATCH, times: 1, status: 500 });
-    const [id] = decide([nginx("web-1")]) as [string];
-    startWorker();
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await startWorker();
     await until(settledAs(id, "retry"), "the 500 was scheduled for a retry");
     expect(db.sqlite.prepare("select uncertain_since from outbox").get()).toEqual({ uncertain_since: T0 });
     advance(10_000);
@@ -217,13 +223,13 @@ describe("the outbox worker against the GitHub emulator", () => {
       "dispatch.attempt",
       "dispatch.accepted",
     ]);
-    expect(findExecution(db.db, id)).toMatchObject({ state: "dispatched", dispatchAttempts: 2 });
+    expect(await findExecution(db.db, id)).toMatchObject({ state: "dispatched", dispatchAttempts: 2 });
   });
 
   it("finds the run a lost 502 answer had started, and does not dispatch again", async () => {
     gh.faults.push({ operationId: DISPATCH, times: 1, status: 502, afterHandler: true });
-    const [id] = decide([nginx("web-1")]) as [string];
-    startWorker();
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await startWorker();
     await until(settledAs(id, "retry"), "the 502 was scheduled for a retry");
     expect(gh.runs()).toHaveLength(1);
     advance(10_000);
@@ -231,7 +237,7 @@ describe("the outbox worker against the GitHub emulator", () => {
     const [run] = gh.runs();
     expect(gh.runs()).toHaveLength(1);
     expect(operations()).toEqual([`${DISPATCH}:502`, `${LIST_RUNS}:200`]);
-    expect(findExecution(db.db, id)).toMatchObject({ state: "dispatched", runId: run?.id });
+    expect(await findExecution(db.db, id)).toMatchObject({ state: "dispatched", runId: run?.id });
     expect(auditKinds(id)).toEqual([
       "decision.pending",
       "dispatch.attempt",
@@ -242,8 +248,8 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   it("finds a repository_dispatch run after a lost answer by the execution id in its name", async () => {
     gh.faults.push({ operationId: "repos/create-dispatch-event", times: 1, status: 504, afterHandler: true });
-    const [id] = decide([firingAlert({ alertname: "ApiErrors", service: "api" })]) as [string];
-    startWorker({ dispatcher: plainDispatcher() });
+    const [id] = (await decide([firingAlert({ alertname: "ApiErrors", service: "api" })])) as [string];
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(settledAs(id, "retry"), "the 504 was scheduled for a retry");
     advance(10_000);
     await until(settledAs(id, "recovered"), "the earlier run was found");
@@ -252,7 +258,7 @@ describe("the outbox worker against the GitHub emulator", () => {
       "actions/list-workflow-runs-for-repo:200",
     ]);
     expect(gh.runs()).toHaveLength(1);
-    expect(findExecution(db.db, id)?.runId).toBe(gh.runs()[0]?.id);
+    expect((await findExecution(db.db, id))?.runId).toBe(gh.runs()[0]?.id);
   });
 
   it.each([
@@ -270,8 +276,8 @@ describe("the outbox worker against the GitHub emulator", () => {
     ],
   ])("waits as long as GitHub asks after %s, then dispatches once", async (_case, fault, waitMs, message) => {
     gh.faults.push(fault);
-    const [id] = decide([nginx("web-1")]) as [string];
-    startWorker();
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await startWorker();
     await until(settledAs(id, "retry"), "the rate limit was scheduled for a retry");
     expect(worker?.pausedUntil()).toBe(T0 + waitMs);
     const retry = db.sqlite
@@ -302,10 +308,10 @@ describe("the outbox worker against the GitHub emulator", () => {
       },
     };
     gh.faults.push(fault);
-    const [first] = decide([nginx("web-1")]) as [string];
-    startWorker({ dispatcher: plainDispatcher() });
+    const [first] = (await decide([nginx("web-1")])) as [string];
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(settledAs(first, "failed"), "failed");
-    expect(findExecution(db.db, first)).toMatchObject({
+    expect(await findExecution(db.db, first)).toMatchObject({
       state: "dispatch_failed",
       reason: 'dispatch failed: GitHub 422: Unexpected inputs provided: ["alert"]',
       finishedAt: T0,
@@ -320,9 +326,9 @@ describe("the outbox worker against the GitHub emulator", () => {
 
     // The runbook's breaker opens at its second failure (failures: 2).
     clock.now += 11 * 60_000;
-    const [second] = decide([
+    const [second] = (await decide([
       firingAlert({ instance: "web-1:9113" }, { startsAt: "2025-06-02T12:10:00Z" }),
-    ]) as [string];
+    ])) as [string];
     worker?.wake();
     await until(settledAs(second, "failed"), "second failure");
     expect(db.sqlite.prepare("select key, state from breakers").all()).toEqual([
@@ -340,10 +346,10 @@ describe("the outbox worker against the GitHub emulator", () => {
       status: 422,
       body: { message, documentation_url: "x" },
     });
-    const [id] = decide([firingAlert({ alertname: "DiskFull", instance: "fs-1" })]) as [string];
-    startWorker({ dispatcher: plainDispatcher() });
+    const [id] = (await decide([firingAlert({ alertname: "DiskFull", instance: "fs-1" })])) as [string];
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(settledAs(id, "failed"), "failed");
-    expect(findExecution(db.db, id)?.reason).toBe(`dispatch failed: GitHub 422: ${message}`);
+    expect((await findExecution(db.db, id))?.reason).toBe(`dispatch failed: GitHub 422: ${message}`);
     expect(gh.requests.map((r) => r.path)).toEqual([
       "/repos/acme/ops/actions/workflows/cleanup.yml/dispatches",
     ]);
@@ -353,10 +359,10 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   it("times out a hanging call, treats it as uncertain and looks for a run before dispatching again", async () => {
     gh.faults.push({ operationId: DISPATCH, times: 1, hang: true });
-    const [id] = decide([nginx("web-1")]) as [string];
+    const [id] = (await decide([nginx("web-1")])) as [string];
     // The bridge's client spaces writes 1 s apart (throttling plugin) and a request's timeout
     // runs while it waits for its turn, so a timeout shorter than that would fail the next one.
-    startWorker({ timeoutMs: 1_200 });
+    await startWorker({ timeoutMs: 1_200 });
     await until(settledAs(id, "retry"), "the hang timed out");
     const retry = db.sqlite.prepare("select data from audit_events where kind = 'dispatch.retry'").get() as {
       data: string;
@@ -370,10 +376,10 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   it("gives a look-up that times out back to the outbox at once instead of retrying it in the client", async () => {
     gh.faults.push({ operationId: LIST_RUNS, times: 1, hang: true });
-    const [id] = decide([nginx("web-1")]) as [string];
-    claimNextDispatch(db.db, clock.now); // a crash left the row in flight: a look-up comes first
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await claimNextDispatch(db.db, clock.now); // a crash left the row in flight: a look-up comes first
     const started = Date.now();
-    startWorker({ timeoutMs: 1_200 });
+    await startWorker({ timeoutMs: 1_200 });
     advance(1_000);
     await until(settledAs(id, "retry"), "the look-up timed out and was rescheduled");
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -385,8 +391,8 @@ describe("the outbox worker against the GitHub emulator", () => {
   });
 
   it("dispatches critical alerts before warnings before info when several are waiting", async () => {
-    const ids = decide([disk("fs-1", "info"), nginx("web-2", "warning"), nginx("web-3", "critical")]);
-    startWorker({ dispatcher: plainDispatcher() });
+    const ids = await decide([disk("fs-1", "info"), nginx("web-2", "warning"), nginx("web-3", "critical")]);
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(() => settled.length === 3, "all three dispatched");
     expect(gh.dispatches().map((d) => (d.kind === "workflow_dispatch" ? d.inputs?.severity : ""))).toEqual([
       "critical",
@@ -398,11 +404,11 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   it("sends the critical alert first once a rate limit lifts", async () => {
     gh.faults.push(tooManyRequests({ operationId: DISPATCH, retryAfterSeconds: 5 }));
-    const [warning] = decide([nginx("web-1", "warning")]) as [string];
-    startWorker({ dispatcher: plainDispatcher() });
+    const [warning] = (await decide([nginx("web-1", "warning")])) as [string];
+    await startWorker({ dispatcher: plainDispatcher() });
     await until(settledAs(warning, "retry"), "throttled");
     clock.now += 1_000;
-    decide([disk("fs-1", "info"), nginx("web-3", "critical")]);
+    await decide([disk("fs-1", "info"), nginx("web-3", "critical")]);
     advance(5_000);
     await until(() => settled.filter((s) => s.outcome === "dispatched").length === 3, "all dispatched");
     expect(gh.dispatches().map((d) => (d.kind === "workflow_dispatch" ? d.inputs?.severity : ""))).toEqual([
@@ -414,12 +420,12 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   it("lets the call in flight finish and be recorded on stop(), and claims nothing more", async () => {
     gh.faults.push({ operationId: DISPATCH, times: 1, delayMs: 300 });
-    const [first, second] = decide([nginx("web-1"), nginx("web-2")]) as [string, string];
-    const running = startWorker({ dispatcher: plainDispatcher() });
+    const [first, second] = (await decide([nginx("web-1"), nginx("web-2")])) as [string, string];
+    const running = await startWorker({ dispatcher: plainDispatcher() });
     await until(() => gh.requests.length === 1, "the first call is in flight");
     await running.stop();
-    expect(findExecution(db.db, first)).toMatchObject({ state: "dispatched", runId: gh.runs()[0]?.id });
-    expect(findExecution(db.db, second)?.state).toBe("pending");
+    expect(await findExecution(db.db, first)).toMatchObject({ state: "dispatched", runId: gh.runs()[0]?.id });
+    expect((await findExecution(db.db, second))?.state).toBe("pending");
     expect(db.sqlite.prepare("select execution_id, state from outbox order by state").all()).toEqual([
       { execution_id: first, state: "done" },
       { execution_id: second, state: "pending" },
@@ -429,27 +435,27 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   describe("after a crash (row left in flight)", () => {
     it("finds the run the crashed process had started and does not dispatch again", async () => {
-      const [id] = decide([nginx("web-1")]) as [string];
+      const [id] = (await decide([nginx("web-1")])) as [string];
       // The crashed process: claimed the row, reached GitHub, died before recording.
-      const row = claimNextDispatch(db.db, clock.now);
+      const row = await claimNextDispatch(db.db, clock.now);
       expect(row?.state).toBe("in_flight");
-      const execution = findExecution(db.db, id);
+      const execution = await findExecution(db.db, id);
       const runbook = runbooks.index.byName.get("web-restart")?.runbook;
       if (!execution || !runbook) throw new Error("fixture");
       await plainDispatcher().dispatch(execution, runbook, AbortSignal.timeout(1_000));
 
       clock.now += 5_000;
-      startWorker({ dispatcher: plainDispatcher() });
+      await startWorker({ dispatcher: plainDispatcher() });
       await until(settledAs(id, "recovered"), "recovered");
       expect(gh.runs()).toHaveLength(1);
-      expect(findExecution(db.db, id)).toMatchObject({ state: "dispatched", runId: gh.runs()[0]?.id });
+      expect(await findExecution(db.db, id)).toMatchObject({ state: "dispatched", runId: gh.runs()[0]?.id });
       expect(auditKinds(id)).toEqual(["decision.pending", "dispatch.recovered"]);
     });
 
     it("dispatches exactly once when the crashed process had not reached GitHub", async () => {
-      const [id] = decide([nginx("web-1")]) as [string];
-      claimNextDispatch(db.db, clock.now);
-      startWorker({ dispatcher: plainDispatcher() });
+      const [id] = (await decide([nginx("web-1")])) as [string];
+      await claimNextDispatch(db.db, clock.now);
+      await startWorker({ dispatcher: plainDispatcher() });
       // The look-up waits lookupGraceMs after the crash for a late run to show up.
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(gh.requests).toHaveLength(0);
@@ -458,7 +464,7 @@ describe("the outbox worker against the GitHub emulator", () => {
       expect(operations()).toEqual([`${LIST_RUNS}:200`, `${DISPATCH}:200`]);
       expect(gh.runs()).toHaveLength(1);
       // The crashed claim counts (it may have sent); waiting out the grace period does not.
-      expect(findExecution(db.db, id)?.dispatchAttempts).toBe(2);
+      expect((await findExecution(db.db, id))?.dispatchAttempts).toBe(2);
       const attempt = db.sqlite
         .prepare("select message from audit_events where kind = 'dispatch.attempt'")
         .all();
@@ -468,12 +474,12 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   it("gives up after maxAttempts and says so", async () => {
     gh.faults.push({ operationId: DISPATCH, times: 10, status: 503 });
-    const [id] = decide([nginx("web-1")]) as [string];
-    startWorker({ maxAttempts: 2, dispatcher: plainDispatcher() });
+    const [id] = (await decide([nginx("web-1")])) as [string];
+    await startWorker({ maxAttempts: 2, dispatcher: plainDispatcher() });
     await until(settledAs(id, "retry"), "first retry");
     advance(60_000);
     await until(settledAs(id, "failed"), "gave up");
-    expect(findExecution(db.db, id)?.reason).toMatch(
+    expect((await findExecution(db.db, id))?.reason).toMatch(
       /^dispatch failed: gave up after 2 attempts; last error: GitHub 503/,
     );
     expect(gh.runs()).toHaveLength(0);
@@ -481,7 +487,7 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   describe("one failure path for the bridge's own errors", () => {
     it("a bug while dispatching is audited, looked up before the next attempt, and counted against maxAttempts", async () => {
-      const [id] = decide([nginx("web-1")]) as [string];
+      const [id] = (await decide([nginx("web-1")])) as [string];
       let calls = 0;
       const broken: Dispatcher = {
         async dispatch() {
@@ -492,7 +498,7 @@ describe("the outbox worker against the GitHub emulator", () => {
           return undefined;
         },
       };
-      startWorker({ maxAttempts: 2, dispatcher: broken });
+      await startWorker({ maxAttempts: 2, dispatcher: broken });
       await until(settledAs(id, "retry"), "first retry");
       const retry = db.sqlite
         .prepare("select message, data from audit_events where kind = 'dispatch.retry'")
@@ -504,16 +510,16 @@ describe("the outbox worker against the GitHub emulator", () => {
       advance(60_000);
       await until(settledAs(id, "failed"), "gave up");
       expect(calls).toBe(2);
-      expect(findExecution(db.db, id)).toMatchObject({
+      expect(await findExecution(db.db, id)).toMatchObject({
         state: "dispatch_failed",
         reason: expect.stringMatching(/^dispatch failed: gave up after 2 attempts; last error: TypeError/),
       });
     });
 
     it("an error outside the call (reading the runbook set) takes the same path instead of re-queueing forever", async () => {
-      const [id] = decide([nginx("web-1")]) as [string];
+      const [id] = (await decide([nginx("web-1")])) as [string];
       let reads = 0;
-      startWorker({
+      await startWorker({
         maxAttempts: 1,
         dispatcher: plainDispatcher(),
         runbooks: () => {
@@ -522,7 +528,7 @@ describe("the outbox worker against the GitHub emulator", () => {
         },
       });
       await until(settledAs(id, "failed"), "gave up");
-      expect(findExecution(db.db, id)?.reason).toMatch(
+      expect((await findExecution(db.db, id))?.reason).toMatch(
         /^dispatch failed: gave up after 1 attempts; last error: Error: runbook set unreadable/,
       );
       expect(gh.runs()).toHaveLength(0);
@@ -531,7 +537,7 @@ describe("the outbox worker against the GitHub emulator", () => {
 
   describe("a full disk", () => {
     it("sends nothing it cannot record, never crashes, and dispatches exactly once when space returns", async () => {
-      const [id] = decide([nginx("web-1")]) as [string];
+      const [id] = (await decide([nginx("web-1")])) as [string];
       // Fill the database to its page limit: every further audit row (the attempt's first) fails.
       const pages = db.sqlite.pragma("page_count", { simple: true }) as number;
       db.sqlite.pragma(`max_page_count = ${pages + 8}`);
@@ -556,19 +562,19 @@ describe("the outbox worker against the GitHub emulator", () => {
         problem: () => undefined,
         counts: () => new Map(),
       };
-      startWorker({ dispatcher: plainDispatcher(), storage });
+      await startWorker({ dispatcher: plainDispatcher(), storage });
       await until(() => failures.length >= 2, "the worker met the full disk twice");
       expect(failures.every((code) => code === "SQLITE_FULL")).toBe(true);
       expect(gh.dispatches()).toHaveLength(0);
-      expect(findExecution(db.db, id)?.state).toBe("pending");
+      expect((await findExecution(db.db, id))?.state).toBe("pending");
 
       db.sqlite.prepare("DELETE FROM audit_events WHERE at = 0").run();
       db.sqlite.pragma("max_page_count = 1073741823");
       // The failure is recorded once space returns, and retried (after a look-up) when due.
       await until(
-        () => {
+        async () => {
           advance(10_000);
-          return findExecution(db.db, id)?.state === "dispatched";
+          return (await findExecution(db.db, id))?.state === "dispatched";
         },
         "dispatched after space returned",
         15_000,
@@ -593,8 +599,8 @@ describe("approval runbooks: whether GitHub will hold the run, asked before disp
 
   it("an environment with required reviewers: dispatched, GitHub holds it", async () => {
     gh.state.setEnvironment("remediation-production", { reviewers: ["octocat"] });
-    const [id] = decide([api("checkout")]) as [string];
-    startWorker({ dispatcher: plainDispatcher(), approvals: approvals() });
+    const [id] = (await decide([api("checkout")])) as [string];
+    await startWorker({ dispatcher: plainDispatcher(), approvals: approvals() });
     await until(settledAs(id, "dispatched"), "dispatched");
     expect(gh.dispatches()).toHaveLength(1);
   });
@@ -602,23 +608,23 @@ describe("approval runbooks: whether GitHub will hold the run, asked before disp
   it("no reviewers: held in the bridge before anything is sent, the outbox row finished, approvers asked", async () => {
     gh.state.setEnvironment("remediation-production", { reviewers: [] });
     const announced: string[] = [];
-    const [id] = decide([api("checkout")]) as [string];
-    startWorker({ dispatcher: plainDispatcher(), approvals: approvals(announced) });
+    const [id] = (await decide([api("checkout")])) as [string];
+    await startWorker({ dispatcher: plainDispatcher(), approvals: approvals(announced) });
     await until(settledAs(id, "held"), "held");
-    expect(findExecution(db.db, id)).toMatchObject({ state: "awaiting_approval", runId: null });
-    expect(findExecution(db.db, id)?.approvalHeldAt).not.toBeNull();
+    expect(await findExecution(db.db, id)).toMatchObject({ state: "awaiting_approval", runId: null });
+    expect((await findExecution(db.db, id))?.approvalHeldAt).not.toBeNull();
     expect(announced).toEqual([id]);
     expect(gh.dispatches()).toHaveLength(0);
-    expect(claimNextDispatch(db.db, clock.now + 60_000)).toBeUndefined();
+    expect(await claimNextDispatch(db.db, clock.now + 60_000)).toBeUndefined();
     expect(auditKinds(id)).toEqual(["decision.pending", "approval.held"]);
   });
 
   it("the environment cannot be read (403): given up with what to fix, nothing sent", async () => {
     gh.faults.push({ operationId: "repos/get-environment", times: 1, status: 403 });
-    const [id] = decide([api("checkout")]) as [string];
-    startWorker({ dispatcher: plainDispatcher(), approvals: approvals() });
+    const [id] = (await decide([api("checkout")])) as [string];
+    await startWorker({ dispatcher: plainDispatcher(), approvals: approvals() });
     await until(settledAs(id, "failed"), "failed");
-    expect(findExecution(db.db, id)?.reason).toMatch(
+    expect((await findExecution(db.db, id))?.reason).toMatch(
       /^dispatch failed: cannot read the protection of environment remediation-production \(GitHub 403: .*\); nothing was sent$/,
     );
     expect(gh.dispatches()).toHaveLength(0);

@@ -64,7 +64,8 @@ export interface OutboxWorkerOptions {
 }
 
 export interface OutboxWorker {
-  start(): void;
+  /** Releases what a stopped bridge left in flight, then starts draining. */
+  start(): Promise<void>;
   /** Wake up now: new rows were committed. */
   wake(): void;
   /** Stop claiming; resolves when the calls in flight have finished and been recorded. */
@@ -87,15 +88,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   }
 
   async function process(row: OutboxRow): Promise<void> {
-    const execution = findExecution(db, row.executionId);
+    const execution = await findExecution(db, row.executionId);
     if (!execution) {
-      finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
+      await finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
       return;
     }
     const loaded = execution.runbook ? options.runbooks().index.byName.get(execution.runbook) : undefined;
     if (!loaded) {
       publish(
-        markDispatchFailed(
+        await markDispatchFailed(
           deps,
           execution,
           row.attempts,
@@ -113,7 +114,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (now() < lookAfter) {
         // Too early to look: hand the row back without counting this claim as an attempt
         // (it sent nothing), or every uncertain failure would use up two of maxAttempts.
-        postponeClaim(db, row.executionId, lookAfter, now());
+        await postponeClaim(db, row.executionId, lookAfter, now());
         return;
       }
       let found: Awaited<ReturnType<Dispatcher["findRun"]>>;
@@ -123,7 +124,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         );
       } catch (error) {
         const failure = classifyGitHubError(error, now());
-        fail(
+        await fail(
           execution,
           row,
           { ...failure, message: `look-up for an earlier run failed (${failure.message})` },
@@ -132,7 +133,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         return;
       }
       if (found) {
-        publish(markDispatched(deps, execution, row.attempts, found, now(), true));
+        publish(await markDispatched(deps, execution, row.attempts, found, now(), true));
         options.onSettled?.(execution.id, "recovered");
         return;
       }
@@ -144,15 +145,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       runbook.dispatch === "repository"
         ? "repository_dispatch"
         : `workflow_dispatch ${runbook.workflow}@${runbook.ref}`;
-    publish(recordDispatchAttempt(deps, execution, row.attempts, what, now()));
+    publish(await recordDispatchAttempt(deps, execution, row.attempts, what, now()));
     let run: Awaited<ReturnType<Dispatcher["dispatch"]>>;
     try {
       run = await withTimeout((signal) => options.dispatcher.dispatch(execution, runbook, signal));
     } catch (error) {
-      fail(execution, row, classifyGitHubError(error, now()), false);
+      await fail(execution, row, classifyGitHubError(error, now()), false);
       return;
     }
-    publish(markDispatched(deps, execution, row.attempts, run, now()));
+    publish(await markDispatched(deps, execution, row.attempts, run, now()));
     options.onSettled?.(execution.id, "dispatched");
   }
 
@@ -174,7 +175,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         verdict = await approvals.protection.check(runbook.environment);
       } catch (error) {
         const failure = classifyGitHubError(error, now());
-        fail(
+        await fail(
           execution,
           row,
           {
@@ -188,13 +189,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (verdict.holds) return false;
       if (runbook.approval === "environment") {
         const reason = `approval: environment, but ${verdict.why}. Add required reviewers to environment ${runbook.environment ?? "(none named)"} (Settings → Environments; for a private repository this needs GitHub Enterprise), or set approval: bridge (or auto) with approvers in runbook ${runbook.name}`;
-        publish(suppressUnprotected(deps, execution, reason, now()));
+        publish(await suppressUnprotected(deps, execution, reason, now()));
         options.onSettled?.(execution.id, "suppressed");
         return true;
       }
       why = verdict.why;
     }
-    publish(holdForApproval(deps, execution, why, now()));
+    publish(await holdForApproval(deps, execution, why, now()));
     options.onSettled?.(execution.id, "held");
     try {
       await approvals.announce(execution.id, why);
@@ -214,7 +215,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    * or scheduled again — after a look-up whenever the call may have reached GitHub.
    * @param lookingUp the attempt was a look-up, which sent nothing: a new look-up follows
    */
-  function fail(execution: Execution, row: OutboxRow, failure: Failure, lookingUp: boolean): void {
+  async function fail(
+    execution: Execution,
+    row: OutboxRow,
+    failure: Failure,
+    lookingUp: boolean,
+  ): Promise<void> {
     if (failure.kind === "internal") {
       log.error(
         { executionId: execution.id, failure: failure.message },
@@ -222,13 +228,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       );
     }
     if (failure.kind === "permanent" && !lookingUp) {
-      publish(markDispatchFailed(deps, execution, row.attempts, failure.message, now()));
+      publish(await markDispatchFailed(deps, execution, row.attempts, failure.message, now()));
       options.onSettled?.(execution.id, "failed");
       return;
     }
     if (row.attempts >= options.maxAttempts) {
       publish(
-        markDispatchFailed(
+        await markDispatchFailed(
           deps,
           execution,
           row.attempts,
@@ -248,7 +254,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     // look before sending again. A look-up that failed stays a look-up.
     const uncertain = lookingUp || failure.kind === "uncertain" || failure.kind === "internal";
     publish(
-      scheduleDispatchRetry(deps, execution, {
+      await scheduleDispatchRetry(deps, execution, {
         attempt: row.attempts,
         message: failure.message,
         at: now() + delayMs,
@@ -264,10 +270,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    * call. When even recording fails (the disk is full), the drain loop keeps the row
    * claimed and tries again after a pause, never dropping it nor crashing the process.
    */
-  function recordUnexpected(row: OutboxRow, error: unknown): void {
-    const execution = findExecution(db, row.executionId);
-    if (execution) fail(execution, row, { kind: "internal", message: String(error) }, false);
-    else finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
+  async function recordUnexpected(row: OutboxRow, error: unknown): Promise<void> {
+    const execution = await findExecution(db, row.executionId);
+    if (execution) await fail(execution, row, { kind: "internal", message: String(error) }, false);
+    else await finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
   }
 
   const drain = createDrainLoop<OutboxRow>({
@@ -285,10 +291,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   let started = false;
   return {
-    start() {
+    async start() {
       if (started) return;
       started = true;
-      const released = releaseInFlight(db, now());
+      const released = await releaseInFlight(db, now());
       if (released.length > 0) {
         log.warn(
           { count: released.length },

@@ -19,9 +19,12 @@ beforeEach(() => {
 afterEach(() => db.remove());
 
 /** Decides one alert through the real path and returns its execution row. */
-function executionFor(labels: Record<string, string>, annotations: Record<string, string> = {}): Execution {
+async function executionFor(
+  labels: Record<string, string>,
+  annotations: Record<string, string> = {},
+): Promise<Execution> {
   const body = webhook([firingAlert(labels, { annotations })]) as unknown as AlertmanagerWebhook;
-  const { executions } = decideWebhook(
+  const { executions } = await decideWebhook(
     {
       db: db.db,
       runbooks: fixtureRunbooks(),
@@ -32,14 +35,14 @@ function executionFor(labels: Record<string, string>, annotations: Record<string
     },
     normalizeWebhook(body),
   );
-  const execution = findExecution(db.db, executions[0]?.id as string);
+  const execution = await findExecution(db.db, executions[0]?.id as string);
   if (!execution) throw new Error("no execution");
   return execution;
 }
 
 describe("dispatchInputs", () => {
-  it("sends exactly the seven inputs the remediate workflow declares, all strings", () => {
-    const execution = executionFor({ instance: "web-1:9113" }, { summary: "nginx is down" });
+  it("sends exactly the seven inputs the remediate workflow declares, all strings", async () => {
+    const execution = await executionFor({ instance: "web-1:9113" }, { summary: "nginx is down" });
     const inputs = dispatchInputs(execution);
     expect(Object.keys(inputs).sort()).toEqual([
       "alert",
@@ -68,22 +71,22 @@ describe("dispatchInputs", () => {
     });
   });
 
-  it("prefers the set's Git commit as runbook_sha when known", () => {
+  it("prefers the set's Git commit as runbook_sha when known", async () => {
     const execution = {
-      ...executionFor({ instance: "web-1" }),
+      ...(await executionFor({ instance: "web-1" })),
       runbookSha: "0123456789abcdef0123456789abcdef01234567",
     };
     expect(runbookVersion(execution)).toBe("0123456789abcdef0123456789abcdef01234567");
   });
 
-  it("keeps a hostile alert under GitHub's limits: huge and many labels and annotations", () => {
+  it("keeps a hostile alert under GitHub's limits: huge and many labels and annotations", async () => {
     const labels: Record<string, string> = { instance: "web-1" };
     const annotations: Record<string, string> = {};
     for (let index = 0; index < 500; index++) {
       labels[`label_${index}_${"k".repeat(300)}`] = "v".repeat(10_000);
       annotations[`note_${index}`] = "😀".repeat(5_000);
     }
-    const execution = executionFor(labels, annotations);
+    const execution = await executionFor(labels, annotations);
     const inputs = dispatchInputs(execution);
     expect(inputs.alert.length).toBeLessThanOrEqual(MAX_ALERT_JSON);
     expect(JSON.stringify(inputs).length).toBeLessThan(MAX_INPUTS_CHARS);
@@ -92,8 +95,8 @@ describe("dispatchInputs", () => {
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThan(MAX_CLIENT_PAYLOAD_BYTES);
   });
 
-  it("keeps labels but drops annotations first when only the annotations are too big", () => {
-    const execution = executionFor(
+  it("keeps labels but drops annotations first when only the annotations are too big", async () => {
+    const execution = await executionFor(
       { instance: "web-1", team: "web" },
       Object.fromEntries(Array.from({ length: 30 }, (_, index) => [`note_${index}`, "x".repeat(1_000)])),
     );
@@ -102,8 +105,8 @@ describe("dispatchInputs", () => {
     expect(alert).toMatchObject({ truncated: true, labels: { team: "web", instance: "web-1" } });
   });
 
-  it("keeps a hostile severity label within the limits", () => {
-    const execution = executionFor({ instance: "web-1", severity: "s".repeat(200_000) });
+  it("keeps a hostile severity label within the limits", async () => {
+    const execution = await executionFor({ instance: "web-1", severity: "s".repeat(200_000) });
     const inputs = dispatchInputs(execution);
     expect(JSON.stringify(inputs).length).toBeLessThan(MAX_INPUTS_CHARS);
     expect(Buffer.byteLength(JSON.stringify(clientPayload(execution)))).toBeLessThan(
@@ -111,8 +114,8 @@ describe("dispatchInputs", () => {
     );
   });
 
-  it("never dispatches to a hostile, huge target", () => {
-    const execution = executionFor({ instance: `web-${"a".repeat(200_000)}` });
+  it("never dispatches to a hostile, huge target", async () => {
+    const execution = await executionFor({ instance: `web-${"a".repeat(200_000)}` });
     expect(execution.state).toBe("suppressed");
     expect(execution.guard).toBe("target_not_allowed");
     expect(db.count("outbox")).toBe(0);
@@ -120,8 +123,8 @@ describe("dispatchInputs", () => {
 });
 
 describe("clientPayload", () => {
-  it("has at most 10 top-level keys and carries the alert as an object", () => {
-    const execution = executionFor({ instance: "web-1" });
+  it("has at most 10 top-level keys and carries the alert as an object", async () => {
+    const execution = await executionFor({ instance: "web-1" });
     const payload = clientPayload(execution);
     expect(Object.keys(payload).length).toBeLessThanOrEqual(10);
     expect(Object.keys(payload).sort()).toEqual([

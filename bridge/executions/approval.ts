@@ -34,20 +34,20 @@ export interface GateAnswerRecord {
  * execution (`gatePendingEnvironment`) for the reconciler to judge again and deliver.
  * @param execution undefined when the run belongs to no execution of ours (judged anyway)
  */
-export function recordGateAnswer(
+export async function recordGateAnswer(
   deps: ExecutionDeps,
   execution: Execution | undefined,
   answer: GateAnswerRecord,
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   const delivered = answer.failure === undefined;
   const message = `${answer.state} run ${answer.runId} for environment ${answer.environment}: ${answer.comment}${delivered ? "" : ` (callback failed: ${answer.failure}; will retry)`}`;
   const data = { runId: answer.runId, environment: answer.environment, delivered };
   const kind = answer.state === "approved" ? "gate.approved" : "gate.rejected";
-  return inTransaction(deps.db, (tx) => {
+  return await inTransaction(deps.db, async (tx) => {
     if (!execution) {
       return [
-        appendAudit(tx, {
+        await appendAudit(tx, {
           at: now,
           kind,
           executionId: null,
@@ -59,12 +59,12 @@ export function recordGateAnswer(
         }),
       ];
     }
-    updateExecution(tx, execution.id, {
+    await updateExecution(tx, execution.id, {
       ...(answer.state === "rejected" ? { reason: `approval gate rejected: ${answer.comment}` } : {}),
       gatePendingEnvironment: delivered ? null : answer.environment,
       updatedAt: now,
     });
-    return [appendAudit(tx, executionEvent(execution, now, kind, message, data))];
+    return [await appendAudit(tx, executionEvent(execution, now, kind, message, data))];
   });
 }
 
@@ -74,15 +74,15 @@ export function recordGateAnswer(
  * them, retried and audited), so a failing channel never turns into a notification on every
  * reconciler pass and a crash never loses one. Once per wait: the dedup key carries its start.
  */
-export function escalateApprovalWait(
+export async function escalateApprovalWait(
   deps: ExecutionDeps,
   execution: Execution,
   runbook: ResolvedRunbook,
   waitedMs: number,
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    updateExecution(tx, execution.id, { approvalEscalatedAt: now });
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await updateExecution(tx, execution.id, { approvalEscalatedAt: now });
     const planned = planNotifications(runbook.notify, {
       key: `execution:${execution.id}:approval@${execution.awaitingSince ?? execution.approvalHeldAt ?? now}`,
       topic: "approval.escalated",
@@ -104,8 +104,8 @@ export function escalateApprovalWait(
     const channels = planned.map((row) => row.channel);
     const message = `waited ${Math.round(waitedMs / 60_000)}m for approval; ${channels.length ? `notifying ${channels.join(", ")}` : "no notify channel applies"}`;
     return [
-      appendAudit(tx, executionEvent(execution, now, "approval.escalated", message)),
-      ...queueNotifications(tx, planned, now),
+      await appendAudit(tx, executionEvent(execution, now, "approval.escalated", message)),
+      ...(await queueNotifications(tx, planned, now)),
     ];
   });
 }
@@ -114,14 +114,14 @@ export function escalateApprovalWait(
  * The reconciler asked GitHub to cancel the run of a resolved alert (or found it already
  * completed): the request is done, in one step with its audit event.
  */
-export function recordCancelRequested(
+export async function recordCancelRequested(
   deps: ExecutionDeps,
   execution: Execution,
   outcome: "requested" | "already_completed",
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    updateExecution(tx, execution.id, { cancelRequestedAt: null, updatedAt: now });
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await updateExecution(tx, execution.id, { cancelRequestedAt: null, updatedAt: now });
     const event =
       outcome === "requested"
         ? executionEvent(
@@ -136,7 +136,7 @@ export function recordCancelRequested(
             "run.cancel_skipped",
             `run ${execution.runId} had already completed; nothing to cancel`,
           );
-    return [appendAudit(tx, event)];
+    return [await appendAudit(tx, event)];
   });
 }
 
@@ -145,15 +145,15 @@ export function recordCancelRequested(
  * such environment): the bridge holds it, before anything is dispatched. The outbox row is
  * finished; an approval enqueues it again (`recordApproved`).
  */
-export function holdForApproval(
+export async function holdForApproval(
   deps: ExecutionDeps,
   execution: Execution,
   why: string,
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    finishDispatch(tx, execution.id, "done", now, `held for approval in the bridge: ${why}`);
-    return enterState(tx, deps, execution, "awaiting_approval", {
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await finishDispatch(tx, execution.id, "done", now, `held for approval in the bridge: ${why}`);
+    return await enterState(tx, deps, execution, "awaiting_approval", {
       detail: `held for approval in the bridge: ${why}`,
       now,
       kind: "approval.held",
@@ -166,15 +166,15 @@ export function holdForApproval(
  * `approval: environment`, and the environment cannot hold the run: never run unapproved.
  * @param reason names the environment and what to configure
  */
-export function suppressUnprotected(
+export async function suppressUnprotected(
   deps: ExecutionDeps,
   execution: Execution,
   reason: string,
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    finishDispatch(tx, execution.id, "cancelled", now, reason);
-    return enterState(tx, deps, execution, "suppressed", {
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await finishDispatch(tx, execution.id, "cancelled", now, reason);
+    return await enterState(tx, deps, execution, "suppressed", {
       detail: reason,
       now,
       kind: "approval.unprotected",
@@ -185,17 +185,17 @@ export function suppressUnprotected(
 }
 
 /** The issue approvers answer in was opened (or commented on) for a held execution. */
-export function recordApprovalIssue(
+export async function recordApprovalIssue(
   deps: ExecutionDeps,
   execution: Execution,
   issue: { number: number; url: string; reused: boolean },
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    updateExecution(tx, execution.id, { approvalIssue: issue.number, updatedAt: now });
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await updateExecution(tx, execution.id, { approvalIssue: issue.number, updatedAt: now });
     const what = issue.reused ? "commented on" : "opened";
     return [
-      appendAudit(
+      await appendAudit(
         tx,
         executionEvent(
           execution,
@@ -216,8 +216,8 @@ export function recordApprovalIssue(
  * Re-reads the execution inside the transition's transaction: only an execution the bridge
  * still holds moves (a second /approve, or a redelivered comment, finds it moved already).
  */
-function stillHeld(tx: Db, id: string): Execution | undefined {
-  const current = findExecution(tx, id);
+async function stillHeld(tx: Db, id: string): Promise<Execution | undefined> {
+  const current = await findExecution(tx, id);
   return current?.state === "awaiting_approval" && current.approvalHeldAt !== null ? current : undefined;
 }
 
@@ -226,17 +226,17 @@ function stillHeld(tx: Db, id: string): Execution | undefined {
  * outbox row, with the approver recorded on it.
  * @returns undefined when the execution is no longer held (already answered): nothing changed
  */
-export function recordApproved(
+export async function recordApproved(
   deps: ExecutionDeps,
   execution: Execution,
   answer: { approver: string; gate: string },
   now: number,
-): AuditEvent[] | undefined {
-  return inTransaction(deps.db, (tx) => {
-    const held = stillHeld(tx, execution.id);
+): Promise<AuditEvent[] | undefined> {
+  return await inTransaction(deps.db, async (tx) => {
+    const held = await stillHeld(tx, execution.id);
     if (!held) return undefined;
-    requeueDispatch(tx, held.id, now);
-    return enterState(tx, deps, held, "pending", {
+    await requeueDispatch(tx, held.id, now);
+    return await enterState(tx, deps, held, "pending", {
       detail: `approved by @${answer.approver}; ${answer.gate}`,
       now,
       kind: "approval.approved",
@@ -252,17 +252,17 @@ export function recordApproved(
  * alert resolved before anyone approved. Nothing is dispatched.
  * @returns undefined when the execution is no longer held
  */
-export function recordRejected(
+export async function recordRejected(
   deps: ExecutionDeps,
   execution: Execution,
   answer: { by?: string; why: string },
   now: number,
-): AuditEvent[] | undefined {
-  return inTransaction(deps.db, (tx) => {
-    const held = stillHeld(tx, execution.id);
+): Promise<AuditEvent[] | undefined> {
+  return await inTransaction(deps.db, async (tx) => {
+    const held = await stillHeld(tx, execution.id);
     if (!held) return undefined;
     const reason = answer.by ? `rejected by @${answer.by}: ${answer.why}` : `rejected: ${answer.why}`;
-    return enterState(tx, deps, held, "cancelled", {
+    return await enterState(tx, deps, held, "cancelled", {
       detail: reason,
       now,
       kind: "approval.rejected",
@@ -274,14 +274,14 @@ export function recordRejected(
 }
 
 /** An answer that changed nothing (not an approver; the gate said no for now): audited, with why. */
-export function recordApprovalRefused(
+export async function recordApprovalRefused(
   deps: ExecutionDeps,
   execution: Execution,
   refusal: { commenter: string; why: string },
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   return [
-    appendAudit(
+    await appendAudit(
       deps.db,
       executionEvent(execution, now, "approval.refused", `@${refusal.commenter}: ${refusal.why}`, {
         commenter: refusal.commenter,
@@ -294,17 +294,17 @@ export function recordApprovalRefused(
  * Nobody answered a held approval within the runbook's approvalExpiry: `expired`, nothing ran.
  * @returns undefined when the execution is no longer held
  */
-export function expireApproval(
+export async function expireApproval(
   deps: ExecutionDeps,
   execution: Execution,
   expiry: string,
   now: number,
-): AuditEvent[] | undefined {
-  return inTransaction(deps.db, (tx) => {
-    const held = stillHeld(tx, execution.id);
+): Promise<AuditEvent[] | undefined> {
+  return await inTransaction(deps.db, async (tx) => {
+    const held = await stillHeld(tx, execution.id);
     if (!held) return undefined;
     const reason = `expired: no approval within ${expiry}; nothing was dispatched`;
-    return enterState(tx, deps, held, "expired", {
+    return await enterState(tx, deps, held, "expired", {
       detail: reason,
       now,
       kind: "approval.expired",
@@ -318,14 +318,14 @@ export function expireApproval(
  * The issue of a held approval that ended unanswered (its alert resolved) was told so, and
  * closed when it had been opened for this execution alone: nothing there waits any more.
  */
-export function recordIssueNoticed(
+export async function recordIssueNoticed(
   deps: ExecutionDeps,
   execution: Execution,
   notice: { issue: number; closed: boolean; url: string },
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    updateExecution(tx, execution.id, { approvalIssueNoticeAt: null, updatedAt: now });
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await updateExecution(tx, execution.id, { approvalIssueNoticeAt: null, updatedAt: now });
     const what =
       notice.url === ""
         ? "is gone (deleted, or no longer visible to the bridge); nothing left to tell"
@@ -333,7 +333,7 @@ export function recordIssueNoticed(
           ? "told and closed"
           : "told (other executions asked there too; left open)";
     return [
-      appendAudit(
+      await appendAudit(
         tx,
         executionEvent(
           execution,

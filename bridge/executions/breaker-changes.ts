@@ -42,18 +42,18 @@ export function runbookBreakerAt(
   return config ? breakerScopeKey(config.scope, runbook, target) : undefined;
 }
 
-function apply(
+async function apply(
   db: Db,
   at: BreakerScopeKey,
   event: BreakerEvent,
   now: number,
   escalation: BreakerEscalation | undefined,
-): BreakerChange | undefined {
-  const next = nextBreaker(readBreaker(db, at.key), event, at, now);
+): Promise<BreakerChange | undefined> {
+  const next = nextBreaker(await readBreaker(db, at.key), event, at, now);
   if (!next) return undefined;
-  writeBreaker(db, next.record);
+  await writeBreaker(db, next.record);
   // People hear about it in the same transaction: a breaker never opens unannounced.
-  if (escalation) escalateBreakerChange(db, at, next.change, next.record, escalation, now);
+  if (escalation) await escalateBreakerChange(db, at, next.change, next.record, escalation, now);
   return next.change;
 }
 
@@ -68,14 +68,17 @@ export interface CountedOutcome {
 }
 
 /** A failed execution counts against its runbook's breaker, which may open. */
-export function countFailure(db: Db, outcome: CountedOutcome & { why: string }): BreakerChange | undefined {
+export async function countFailure(
+  db: Db,
+  outcome: CountedOutcome & { why: string },
+): Promise<BreakerChange | undefined> {
   const at = runbookBreakerAt(outcome.config, outcome.runbook, outcome.target);
   if (!at || !outcome.config) return undefined;
   const policy: BreakerPolicy = outcome.config;
-  addBreakerFailure(db, at.key, outcome.executionId, outcome.now);
-  const since = failureWindowStart(readBreaker(db, at.key), policy.withinMs, outcome.now);
-  const failuresInWindow = countBreakerFailuresAfter(db, at.key, since);
-  return apply(
+  await addBreakerFailure(db, at.key, outcome.executionId, outcome.now);
+  const since = failureWindowStart(await readBreaker(db, at.key), policy.withinMs, outcome.now);
+  const failuresInWindow = await countBreakerFailuresAfter(db, at.key, since);
+  return await apply(
     db,
     at,
     { kind: "failure", executionId: outcome.executionId, why: outcome.why, failuresInWindow, policy },
@@ -85,10 +88,10 @@ export function countFailure(db: Db, outcome: CountedOutcome & { why: string }):
 }
 
 /** A successful execution closes its breaker when it was the half-open probe. */
-export function countSuccess(db: Db, outcome: CountedOutcome): BreakerChange | undefined {
+export async function countSuccess(db: Db, outcome: CountedOutcome): Promise<BreakerChange | undefined> {
   const at = runbookBreakerAt(outcome.config, outcome.runbook, outcome.target);
   if (!at) return undefined;
-  return apply(
+  return await apply(
     db,
     at,
     { kind: "success", executionId: outcome.executionId },
@@ -101,14 +104,14 @@ export function countSuccess(db: Db, outcome: CountedOutcome): BreakerChange | u
  * The storm limit opens the global breaker; it closes by itself after `openForMs`.
  * @param escalation the channels of the runbook whose alert tripped it
  */
-export function openStormBreaker(
+export async function openStormBreaker(
   db: Db,
   reason: string,
   openForMs: number,
   now: number,
   escalation?: BreakerEscalation,
-): BreakerChange {
-  const change = apply(
+): Promise<BreakerChange> {
+  const change = await apply(
     db,
     breakerScopeKey("global", "", undefined),
     { kind: "storm", reason, openForMs },
@@ -122,14 +125,24 @@ export function openStormBreaker(
  * An operator closes a breaker, audited in the same transaction.
  * @returns the audit events, or undefined when no breaker `key` is open
  */
-export function resetBreaker(db: Db, key: string, reason: string, now: number): AuditEvent[] | undefined {
-  return inTransaction(db, (tx) => {
-    const current = readBreaker(tx, key);
+export async function resetBreaker(
+  db: Db,
+  key: string,
+  reason: string,
+  now: number,
+): Promise<AuditEvent[] | undefined> {
+  return await inTransaction(db, async (tx) => {
+    const current = await readBreaker(tx, key);
     // Closing is told where the opening went: no runbook channels needed.
     const escalation: BreakerEscalation = { channels: [], written: [] };
-    if (!current || !apply(tx, current, { kind: "reset", reason }, now, escalation)) return undefined;
+    if (!current || !(await apply(tx, current, { kind: "reset", reason }, now, escalation))) return undefined;
     return [
-      appendAudit(tx, { at: now, kind: "breaker.reset", message: `breaker ${key} ${reason}`, data: { key } }),
+      await appendAudit(tx, {
+        at: now,
+        kind: "breaker.reset",
+        message: `breaker ${key} ${reason}`,
+        data: { key },
+      }),
       ...escalation.written,
     ];
   });
@@ -141,17 +154,17 @@ export function resetBreaker(db: Db, key: string, reason: string, now: number): 
  * the breaker are closed and resolved like any other breaker's; run on a timer.
  * @returns the audit events written (one `breaker.closed` per breaker, plus what was queued)
  */
-export function closeLapsedBreakers(db: Db, now: number): AuditEvent[] {
-  return inTransaction(db, (tx) => {
+export async function closeLapsedBreakers(db: Db, now: number): Promise<AuditEvent[]> {
+  return await inTransaction(db, async (tx) => {
     const written: AuditEvent[] = [];
-    for (const row of breakersStoredOpen(tx)) {
+    for (const row of await breakersStoredOpen(tx)) {
       if (!row.closesAutomatically || phaseOf(row, now) !== "closed") continue;
       // Closing is told where the opening went: no runbook channels needed.
       const escalation: BreakerEscalation = { channels: [], written: [] };
       const reason = "closed by itself: its open period ended";
-      if (!apply(tx, row, { kind: "reset", reason }, now, escalation)) continue;
+      if (!(await apply(tx, row, { kind: "reset", reason }, now, escalation))) continue;
       written.push(
-        appendAudit(tx, {
+        await appendAudit(tx, {
           at: now,
           kind: "breaker.closed",
           message: `breaker ${row.key} ${reason}`,
@@ -165,6 +178,6 @@ export function closeLapsedBreakers(db: Db, now: number): AuditEvent[] {
 }
 
 /** Breakers that hold automation back now: open or half-open. */
-export function openBreakers(db: Db, now: number): BreakerRow[] {
-  return breakersStoredOpen(db).filter((row) => phaseOf(row, now) !== "closed");
+export async function openBreakers(db: Db, now: number): Promise<BreakerRow[]> {
+  return (await breakersStoredOpen(db)).filter((row) => phaseOf(row, now) !== "closed");
 }

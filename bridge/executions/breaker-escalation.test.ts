@@ -27,9 +27,12 @@ const rows = () =>
     .all() as { dedupKey: string; topic: string; breakerKey: string; request: string }[];
 
 describe("escalating a breaker", () => {
-  it("a storm opening queues the tripping runbook's channels once; the reset closes where it went", () => {
+  it("a storm opening queues the tripping runbook's channels once; the reset closes where it went", async () => {
     const written: AuditEvent[] = [];
-    openStormBreaker(db.db, "storm limit: 30 dispatches", 15 * MINUTE, T0, { channels: CHANNELS, written });
+    await openStormBreaker(db.db, "storm limit: 30 dispatches", 15 * MINUTE, T0, {
+      channels: CHANNELS,
+      written,
+    });
     expect(written.map((event) => [event.kind, event.data?.channel])).toEqual([
       ["notification.queued", "slack"],
       ["notification.queued", "issue"],
@@ -44,7 +47,7 @@ describe("escalating a breaker", () => {
       body: expect.stringContaining("POST /api/breakers/global/reset"),
     });
 
-    const events = resetBreaker(db.db, "global", "reset by an operator", T0 + MINUTE) ?? [];
+    const events = (await resetBreaker(db.db, "global", "reset by an operator", T0 + MINUTE)) ?? [];
     expect(events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
       ["breaker.reset", null],
       ["notification.queued", "breaker.closed"],
@@ -55,18 +58,18 @@ describe("escalating a breaker", () => {
       body: "**circuit breaker `global` closed: automation resumes**\n\nWhy: reset by an operator",
     });
     // Closed already: a second reset changes nothing and tells nobody.
-    expect(resetBreaker(db.db, "global", "reset by an operator", T0 + 2 * MINUTE)).toBeUndefined();
+    expect(await resetBreaker(db.db, "global", "reset by an operator", T0 + 2 * MINUTE)).toBeUndefined();
     expect(db.count("notifications")).toBe(4);
   });
 
-  it("a storm breaker that closes by itself is announced once its open period ends, where its opening went", () => {
-    openStormBreaker(db.db, "storm limit: 30 dispatches", 15 * MINUTE, T0, {
+  it("a storm breaker that closes by itself is announced once its open period ends, where its opening went", async () => {
+    await openStormBreaker(db.db, "storm limit: 30 dispatches", 15 * MINUTE, T0, {
       channels: CHANNELS,
       written: [],
     });
     // Still open: nothing to announce.
-    expect(closeLapsedBreakers(db.db, T0 + 14 * MINUTE)).toEqual([]);
-    const events = closeLapsedBreakers(db.db, T0 + 15 * MINUTE);
+    expect(await closeLapsedBreakers(db.db, T0 + 14 * MINUTE)).toEqual([]);
+    const events = await closeLapsedBreakers(db.db, T0 + 15 * MINUTE);
     expect(events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
       ["breaker.closed", null],
       ["notification.queued", "breaker.closed"],
@@ -75,18 +78,18 @@ describe("escalating a breaker", () => {
     expect(events[0]?.message).toBe("breaker global closed by itself: its open period ended");
     expect(JSON.parse(rows()[3]?.request ?? "{}")).toMatchObject({ action: "close" });
     // Once: the next pass finds it closed.
-    expect(closeLapsedBreakers(db.db, T0 + 16 * MINUTE)).toEqual([]);
+    expect(await closeLapsedBreakers(db.db, T0 + 16 * MINUTE)).toEqual([]);
     expect(db.count("notifications")).toBe(4);
   });
 
-  it("leaves a failure breaker that turned half-open alone: only a successful probe closes it", () => {
+  it("leaves a failure breaker that turned half-open alone: only a successful probe closes it", async () => {
     db.sqlite
       .prepare(
         `INSERT INTO breakers (key, scope, runbook, state, opened_at, half_open_at, reason, closes_automatically, updated_at)
          VALUES ('runbook:web', 'runbook', 'web', 'open', ?, ?, '2 failures', 0, ?)`,
       )
       .run(T0, T0 + MINUTE, T0);
-    expect(closeLapsedBreakers(db.db, T0 + 60 * MINUTE)).toEqual([]);
+    expect(await closeLapsedBreakers(db.db, T0 + 60 * MINUTE)).toEqual([]);
     expect(db.count("breakers", "state = 'open'")).toBe(1);
   });
 });

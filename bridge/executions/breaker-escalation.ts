@@ -27,14 +27,14 @@ export interface BreakerEscalation {
   written: AuditEvent[];
 }
 
-export function escalateBreakerChange(
+export async function escalateBreakerChange(
   tx: Db,
   at: BreakerScopeKey,
   change: BreakerChange,
   record: BreakerRecord,
   escalation: BreakerEscalation,
   now: number,
-): void {
+): Promise<void> {
   if (change.state === "open") {
     const openedAt = record.openedAt ?? now;
     const planned = planNotifications(escalation.channels, {
@@ -48,7 +48,7 @@ export function escalateBreakerChange(
       message: breakerOpenedNotice(
         at.key,
         change.reason,
-        lastBreakerFailures(tx, at.key, FAILURES_LISTED),
+        await lastBreakerFailures(tx, at.key, FAILURES_LISTED),
         resetInstructions(at.key),
       ),
       issueTitle: `Circuit breaker open: ${at.key}`.slice(0, 250),
@@ -59,11 +59,11 @@ export function escalateBreakerChange(
         class: "circuit-breaker",
       },
     });
-    escalation.written.push(...queueNotifications(tx, planned, now));
+    escalation.written.push(...(await queueNotifications(tx, planned, now)));
     return;
   }
   // Closing goes where the latest opening went (its channels, whatever the runbook says now).
-  const opened = latestBreakerOpening(tx, at.key);
+  const opened = await latestBreakerOpening(tx, at.key);
   const first = opened[0];
   if (!first) return;
   const followUps = planFollowUps(opened, {
@@ -72,5 +72,5 @@ export function escalateBreakerChange(
     message: breakerClosedNotice(at.key, change.reason),
     issueAction: "close",
   });
-  escalation.written.push(...queueNotifications(tx, followUps, now));
+  escalation.written.push(...(await queueNotifications(tx, followUps, now)));
 }

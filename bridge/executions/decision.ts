@@ -33,7 +33,7 @@ export interface DecisionRecord {
   channels?: readonly ResolvedNotification[];
 }
 
-export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
+export async function recordDecision(tx: Db, decision: DecisionRecord): Promise<AuditEvent[]> {
   const { execution, route } = decision;
   const now = execution.createdAt;
   const dispatching = execution.state === "pending";
@@ -43,16 +43,16 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
     committedAt: dispatching ? now : null,
     relapseOf: decision.relapse?.of ?? null,
   };
-  insertExecution(tx, row);
+  await insertExecution(tx, row);
   const about = {
     id: row.id,
     alertname: row.alertname,
     runbook: row.runbook ?? null,
     target: row.target ?? null,
   };
-  if (dispatching) enqueueDispatch(tx, execution.id, execution.severity, now);
+  if (dispatching) await enqueueDispatch(tx, execution.id, execution.severity, now);
   const written = [
-    appendAudit(
+    await appendAudit(
       tx,
       executionEvent(about, now, `decision.${execution.state}`, execution.reason, {
         guard: execution.guard ?? null,
@@ -65,7 +65,7 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
   if (decision.relapse) {
     const { of, clearedAt, relapseWithin } = decision.relapse;
     written.push(
-      appendAudit(
+      await appendAudit(
         tx,
         executionEvent(
           about,
@@ -78,13 +78,15 @@ export function recordDecision(tx: Db, decision: DecisionRecord): AuditEvent[] {
     );
   }
   if (decision.notify) {
-    written.push(...notifyDecision(tx, execution.id, decision.notify.runbook, decision.notify.links, now));
+    written.push(
+      ...(await notifyDecision(tx, execution.id, decision.notify.runbook, decision.notify.links, now)),
+    );
   }
   if (decision.storm) {
     const escalation = { channels: decision.channels ?? [], written: [] as AuditEvent[] };
-    openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now, escalation);
+    await openStormBreaker(tx, decision.storm.reason, decision.storm.openForMs, now, escalation);
     written.push(
-      appendAudit(tx, {
+      await appendAudit(tx, {
         at: now,
         kind: "breaker.opened",
         executionId: execution.id,

@@ -13,15 +13,18 @@ import type { ExecutionDeps } from "./deps.js";
 import { enterState } from "./enter-state.js";
 
 /** The outbox is about to call GitHub: audited before the call, so a crash mid-call shows. */
-export function recordDispatchAttempt(
+export async function recordDispatchAttempt(
   deps: ExecutionDeps,
   execution: Execution,
   attempt: number,
   what: string,
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   return [
-    appendAudit(deps.db, executionEvent(execution, now, "dispatch.attempt", `attempt ${attempt}: ${what}`)),
+    await appendAudit(
+      deps.db,
+      executionEvent(execution, now, "dispatch.attempt", `attempt ${attempt}: ${what}`),
+    ),
   ];
 }
 
@@ -29,22 +32,22 @@ export function recordDispatchAttempt(
  * GitHub started (or, found on look-up, had already started) the run.
  * @param recovered the run was found by the look-up after an unanswered attempt
  */
-export function markDispatched(
+export async function markDispatched(
   deps: ExecutionDeps,
   execution: Execution,
   attempts: number,
   run: { runId?: number; runUrl?: string },
   now: number,
   recovered = false,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    finishDispatch(tx, execution.id, "done", now);
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await finishDispatch(tx, execution.id, "done", now);
     const detail = recovered
       ? `an earlier attempt had started run ${run.runId}; not dispatching again`
       : run.runId
         ? `GitHub started run ${run.runId}`
         : "GitHub accepted the dispatch";
-    return enterState(tx, deps, execution, "dispatched", {
+    return await enterState(tx, deps, execution, "dispatched", {
       detail,
       now,
       kind: recovered ? "dispatch.recovered" : "dispatch.accepted",
@@ -61,16 +64,16 @@ export function markDispatched(
 }
 
 /** The dispatch is given up: nothing more will be sent. Counts against the runbook's breaker. */
-export function markDispatchFailed(
+export async function markDispatchFailed(
   deps: ExecutionDeps,
   execution: Execution,
   attempts: number,
   message: string,
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    finishDispatch(tx, execution.id, "failed", now, message);
-    return enterState(tx, deps, execution, "dispatch_failed", {
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await finishDispatch(tx, execution.id, "failed", now, message);
+    return await enterState(tx, deps, execution, "dispatch_failed", {
       detail: message,
       now,
       kind: "dispatch.failed",
@@ -84,15 +87,15 @@ export function markDispatchFailed(
  * An attempt failed and will be tried again at `at`.
  * @param uncertain the call may have reached GitHub: the next attempt looks for its run first
  */
-export function scheduleDispatchRetry(
+export async function scheduleDispatchRetry(
   deps: ExecutionDeps,
   execution: Execution,
   retry: { attempt: number; message: string; at: number; uncertain: boolean; now: number },
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    retryDispatchLater(tx, execution.id, retry.at, retry.now, retry.message, retry.uncertain);
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await retryDispatchLater(tx, execution.id, retry.at, retry.now, retry.message, retry.uncertain);
     return [
-      appendAudit(
+      await appendAudit(
         tx,
         executionEvent(
           execution,

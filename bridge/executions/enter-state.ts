@@ -48,16 +48,16 @@ export function breakerEvent(execution: Execution, change: BreakerChange, now: n
  * Moves `execution` to `next` inside `tx` and returns the audit events written.
  * It does not judge whether the move is allowed: callers decide that (`advance`).
  */
-export function enterState(
+export async function enterState(
   tx: Db,
   deps: ExecutionDeps,
   execution: Execution,
   next: ExecutionState,
   entry: StateEntry,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   const { now } = entry;
   const traits = traitsOf(next);
-  updateExecution(tx, execution.id, {
+  await updateExecution(tx, execution.id, {
     ...entry.changes,
     state: next,
     ...(entry.keepReason ? {} : { reason: entry.reason ?? `${next}: ${entry.detail}` }),
@@ -68,7 +68,7 @@ export function enterState(
     ...(next === "awaiting_approval" ? { awaitingSince: now, approvalEscalatedAt: null } : {}),
   });
   const written = [
-    appendAudit(
+    await appendAudit(
       tx,
       entry.kind
         ? executionEvent(execution, now, entry.kind, entry.reason ?? entry.detail, entry.data)
@@ -93,12 +93,13 @@ export function enterState(
     };
     const change =
       traits.breaker === "failure"
-        ? countFailure(tx, { ...outcome, why: entry.detail })
-        : countSuccess(tx, outcome);
-    if (change) written.push(appendAudit(tx, breakerEvent(execution, change, now)), ...escalation.written);
+        ? await countFailure(tx, { ...outcome, why: entry.detail })
+        : await countSuccess(tx, outcome);
+    if (change)
+      written.push(await appendAudit(tx, breakerEvent(execution, change, now)), ...escalation.written);
   }
-  if (traits.notifiesFailure) written.push(...notifyFailure(tx, deps, execution, now));
+  if (traits.notifiesFailure) written.push(...(await notifyFailure(tx, deps, execution, now)));
   // The final state's own event is written above, so the review's timeline ends with it.
-  if (endsRun(next, execution)) written.push(...queueReviewIssue(tx, deps, execution, now));
+  if (endsRun(next, execution)) written.push(...(await queueReviewIssue(tx, deps, execution, now)));
   return written;
 }

@@ -20,8 +20,13 @@ export const FAILURE_TOPIC = "execution.failed";
  * An execution reached a state that notifies as a failure (`notifiesFailure` in states.ts):
  * the runbook's channels hear once, with the run link and what was tried.
  */
-export function notifyFailure(tx: Db, deps: ExecutionDeps, execution: Execution, now: number): AuditEvent[] {
-  const current = findExecution(tx, execution.id) ?? execution;
+export async function notifyFailure(
+  tx: Db,
+  deps: ExecutionDeps,
+  execution: Execution,
+  now: number,
+): Promise<AuditEvent[]> {
+  const current = (await findExecution(tx, execution.id)) ?? execution;
   const runbook = runbookOf(deps, execution);
   if (!runbook) return [];
   const planned = planNotifications(runbook.notify, {
@@ -31,7 +36,7 @@ export function notifyFailure(tx: Db, deps: ExecutionDeps, execution: Execution,
     thread: `execution:${execution.id}`,
     success: false,
     severity: execution.severity,
-    message: executionFailedNotice(current, runbook, jobsOfExecution(tx, execution.id)),
+    message: executionFailedNotice(current, runbook, await jobsOfExecution(tx, execution.id)),
     issueTitle: `${runbook.name}${execution.target ? ` on ${execution.target}` : ""} ${current.state}`.slice(
       0,
       250,
@@ -44,5 +49,5 @@ export function notifyFailure(tx: Db, deps: ExecutionDeps, execution: Execution,
       ...(current.runUrl ? { links: [{ href: current.runUrl, text: "Workflow run" }] } : {}),
     },
   });
-  return queueNotifications(tx, planned, now);
+  return await queueNotifications(tx, planned, now);
 }

@@ -38,10 +38,11 @@ export interface ManualRun {
  * Records a manual run once; a run already recorded (or linked to a bridge execution) is left alone.
  * @returns the audit events written (empty when nothing was new)
  */
-export function recordManualRun(deps: RunTrackingDeps, run: ManualRun): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
+export async function recordManualRun(deps: RunTrackingDeps, run: ManualRun): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
     const occurrenceKey = `manual:${run.runId}`;
-    if (findExecutionByRunId(tx, run.runId) || findExecutionByOccurrence(tx, occurrenceKey)) return [];
+    if ((await findExecutionByRunId(tx, run.runId)) || (await findExecutionByOccurrence(tx, occurrenceKey)))
+      return [];
     const id = newExecutionId(deps.now);
     const createdAt = Math.min(run.createdAt, deps.now);
     const who = run.actor ? `@${run.actor}` : "someone";
@@ -68,11 +69,11 @@ export function recordManualRun(deps: RunTrackingDeps, run: ManualRun): AuditEve
       source: "manual",
       actor: run.actor,
     };
-    insertExecution(tx, row);
-    const execution = findExecution(tx, id);
+    await insertExecution(tx, row);
+    const execution = await findExecution(tx, id);
     if (!execution) throw new Error(`manual execution ${id} was not stored`);
     return [
-      appendAudit(
+      await appendAudit(
         tx,
         executionEvent(
           execution,

@@ -37,14 +37,14 @@ function occurrenceDedupKey(execution: Pick<Execution, "occurrenceKey">): string
  * mode: notify, just decided (`notifying`): queues the runbook's channels. When none applies,
  * the execution is `notify_failed` at once, saying why.
  */
-export function notifyDecision(
+export async function notifyDecision(
   tx: Db,
   executionId: string,
   runbook: ResolvedRunbook,
   links: AlertLinks,
   now: number,
-): AuditEvent[] {
-  const execution = findExecution(tx, executionId);
+): Promise<AuditEvent[]> {
+  const execution = await findExecution(tx, executionId);
   if (!execution) return [];
   const planned = planNotifications(runbook.notify, {
     key: `execution:${execution.id}:notify`,
@@ -71,22 +71,27 @@ export function notifyDecision(
       ],
     },
   });
-  const written = queueNotifications(tx, planned, now);
+  const written = await queueNotifications(tx, planned, now);
   if (planned.length === 0) {
     written.push(
       // notify_failed feeds no breaker, so the runbook set is not consulted.
-      ...enterState(tx, { db: tx, runbooks: () => undefined }, execution, "notify_failed", {
+      ...(await enterState(tx, { db: tx, runbooks: () => undefined }, execution, "notify_failed", {
         detail: `no notify channel of ${runbook.name} applies to severity ${execution.severity}: add a slack, issue or pagerduty entry (with this severity) to its notify list`,
         now,
-      }),
+      })),
     );
   }
   return written;
 }
 
 /** mode: notify, the alert resolved: the incident is resolved and a note posted where the alert went. */
-export function notifyResolved(tx: Db, execution: Execution, resolvedAt: string, now: number): AuditEvent[] {
-  const opened = notificationsAbout(tx, execution.id, NOTIFY_TOPIC);
+export async function notifyResolved(
+  tx: Db,
+  execution: Execution,
+  resolvedAt: string,
+  now: number,
+): Promise<AuditEvent[]> {
+  const opened = await notificationsAbout(tx, execution.id, NOTIFY_TOPIC);
   if (opened.length === 0) return [];
   const followUps = planFollowUps(opened, {
     key: `execution:${execution.id}:resolved`,
@@ -94,13 +99,17 @@ export function notifyResolved(tx: Db, execution: Execution, resolvedAt: string,
     message: alertResolvedNotice(execution, execution.runbook ?? "(no runbook)", resolvedAt),
     issueAction: "comment",
   });
-  return queueNotifications(tx, followUps, now);
+  return await queueNotifications(tx, followUps, now);
 }
 
 /** The worker is about to send a row: audited before the call. */
-export function recordNotificationAttempt(db: Db, row: NotificationRow, now: number): AuditEvent[] {
+export async function recordNotificationAttempt(
+  db: Db,
+  row: NotificationRow,
+  now: number,
+): Promise<AuditEvent[]> {
   return [
-    appendAudit(
+    await appendAudit(
       db,
       notificationEvent(
         row,
@@ -126,23 +135,24 @@ export type NotificationOutcome =
  * notify-mode execution that still waits for its channels, the move to `notified` (the first
  * channel that took it) or to `notify_failed` (the last of its channels failed).
  */
-export function settleNotification(
+export async function settleNotification(
   deps: ExecutionDeps,
   row: NotificationRow,
   outcome: NotificationOutcome,
   now: number,
   /** The thread's issue after a sent issue notification (opened, commented on, closed). */
   thread?: Omit<NotificationThread, "thread" | "updatedAt">,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
     const written: AuditEvent[] = [];
-    if (thread && row.thread) writeNotificationThread(tx, { ...thread, thread: row.thread, updatedAt: now });
+    if (thread && row.thread)
+      await writeNotificationThread(tx, { ...thread, thread: row.thread, updatedAt: now });
     const data = { attempt: row.attempts };
     switch (outcome.kind) {
       case "sent":
-        finishNotification(tx, row.id, "sent", now, { result: outcome.result });
+        await finishNotification(tx, row.id, "sent", now, { result: outcome.result });
         written.push(
-          appendAudit(
+          await appendAudit(
             tx,
             notificationEvent(
               row,
@@ -155,18 +165,18 @@ export function settleNotification(
         );
         break;
       case "skipped":
-        finishNotification(tx, row.id, "skipped", now, { result: outcome.why });
+        await finishNotification(tx, row.id, "skipped", now, { result: outcome.why });
         written.push(
-          appendAudit(
+          await appendAudit(
             tx,
             notificationEvent(row, "notification.skipped", `${row.channel}: ${outcome.why}`, now, data),
           ),
         );
         break;
       case "retry":
-        retryNotificationLater(tx, row.id, outcome.at, now, outcome.error);
+        await retryNotificationLater(tx, row.id, outcome.at, now, outcome.error);
         written.push(
-          appendAudit(
+          await appendAudit(
             tx,
             notificationEvent(
               row,
@@ -179,9 +189,9 @@ export function settleNotification(
         );
         break;
       case "failed":
-        finishNotification(tx, row.id, "failed", now, { error: outcome.error });
+        await finishNotification(tx, row.id, "failed", now, { error: outcome.error });
         written.push(
-          appendAudit(
+          await appendAudit(
             tx,
             notificationEvent(
               row,
@@ -195,27 +205,32 @@ export function settleNotification(
         break;
     }
     if (row.topic === NOTIFY_TOPIC && row.executionId && outcome.kind !== "retry") {
-      written.push(...settleNotifyExecution(tx, deps, row.executionId, now));
+      written.push(...(await settleNotifyExecution(tx, deps, row.executionId, now)));
     }
     return written;
   });
 }
 
 /** A notify-mode execution is notified once any channel took it, notify_failed once none can. */
-function settleNotifyExecution(tx: Db, deps: ExecutionDeps, executionId: string, now: number): AuditEvent[] {
-  const execution = findExecution(tx, executionId);
+async function settleNotifyExecution(
+  tx: Db,
+  deps: ExecutionDeps,
+  executionId: string,
+  now: number,
+): Promise<AuditEvent[]> {
+  const execution = await findExecution(tx, executionId);
   if (execution?.state !== "notifying") return [];
-  const rows = notificationsAbout(tx, executionId, NOTIFY_TOPIC);
+  const rows = await notificationsAbout(tx, executionId, NOTIFY_TOPIC);
   const took = rows.find((row) => row.state === "sent");
   if (took) {
-    return enterState(tx, deps, execution, "notified", {
+    return await enterState(tx, deps, execution, "notified", {
       detail: `${took.channel} took it (${took.result})`,
       now,
     });
   }
   if (rows.some((row) => row.state === "pending" || row.state === "in_flight")) return [];
   const reasons = rows.map((row) => `${row.channel}: ${row.lastError ?? row.result ?? row.state}`);
-  return enterState(tx, deps, execution, "notify_failed", {
+  return await enterState(tx, deps, execution, "notify_failed", {
     detail: `no channel took it (${reasons.join("; ")})`,
     now,
   });

@@ -63,13 +63,13 @@ export function resolutionTimes(
   };
 }
 
-function enterVerified(
+async function enterVerified(
   tx: Db,
   deps: ExecutionDeps,
   execution: Execution,
   clearing: Clearing,
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   const times = resolutionTimes(execution, clearing.clearedAt);
   const bound = clearing.exact ? "" : "at most ";
   const parts = [
@@ -77,7 +77,7 @@ function enterVerified(
     times.sinceDispatchMs !== undefined && `${bound}${spoken(times.sinceDispatchMs)} after dispatch`,
   ].filter(Boolean);
   const detail = `alert cleared${parts.length ? ` ${parts.join(", ")}` : ""}; ${clearing.how}`;
-  return enterState(tx, deps, execution, "verified", {
+  return await enterState(tx, deps, execution, "verified", {
     detail,
     reason: `verified: ${detail}`,
     kind: "execution.outcome",
@@ -93,8 +93,8 @@ function enterVerified(
   });
 }
 
-function enterNotCleared(tx: Db, deps: ExecutionDeps, execution: Execution, why: string, now: number) {
-  return enterState(tx, deps, execution, "not_cleared", {
+async function enterNotCleared(tx: Db, deps: ExecutionDeps, execution: Execution, why: string, now: number) {
+  return await enterState(tx, deps, execution, "not_cleared", {
     detail: why,
     reason: `not_cleared: ${why}`,
     kind: "execution.outcome",
@@ -120,14 +120,14 @@ export function watchFrom(deps: ExecutionDeps, execution: Execution, now: number
  * run was going makes it `verified` at once; otherwise it stays `succeeded`, watched.
  * @param execution the row as it is now (state `succeeded`)
  */
-export function settleIfCleared(
+export async function settleIfCleared(
   tx: Db,
   deps: ExecutionDeps,
   execution: Execution,
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   if (execution.state !== "succeeded" || execution.alertResolvedAt === null) return [];
-  return enterVerified(
+  return await enterVerified(
     tx,
     deps,
     execution,
@@ -144,18 +144,18 @@ export function settleIfCleared(
  * A resolved notification for a `succeeded` execution (inside the webhook's transaction):
  * verified when the alert ended by the deadline, not_cleared when it ended only after it.
  */
-export function recordClearedAfterRun(
+export async function recordClearedAfterRun(
   tx: Db,
   deps: ExecutionDeps,
   execution: Execution,
   clearing: Clearing,
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   if (execution.state !== "succeeded") return [];
   const deadline = execution.verifyBy;
   if (deadline !== null && clearing.clearedAt > deadline) {
     const within = outcomeOf(deps, execution).within;
-    return enterNotCleared(
+    return await enterNotCleared(
       tx,
       deps,
       execution,
@@ -163,7 +163,7 @@ export function recordClearedAfterRun(
       now,
     );
   }
-  return enterVerified(tx, deps, execution, clearing, now);
+  return await enterVerified(tx, deps, execution, clearing, now);
 }
 
 /**
@@ -171,19 +171,19 @@ export function recordClearedAfterRun(
  * again: a resolved notification committed meanwhile has already settled it.
  * @returns the audit events written (none when it was no longer waiting)
  */
-export function judgeAtDeadline(
+export async function judgeAtDeadline(
   deps: ExecutionDeps,
   executionId: string,
   check: AlertCheck,
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    const execution = findExecution(tx, executionId);
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    const execution = await findExecution(tx, executionId);
     if (execution?.state !== "succeeded") return [];
     const within = outcomeOf(deps, execution).within;
-    if (execution.alertResolvedAt !== null) return settleIfCleared(tx, deps, execution, now);
+    if (execution.alertResolvedAt !== null) return await settleIfCleared(tx, deps, execution, now);
     if (check.kind === "inactive") {
-      return enterVerified(
+      return await enterVerified(
         tx,
         deps,
         execution,
@@ -199,6 +199,6 @@ export function judgeAtDeadline(
       check.kind === "active"
         ? `still firing ${within} after the run succeeded (outcome.within): Alertmanager (${check.source}) lists it active since ${execution.startsAt}`
         : `no resolved notification within ${within} after the run succeeded (outcome.within); ${check.why}`;
-    return enterNotCleared(tx, deps, execution, why, now);
+    return await enterNotCleared(tx, deps, execution, why, now);
   });
 }

@@ -37,17 +37,17 @@ export function notificationEvent(
 }
 
 /** Writes planned notifications (a dedup key queued before adds nothing) and audits each one queued. */
-export function queueNotifications(
+export async function queueNotifications(
   tx: Db,
   planned: readonly PlannedNotification[],
   now: number,
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   const written: AuditEvent[] = [];
   for (const plan of planned) {
-    const row = queueNotification(tx, plan, now);
+    const row = await queueNotification(tx, plan, now);
     if (!row) continue;
     written.push(
-      appendAudit(
+      await appendAudit(
         tx,
         notificationEvent(row, "notification.queued", `${row.channel} queued: ${row.topic}`, now),
       ),

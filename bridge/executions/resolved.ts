@@ -34,12 +34,12 @@ export interface ResolvedRecord {
  * @param resolvedAt when Alertmanager says it ended, for people
  * @param cancel the runbook says `onResolved: cancel`
  */
-export function recordAlertResolved(
+export async function recordAlertResolved(
   tx: Db,
   deps: ExecutionDeps,
   execution: Execution,
   resolution: { resolvedAt: string; cancel: boolean; now: number },
-): ResolvedRecord {
+): Promise<ResolvedRecord> {
   const { now, cancel, resolvedAt } = resolution;
   // When the alert ended, as Alertmanager says (its endsAt); a group's episode has only `now`.
   const ended = Date.parse(resolvedAt);
@@ -52,9 +52,9 @@ export function recordAlertResolved(
       cancelOnGitHub: false,
     };
   }
-  if (cancel && execution.state === "pending" && cancelPendingDispatch(tx, execution.id, now)) {
+  if (cancel && execution.state === "pending" && (await cancelPendingDispatch(tx, execution.id, now))) {
     const reason = `cancelled: alert resolved at ${resolvedAt} before dispatch (onResolved: cancel)`;
-    const events = enterState(tx, deps, execution, "cancelled", {
+    const events = await enterState(tx, deps, execution, "cancelled", {
       detail: reason,
       reason,
       kind: "execution.cancelled",
@@ -66,7 +66,7 @@ export function recordAlertResolved(
   if (cancel && execution.state === "awaiting_approval" && execution.approvalHeldAt !== null) {
     // Held in the bridge: nothing was dispatched, so there is no run to cancel on GitHub.
     const reason = `cancelled: alert resolved at ${resolvedAt} before anyone approved (onResolved: cancel); nothing was dispatched`;
-    const events = enterState(tx, deps, execution, "cancelled", {
+    const events = await enterState(tx, deps, execution, "cancelled", {
       detail: reason,
       reason,
       kind: "execution.cancelled",
@@ -90,7 +90,7 @@ export function recordAlertResolved(
   // A pending execution gets here only when its dispatch is already in flight (the outbox
   // would not cancel it), so its run is about to exist: the reconciler cancels it once dispatched.
   const cancelOnGitHub = cancel && traitsOf(execution.state).beforeRemediation;
-  updateExecution(tx, execution.id, {
+  await updateExecution(tx, execution.id, {
     alertResolvedAt: now,
     clearedAt,
     updatedAt: now,
@@ -105,19 +105,19 @@ export function recordAlertResolved(
     execution.state === "succeeded"
       ? `resolved at ${resolvedAt}; the run had succeeded: its outcome is judged now`
       : `resolved at ${resolvedAt}; execution stays ${execution.state}${note}`;
-  const events = [appendAudit(tx, executionEvent(execution, now, "alert.resolved", reason))];
+  const events = [await appendAudit(tx, executionEvent(execution, now, "alert.resolved", reason))];
   if (execution.state === "succeeded") {
     const judged = { ...execution, alertResolvedAt: now, clearedAt };
     events.push(
-      ...recordClearedAfterRun(
+      ...(await recordClearedAfterRun(
         tx,
         deps,
         judged,
         { clearedAt, exact: true, how: `Alertmanager reported it resolved at ${resolvedAt}` },
         now,
-      ),
+      )),
     );
-    const settled = findExecution(tx, execution.id);
+    const settled = await findExecution(tx, execution.id);
     return {
       state: settled?.state ?? execution.state,
       reason: settled?.reason ?? reason,
@@ -126,6 +126,6 @@ export function recordAlertResolved(
     };
   }
   // mode: notify: the incident it paged is resolved, and a note goes where the alert went.
-  if (execution.mode === "notify") events.push(...notifyResolved(tx, execution, resolvedAt, now));
+  if (execution.mode === "notify") events.push(...(await notifyResolved(tx, execution, resolvedAt, now)));
   return { state: execution.state, reason, events, cancelOnGitHub };
 }

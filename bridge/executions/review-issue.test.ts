@@ -37,7 +37,7 @@ beforeEach(async () => {
     maxAttempts: 3,
     clock: () => h.clock.now,
   });
-  worker.start();
+  await worker.start();
 });
 afterEach(async () => {
   await worker.stop();
@@ -91,7 +91,7 @@ describe("the post-incident review issue", () => {
     }
     h.clock.now += 60_000;
     await runCompleted(execution);
-    expect(findExecution(h.db.db, execution.id)?.state).toBe("failed");
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe("failed");
     await settled();
 
     expect(reviews()).toHaveLength(1);
@@ -134,7 +134,7 @@ describe("the post-incident review issue", () => {
   it("is not opened for an execution whose severity opens no issue", async () => {
     const execution = await h.dispatched({ severity: "warning" });
     await runCompleted(execution);
-    expect(findExecution(h.db.db, execution.id)?.state).toBe("failed");
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe("failed");
     await settled();
     expect(reviews()).toEqual([]);
     expect(h.db.count("notifications", `topic = '${REVIEW_TOPIC}'`)).toBe(0);

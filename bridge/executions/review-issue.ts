@@ -31,21 +31,21 @@ export function endsRun(
 }
 
 /** Queues the review issue of `execution`, which has just reached its final state. */
-export function queueReviewIssue(
+export async function queueReviewIssue(
   tx: Db,
   deps: ExecutionDeps,
   execution: Execution,
   now: number,
-): AuditEvent[] {
-  const current = findExecution(tx, execution.id) ?? execution;
+): Promise<AuditEvent[]> {
+  const current = (await findExecution(tx, execution.id)) ?? execution;
   const runbook = runbookOf(deps, current);
   if (!runbook) return [];
-  const trail = queryAudit(tx, { executionId: current.id, n: 1_000 });
+  const trail = await queryAudit(tx, { executionId: current.id, n: 1_000 });
   const timeline = renderTimeline(trail, {
     executionId: current.id,
     alertStartsAt: current.startsAt,
-    jobs: jobsOfExecution(tx, current.id),
+    jobs: await jobsOfExecution(tx, current.id),
   });
   const message = postIncidentReviewNotice(current, runbook.name, timeline);
-  return queueNotifications(tx, planReviewIssues(runbook.notify, current, runbook.name, message), now);
+  return await queueNotifications(tx, planReviewIssues(runbook.notify, current, runbook.name, message), now);
 }

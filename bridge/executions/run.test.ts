@@ -26,31 +26,31 @@ beforeEach(() => {
 afterEach(() => db.remove());
 
 const deps = (): RunTrackingDeps => ({ db: db.db, runbooks: () => runbooks, now });
-const state = (execution: Execution) => findExecution(db.db, execution.id)?.state;
-const stateEvents = (execution: Execution) =>
-  queryAudit(db.db, { executionId: execution.id, kind: "execution.state" })
+const state = async (execution: Execution) => (await findExecution(db.db, execution.id))?.state;
+const stateEvents = async (execution: Execution) =>
+  (await queryAudit(db.db, { executionId: execution.id, kind: "execution.state" }))
     .reverse()
     .map((event) => `${(event.data as { from: string }).from}→${(event.data as { to: string }).to}`);
 
-function run(runId: number, status: string, conclusion: string | null = null, displayTitle?: string) {
-  return recordRunState(deps(), { runId, status, conclusion, displayTitle });
+async function run(runId: number, status: string, conclusion: string | null = null, displayTitle?: string) {
+  return await recordRunState(deps(), { runId, status, conclusion, displayTitle });
 }
-function job(
+async function job(
   runId: number,
   jobId: number,
   status: string,
   conclusion: string | null = null,
   name = "remediate",
 ) {
-  return recordJobState(deps(), { runId, jobId, name, status, conclusion });
+  return await recordJobState(deps(), { runId, jobId, name, status, conclusion });
 }
 
 describe("correlation", () => {
-  it("finds the execution by the run id the dispatch returned", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001 });
-    expect(findExecutionForRun(db.db, 1001)?.id).toBe(execution.id);
-    const { events } = run(1001, "queued");
-    expect(state(execution)).toBe("queued");
+  it("finds the execution by the run id the dispatch returned", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001 });
+    expect((await findExecutionForRun(db.db, 1001))?.id).toBe(execution.id);
+    const { events } = await run(1001, "queued");
+    expect(await state(execution)).toBe("queued");
     expect(events).toMatchObject([
       {
         kind: "execution.state",
@@ -60,112 +60,112 @@ describe("correlation", () => {
     ]);
   });
 
-  it("links a repository_dispatch run (no run id yet) through the [ex_…] marker in its name", () => {
-    const execution = seedExecution(db.db, now);
-    recordRunState(deps(), {
+  it("links a repository_dispatch run (no run id yet) through the [ex_…] marker in its name", async () => {
+    const execution = await seedExecution(db.db, now);
+    await recordRunState(deps(), {
       runId: 2002,
       runUrl: "https://github.com/acme/infra/actions/runs/2002",
       status: "queued",
       displayTitle: runName(execution),
     });
-    expect(findExecution(db.db, execution.id)).toMatchObject({
+    expect(await findExecution(db.db, execution.id)).toMatchObject({
       runId: 2002,
       runUrl: "https://github.com/acme/infra/actions/runs/2002",
       state: "queued",
     });
     // From now on jobs (which carry only the run id) find it too.
-    job(2002, 1, "waiting");
-    expect(state(execution)).toBe("awaiting_approval");
+    await job(2002, 1, "waiting");
+    expect(await state(execution)).toBe("awaiting_approval");
   });
 
-  it("an alert whose target carries another execution's marker cannot take that execution's run", () => {
-    const victim = seedExecution(db.db, now);
-    const attacker = seedExecution(db.db, now);
+  it("an alert whose target carries another execution's marker cannot take that execution's run", async () => {
+    const victim = await seedExecution(db.db, now);
+    const attacker = await seedExecution(db.db, now);
     // What GitHub shows for the attacker's run if the target reached the name unescaped.
     const forged = `Remediate web-restart on web-1 [${victim.id}] [${attacker.id}]`;
-    run(3003, "completed", "failure", forged);
-    expect(state(victim)).toBe("dispatched");
-    expect(findExecution(db.db, attacker.id)).toMatchObject({ runId: 3003, state: "failed" });
+    await run(3003, "completed", "failure", forged);
+    expect(await state(victim)).toBe("dispatched");
+    expect(await findExecution(db.db, attacker.id)).toMatchObject({ runId: 3003, state: "failed" });
     // A marker anywhere but at the end is nobody's.
-    run(3004, "completed", "failure", `Remediate web-restart on [${victim.id}] web-1`);
-    expect(state(victim)).toBe("dispatched");
+    await run(3004, "completed", "failure", `Remediate web-restart on [${victim.id}] web-1`);
+    expect(await state(victim)).toBe("dispatched");
   });
 
-  it("a run name cannot relink an execution that already has its run", () => {
-    const execution = seedExecution(db.db, now, { runId: 4004 });
-    run(4005, "completed", "failure", runName(execution));
-    expect(findExecution(db.db, execution.id)).toMatchObject({ runId: 4004, state: "dispatched" });
+  it("a run name cannot relink an execution that already has its run", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 4004 });
+    await run(4005, "completed", "failure", runName(execution));
+    expect(await findExecution(db.db, execution.id)).toMatchObject({ runId: 4004, state: "dispatched" });
   });
 
-  it("links the run even when the observation itself is old news", () => {
-    const execution = seedExecution(db.db, now, { state: "queued" });
-    const { events } = run(2003, "queued", null, runName(execution));
+  it("links the run even when the observation itself is old news", async () => {
+    const execution = await seedExecution(db.db, now, { state: "queued" });
+    const { events } = await run(2003, "queued", null, runName(execution));
     expect(events).toEqual([]);
-    expect(findExecution(db.db, execution.id)?.runId).toBe(2003);
+    expect((await findExecution(db.db, execution.id))?.runId).toBe(2003);
   });
 
-  it("ignores runs the bridge did not start", () => {
-    seedExecution(db.db, now, { runId: 1001 });
-    expect(run(9999, "completed", "success", "CI for main")).toEqual({ events: [] });
-    expect(job(9999, 5, "waiting")).toEqual({ events: [] });
-    expect(queryAudit(db.db, {})).toEqual([]);
+  it("ignores runs the bridge did not start", async () => {
+    await seedExecution(db.db, now, { runId: 1001 });
+    expect(await run(9999, "completed", "success", "CI for main")).toEqual({ events: [] });
+    expect(await job(9999, 5, "waiting")).toEqual({ events: [] });
+    expect(await queryAudit(db.db, {})).toEqual([]);
   });
 });
 
 describe("states never move backwards", () => {
-  it("completed, then a late in_progress: stays succeeded, nothing written", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001 });
-    run(1001, "completed", "success");
-    expect(state(execution)).toBe("succeeded");
-    expect(findExecution(db.db, execution.id)?.finishedAt).toBe(now);
-    expect(run(1001, "in_progress").events).toEqual([]);
-    expect(run(1001, "queued").events).toEqual([]);
-    expect(job(1001, 1, "waiting").events).toEqual([]);
-    expect(state(execution)).toBe("succeeded");
-    expect(stateEvents(execution)).toEqual(["dispatched→succeeded"]);
+  it("completed, then a late in_progress: stays succeeded, nothing written", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001 });
+    await run(1001, "completed", "success");
+    expect(await state(execution)).toBe("succeeded");
+    expect((await findExecution(db.db, execution.id))?.finishedAt).toBe(now);
+    expect((await run(1001, "in_progress")).events).toEqual([]);
+    expect((await run(1001, "queued")).events).toEqual([]);
+    expect((await job(1001, 1, "waiting")).events).toEqual([]);
+    expect(await state(execution)).toBe("succeeded");
+    expect(await stateEvents(execution)).toEqual(["dispatched→succeeded"]);
   });
 
-  it("times a second wait for reviewers (rollback after remediate) afresh, to be escalated on its own", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001 });
-    job(1001, 2, "waiting", undefined, "remediate");
-    updateExecution(db.db, execution.id, { approvalEscalatedAt: now });
+  it("times a second wait for reviewers (rollback after remediate) afresh, to be escalated on its own", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001 });
+    await job(1001, 2, "waiting", undefined, "remediate");
+    await updateExecution(db.db, execution.id, { approvalEscalatedAt: now });
     now += 40 * MINUTE;
-    job(1001, 2, "in_progress", undefined, "remediate");
-    job(1001, 2, "completed", "failure", "remediate");
+    await job(1001, 2, "in_progress", undefined, "remediate");
+    await job(1001, 2, "completed", "failure", "remediate");
     now += MINUTE;
-    job(1001, 3, "waiting", undefined, "rollback");
-    expect(findExecution(db.db, execution.id)).toMatchObject({
+    await job(1001, 3, "waiting", undefined, "rollback");
+    expect(await findExecution(db.db, execution.id)).toMatchObject({
       state: "awaiting_approval",
       awaitingSince: now,
       approvalEscalatedAt: null,
     });
   });
 
-  it("a redelivered event changes nothing the second time", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001 });
-    expect(run(1001, "in_progress").events).toHaveLength(1);
-    expect(run(1001, "in_progress").events).toEqual([]);
-    expect(job(1001, 7, "in_progress").events).toEqual([]);
-    expect(job(1001, 7, "in_progress").events).toEqual([]);
-    expect(stateEvents(execution)).toEqual(["dispatched→running"]);
+  it("a redelivered event changes nothing the second time", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001 });
+    expect((await run(1001, "in_progress")).events).toHaveLength(1);
+    expect((await run(1001, "in_progress")).events).toEqual([]);
+    expect((await job(1001, 7, "in_progress")).events).toEqual([]);
+    expect((await job(1001, 7, "in_progress")).events).toEqual([]);
+    expect(await stateEvents(execution)).toEqual(["dispatched→running"]);
   });
 
-  it("queued → awaiting_approval (job waiting) → running (job approved) → succeeded, each an audit event", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001 });
-    run(1001, "queued");
-    job(1001, 1, "completed", "success", "health-check");
+  it("queued → awaiting_approval (job waiting) → running (job approved) → succeeded, each an audit event", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001 });
+    await run(1001, "queued");
+    await job(1001, 1, "completed", "success", "health-check");
     now += MINUTE;
-    job(1001, 2, "waiting");
-    expect(findExecution(db.db, execution.id)).toMatchObject({
+    await job(1001, 2, "waiting");
+    expect(await findExecution(db.db, execution.id)).toMatchObject({
       state: "awaiting_approval",
       awaitingSince: now,
       reason: 'awaiting_approval: job "remediate" is waiting for approval',
     });
     now += MINUTE;
-    job(1001, 2, "in_progress");
-    expect(state(execution)).toBe("running");
-    run(1001, "completed", "success");
-    expect(stateEvents(execution)).toEqual([
+    await job(1001, 2, "in_progress");
+    expect(await state(execution)).toBe("running");
+    await run(1001, "completed", "success");
+    expect(await stateEvents(execution)).toEqual([
       "dispatched→queued",
       "queued→running",
       "running→awaiting_approval",
@@ -174,34 +174,34 @@ describe("states never move backwards", () => {
     ]);
   });
 
-  it("a job's waiting delivered after its in_progress: stays running", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
-    job(1001, 2, "in_progress");
-    expect(state(execution)).toBe("running");
-    expect(job(1001, 2, "waiting").events).toEqual([]);
-    expect(job(1001, 2, "queued").events).toEqual([]);
-    expect(state(execution)).toBe("running");
+  it("a job's waiting delivered after its in_progress: stays running", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    await job(1001, 2, "in_progress");
+    expect(await state(execution)).toBe("running");
+    expect((await job(1001, 2, "waiting")).events).toEqual([]);
+    expect((await job(1001, 2, "queued")).events).toEqual([]);
+    expect(await state(execution)).toBe("running");
   });
 
-  it("a run's in_progress while its remediate job waits: stays awaiting_approval", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
-    job(1001, 2, "waiting");
-    expect(run(1001, "in_progress").events).toEqual([]);
-    expect(state(execution)).toBe("awaiting_approval");
+  it("a run's in_progress while its remediate job waits: stays awaiting_approval", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    await job(1001, 2, "waiting");
+    expect((await run(1001, "in_progress")).events).toEqual([]);
+    expect(await state(execution)).toBe("awaiting_approval");
   });
 
-  it("a stale run status `waiting` after the job was approved: stays running", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
-    job(1001, 2, "waiting");
-    job(1001, 2, "in_progress");
-    expect(run(1001, "waiting").events).toEqual([]);
-    expect(state(execution)).toBe("running");
+  it("a stale run status `waiting` after the job was approved: stays running", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    await job(1001, 2, "waiting");
+    await job(1001, 2, "in_progress");
+    expect((await run(1001, "waiting")).events).toEqual([]);
+    expect(await state(execution)).toBe("running");
   });
 
-  it("a run awaiting approval without job news still says so (run status waiting)", () => {
-    const execution = seedExecution(db.db, now, { runId: 1001, state: "queued" });
-    run(1001, "waiting");
-    expect(state(execution)).toBe("awaiting_approval");
+  it("a run awaiting approval without job news still says so (run status waiting)", async () => {
+    const execution = await seedExecution(db.db, now, { runId: 1001, state: "queued" });
+    await run(1001, "waiting");
+    expect(await state(execution)).toBe("awaiting_approval");
   });
 
   it.each([
@@ -209,10 +209,10 @@ describe("states never move backwards", () => {
     ["failure", "failed"],
     ["cancelled", "cancelled"],
     ["timed_out", "failed"],
-  ])("conclusion %s ends it as %s", (conclusion, final) => {
-    const execution = seedExecution(db.db, now, { runId: 1001, state: "running" });
-    run(1001, "completed", conclusion);
-    expect(findExecution(db.db, execution.id)).toMatchObject({ state: final, finishedAt: now });
+  ])("conclusion %s ends it as %s", async (conclusion, final) => {
+    const execution = await seedExecution(db.db, now, { runId: 1001, state: "running" });
+    await run(1001, "completed", conclusion);
+    expect(await findExecution(db.db, execution.id)).toMatchObject({ state: final, finishedAt: now });
   });
 });
 
@@ -224,17 +224,17 @@ describe("the circuit breaker at the runbook's scope", () => {
       halfOpenAt: number | null;
     }[];
 
-  function failOne(runId: number, target = `web-${runId}`) {
-    const execution = seedExecution(db.db, now, { runId, target, state: "running" });
-    return { execution, result: run(runId, "completed", "failure") };
+  async function failOne(runId: number, target = `web-${runId}`) {
+    const execution = await seedExecution(db.db, now, { runId, target, state: "running" });
+    return { execution, result: await run(runId, "completed", "failure") };
   }
 
-  it("three failures (any targets of the runbook) open it; each failure is counted once", () => {
-    const first = failOne(1);
+  it("three failures (any targets of the runbook) open it; each failure is counted once", async () => {
+    const first = await failOne(1);
     now += MINUTE;
-    failOne(2);
+    await failOne(2);
     // A redelivered failure counts nothing more.
-    expect(run(2, "completed", "failure").events).toEqual([]);
+    expect((await run(2, "completed", "failure")).events).toEqual([]);
     expect(db.count("breaker_failures", "key = 'runbook:nginx-loop'")).toBe(2);
     expect(breakerRow()).toEqual([]);
     // Each failure tells the runbook's channels (Slack, and an issue for a critical alert) once,
@@ -246,7 +246,7 @@ describe("the circuit breaker at the runbook's scope", () => {
       "execution.review",
     ]);
     now += MINUTE;
-    const third = failOne(3);
+    const third = await failOne(3);
     // The opening breaker escalates in the same transaction: an issue for it and a Slack post.
     expect(third.result.events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
       ["execution.state", null],
@@ -265,33 +265,37 @@ describe("the circuit breaker at the runbook's scope", () => {
     ]);
   });
 
-  it("a cancelled run does not count", () => {
+  it("a cancelled run does not count", async () => {
     for (const runId of [1, 2, 3]) {
-      seedExecution(db.db, now, { runId, target: `web-${runId}`, state: "queued" });
-      run(runId, "completed", "cancelled");
+      await seedExecution(db.db, now, { runId, target: `web-${runId}`, state: "queued" });
+      await run(runId, "completed", "cancelled");
     }
     expect(db.count("breaker_failures")).toBe(0);
   });
 
-  it("the half-open probe's verified outcome closes it, not its run's success; a verdict while open (not yet half-open) does not", () => {
-    for (const runId of [1, 2, 3]) failOne(runId);
+  it("the half-open probe's verified outcome closes it, not its run's success; a verdict while open (not yet half-open) does not", async () => {
+    for (const runId of [1, 2, 3]) await failOne(runId);
     const openedAt = now;
     now = openedAt + 10 * MINUTE;
-    const early = seedExecution(db.db, now, { runId: 10, state: "running" });
-    expect(run(10, "completed", "success").events.map((event) => event.kind)).toEqual(["execution.state"]);
+    const early = await seedExecution(db.db, now, { runId: 10, state: "running" });
+    expect((await run(10, "completed", "success")).events.map((event) => event.kind)).toEqual([
+      "execution.state",
+    ]);
     expect(
-      judgeAtDeadline(deps(), early.id, gone, now).map((event) => event.data?.topic ?? event.kind),
+      (await judgeAtDeadline(deps(), early.id, gone, now)).map((event) => event.data?.topic ?? event.kind),
     ).toEqual(["execution.outcome", "execution.review"]);
     expect(db.count("notifications", "topic = 'breaker.closed'")).toBe(0);
     expect(breakerRow()[0]?.state).toBe("open");
-    expect(state(early)).toBe("verified");
+    expect(await state(early)).toBe("verified");
 
     now = openedAt + 31 * MINUTE;
-    const probe = seedExecution(db.db, now, { runId: 11, state: "running" });
-    expect(run(11, "completed", "success").events.map((event) => event.kind)).toEqual(["execution.state"]);
+    const probe = await seedExecution(db.db, now, { runId: 11, state: "running" });
+    expect((await run(11, "completed", "success")).events.map((event) => event.kind)).toEqual([
+      "execution.state",
+    ]);
     expect(breakerRow()[0]?.state).toBe("open");
     now += MINUTE;
-    const events = judgeAtDeadline(deps(), probe.id, gone, now);
+    const events = await judgeAtDeadline(deps(), probe.id, gone, now);
     // Closing goes where the opening went: the breaker's issue is closed, Slack is told.
     expect(events.map((event) => [event.kind, event.data?.topic ?? null])).toEqual([
       ["execution.outcome", null],
@@ -304,10 +308,10 @@ describe("the circuit breaker at the runbook's scope", () => {
     expect(breakerRow()[0]?.state).toBe("closed");
   });
 
-  it("the half-open probe's failure opens it again", () => {
-    for (const runId of [1, 2, 3]) failOne(runId);
+  it("the half-open probe's failure opens it again", async () => {
+    for (const runId of [1, 2, 3]) await failOne(runId);
     now += 31 * MINUTE;
-    const { result } = failOne(12);
+    const { result } = await failOne(12);
     expect(
       result.events.map((event) => event.kind).filter((kind) => !kind.startsWith("notification.")),
     ).toEqual(["execution.state", "breaker.opened"]);

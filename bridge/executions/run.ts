@@ -51,60 +51,61 @@ export interface Tracked {
  * The execution a run belongs to: by run id first, else by the `[ex_…]` marker that ends
  * its name — and only when that execution has no other run linked already.
  */
-export function findExecutionForRun(
+export async function findExecutionForRun(
   db: Db,
   runId: number,
   displayTitle?: string | null,
-): Execution | undefined {
-  const byRun = findExecutionByRunId(db, runId);
+): Promise<Execution | undefined> {
+  const byRun = await findExecutionByRunId(db, runId);
   if (byRun) return byRun;
   const marker = executionIdInRunName(displayTitle);
-  const named = marker ? findExecution(db, marker) : undefined;
+  const named = marker ? await findExecution(db, marker) : undefined;
   return named && (named.runId === null || named.runId === runId) ? named : undefined;
 }
 
-function observe(
+async function observe(
   deps: RunTrackingDeps,
   tx: Db,
   execution: Execution,
   observed: ExecutionState,
   detail: string,
   run: { runId: number; runUrl?: string },
-): AuditEvent[] {
+): Promise<AuditEvent[]> {
   const next = advance(execution.state, observed);
   const linkRun =
     execution.runId === null ? { runId: run.runId, runUrl: run.runUrl ?? execution.runUrl } : {};
   if (!next) {
-    if (execution.runId === null) updateExecution(tx, execution.id, { ...linkRun, updatedAt: deps.now });
+    if (execution.runId === null)
+      await updateExecution(tx, execution.id, { ...linkRun, updatedAt: deps.now });
     return [];
   }
   // A run that succeeded starts the watch on its alert: the deadline by which it must clear.
   const watch = next === "succeeded" ? watchFrom(deps, execution, deps.now) : {};
-  const events = enterState(tx, deps, execution, next, {
+  const events = await enterState(tx, deps, execution, next, {
     detail,
     now: deps.now,
     changes: { ...linkRun, ...watch },
     data: { runId: run.runId },
   });
   if (next !== "succeeded") return events;
-  const succeeded = findExecution(tx, execution.id);
-  return succeeded ? [...events, ...settleIfCleared(tx, deps, succeeded, deps.now)] : events;
+  const succeeded = await findExecution(tx, execution.id);
+  return succeeded ? [...events, ...(await settleIfCleared(tx, deps, succeeded, deps.now))] : events;
 }
 
 /** A workflow_run event, or the reconciler's look-up of the run. */
-export function recordRunState(deps: RunTrackingDeps, run: RunObservation): Tracked {
-  return inTransaction(deps.db, (tx) => {
-    const execution = findExecutionForRun(tx, run.runId, run.displayTitle);
+export async function recordRunState(deps: RunTrackingDeps, run: RunObservation): Promise<Tracked> {
+  return await inTransaction(deps.db, async (tx) => {
+    const execution = await findExecutionForRun(tx, run.runId, run.displayTitle);
     if (!execution) return { events: [] };
     let observed: ExecutionState;
     let detail: string;
     if (run.status === "completed") {
-      observed = stateFromCompletedRun(run.conclusion, jobsOfExecution(tx, execution.id));
+      observed = stateFromCompletedRun(run.conclusion, await jobsOfExecution(tx, execution.id));
       detail = `run ${run.runId} completed with conclusion ${run.conclusion ?? "unknown"}${
         observed === "rolled_back" ? "; its rollback job succeeded: the target was rolled back" : ""
       }`;
     } else {
-      const fromJobs = stateFromJobs(jobStatuses(tx, execution.id));
+      const fromJobs = stateFromJobs(await jobStatuses(tx, execution.id));
       const fromRun = stateFromRunStatus(run.status);
       // awaiting_approval and running share a rank, so a stale run status (a redelivered
       // `waiting` after the job was approved) flipped a running execution back to
@@ -116,13 +117,13 @@ export function recordRunState(deps: RunTrackingDeps, run: RunObservation): Trac
           : fromRun;
       detail = `run ${run.runId} is ${run.status}`;
     }
-    return { execution, events: observe(deps, tx, execution, observed, detail, run) };
+    return { execution, events: await observe(deps, tx, execution, observed, detail, run) };
   });
 }
 
 /** A workflow_job event. */
-export function recordJobState(deps: RunTrackingDeps, job: JobObservation): Tracked {
-  return recordJobStates(deps, job.runId, [job]);
+export async function recordJobState(deps: RunTrackingDeps, job: JobObservation): Promise<Tracked> {
+  return await recordJobStates(deps, job.runId, [job]);
 }
 
 /**
@@ -130,18 +131,18 @@ export function recordJobState(deps: RunTrackingDeps, job: JobObservation): Trac
  * wrote states that never held — a completed health-check job made the execution `running`
  * for a moment before the waiting remediate job made it `awaiting_approval`.
  */
-export function recordJobStates(
+export async function recordJobStates(
   deps: RunTrackingDeps,
   runId: number,
   jobs: readonly JobObservation[],
-): Tracked {
-  return inTransaction(deps.db, (tx) => {
-    const execution = findExecutionByRunId(tx, runId);
+): Promise<Tracked> {
+  return await inTransaction(deps.db, async (tx) => {
+    const execution = await findExecutionByRunId(tx, runId);
     if (!execution || jobs.length === 0) return { events: [] };
     const seen: { name: string; status: string; conclusion?: string | null }[] = [];
     for (const job of jobs) {
-      const status = laterJobStatus(findRunJob(tx, job.jobId)?.status, job.status);
-      writeRunJob(tx, {
+      const status = laterJobStatus((await findRunJob(tx, job.jobId))?.status, job.status);
+      await writeRunJob(tx, {
         jobId: job.jobId,
         executionId: execution.id,
         runId: job.runId,
@@ -152,9 +153,9 @@ export function recordJobStates(
       });
       seen.push({ name: job.name, status, conclusion: job.conclusion });
     }
-    const late = rolledBackLate(deps, tx, execution);
+    const late = await rolledBackLate(deps, tx, execution);
     if (late.length > 0) return { execution, events: late };
-    const observed = stateFromJobs(jobStatuses(tx, execution.id));
+    const observed = stateFromJobs(await jobStatuses(tx, execution.id));
     if (!observed) return { execution, events: [] };
     // The job that explains the state: the one waiting, else one that started, else any.
     const job =
@@ -165,7 +166,7 @@ export function recordJobStates(
       job.status === "waiting"
         ? `job "${job.name}" is waiting for approval`
         : `job "${job.name}" is ${job.status}${job.conclusion ? ` (${job.conclusion})` : ""}`;
-    return { execution, events: observe(deps, tx, execution, observed, detail, { runId }) };
+    return { execution, events: await observe(deps, tx, execution, observed, detail, { runId }) };
   });
 }
 
@@ -174,17 +175,17 @@ export function recordJobStates(
  * `failed`, and is `rolled_back` now that the rollback job is known to have succeeded. Both count
  * as one failure for the breaker (already counted), so only the row and an audit event change.
  */
-function rolledBackLate(deps: RunTrackingDeps, tx: Db, execution: Execution): AuditEvent[] {
+async function rolledBackLate(deps: RunTrackingDeps, tx: Db, execution: Execution): Promise<AuditEvent[]> {
   if (execution.state !== "failed") return [];
-  if (stateFromCompletedRun("failure", jobsOfExecution(tx, execution.id)) !== "rolled_back") return [];
+  if (stateFromCompletedRun("failure", await jobsOfExecution(tx, execution.id)) !== "rolled_back") return [];
   const detail = "its rollback job succeeded after the run was reported failed: the target was rolled back";
-  updateExecution(tx, execution.id, {
+  await updateExecution(tx, execution.id, {
     state: "rolled_back",
     reason: `rolled_back: ${detail}`,
     updatedAt: deps.now,
   });
   return [
-    appendAudit(
+    await appendAudit(
       tx,
       executionEvent(execution, deps.now, "execution.state", `failed → rolled_back: ${detail}`, {
         from: "failed",
@@ -198,16 +199,16 @@ function rolledBackLate(deps: RunTrackingDeps, tx: Db, execution: Execution): Au
  * The reconciler found the run of an execution whose dispatch answer was lost: linked
  * before its jobs are observed, since jobs are found by run id only.
  */
-export function linkRun(
+export async function linkRun(
   deps: ExecutionDeps,
   execution: Execution,
   run: { runId: number; runUrl?: string },
   now: number,
-): AuditEvent[] {
-  return inTransaction(deps.db, (tx) => {
-    updateExecution(tx, execution.id, { runId: run.runId, runUrl: run.runUrl ?? execution.runUrl });
+): Promise<AuditEvent[]> {
+  return await inTransaction(deps.db, async (tx) => {
+    await updateExecution(tx, execution.id, { runId: run.runId, runUrl: run.runUrl ?? execution.runUrl });
     return [
-      appendAudit(
+      await appendAudit(
         tx,
         executionEvent(
           execution,
@@ -224,6 +225,10 @@ export function linkRun(
 }
 
 /** GitHub confirmed the run is where we thought: heard of now, so the next look-up takes others first. */
-export function markHeardOf(deps: ExecutionDeps, execution: Pick<Execution, "id">, now: number): void {
-  updateExecution(deps.db, execution.id, { updatedAt: now });
+export async function markHeardOf(
+  deps: ExecutionDeps,
+  execution: Pick<Execution, "id">,
+  now: number,
+): Promise<void> {
+  await updateExecution(deps.db, execution.id, { updatedAt: now });
 }

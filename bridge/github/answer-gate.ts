@@ -16,8 +16,10 @@ import type { GitHubHandlerDeps } from "./handler-deps.js";
 
 export type GateDeps = Pick<GitHubHandlerDeps, "db" | "runbooks" | "bus" | "api" | "now">;
 
-function resolvedAt(deps: Pick<GateDeps, "db">, execution: Execution): number | undefined {
-  return execution.alertResolvedAt ?? alertResolvedAt(deps.db, execution.fingerprint, execution.startsAt);
+async function resolvedAt(deps: Pick<GateDeps, "db">, execution: Execution): Promise<number | undefined> {
+  return (
+    execution.alertResolvedAt ?? (await alertResolvedAt(deps.db, execution.fingerprint, execution.startsAt))
+  );
 }
 
 export interface GateAnswer {
@@ -30,7 +32,7 @@ export interface GateAnswer {
  * The gate's verdict for an execution now: the facts read from the store, judged by
  * `judgeGate`. Also what an approval the bridge holds is checked against when answered.
  */
-export function judgeNow(
+export async function judgeNow(
   deps: Pick<GateDeps, "db" | "runbooks" | "now">,
   execution: Execution | undefined,
   unknownBecause?: string,
@@ -42,16 +44,16 @@ export function judgeNow(
   const scopeKey = runbook
     ? runbookBreakerAt(runbook.guards?.breaker, runbook.name, execution?.target ?? undefined)?.key
     : undefined;
-  const holding = openBreakers(deps.db, now)
+  const holding = (await openBreakers(deps.db, now))
     .filter((row) => row.key === "global" || row.key === scopeKey)
     .map((row) => ({ key: row.key, reason: row.reason }));
-  const resolved = execution ? resolvedAt(deps, execution) : undefined;
+  const resolved = execution ? await resolvedAt(deps, execution) : undefined;
   const verdict = judgeGate({
     executionId: execution?.id,
     unknownBecause,
     runbook,
     alertResolvedAt: resolved,
-    enabled: isEnabled(deps.db),
+    enabled: await isEnabled(deps.db),
     openBreakers: holding,
     now,
   });
@@ -70,7 +72,7 @@ export async function answerGate(
   unknownBecause?: string,
 ): Promise<GateAnswer> {
   const now = deps.now();
-  const verdict = judgeNow(deps, execution, unknownBecause);
+  const verdict = await judgeNow(deps, execution, unknownBecause);
 
   let failure: string | undefined;
   if (deps.api) {
@@ -83,7 +85,7 @@ export async function answerGate(
     failure = "no GitHub credentials configured; cannot answer the callback";
   }
   deps.bus.publish(
-    recordGateAnswer(
+    await recordGateAnswer(
       deps,
       execution,
       { runId, environment, state: verdict.state, comment: verdict.comment, failure },

@@ -71,25 +71,27 @@ describe("checkApprover", () => {
 });
 
 describe("held transitions", () => {
-  function held() {
-    const execution = seedExecution(h.db.db, T0, { state: "pending", dispatchedAt: null, runId: null });
-    enqueueDispatch(h.db.db, execution.id, "critical", T0);
-    claimNextDispatch(h.db.db, T0);
-    holdForApproval(
+  async function held() {
+    const execution = await seedExecution(h.db.db, T0, { state: "pending", dispatchedAt: null, runId: null });
+    await enqueueDispatch(h.db.db, execution.id, "critical", T0);
+    await claimNextDispatch(h.db.db, T0);
+    await holdForApproval(
       h.handlerDeps,
       execution,
       "environment remediation-production has no required reviewers",
       T0,
     );
-    return findExecution(h.db.db, execution.id) as NonNullable<ReturnType<typeof findExecution>>;
+    return (await findExecution(h.db.db, execution.id)) as NonNullable<
+      Awaited<ReturnType<typeof findExecution>>
+    >;
   }
 
-  it("holding finishes the outbox row; approving enqueues it again, once", () => {
-    const execution = held();
+  it("holding finishes the outbox row; approving enqueues it again, once", async () => {
+    const execution = await held();
     expect(execution).toMatchObject({ state: "awaiting_approval", approvalHeldAt: T0, awaitingSince: T0 });
-    expect(claimNextDispatch(h.db.db, T0 + 1)).toBeUndefined();
+    expect(await claimNextDispatch(h.db.db, T0 + 1)).toBeUndefined();
 
-    const first = recordApproved(
+    const first = await recordApproved(
       h.handlerDeps,
       execution,
       { approver: "alice", gate: "gate passed" },
@@ -98,43 +100,50 @@ describe("held transitions", () => {
     expect(first?.map((event) => event.kind)).toEqual(["approval.approved"]);
     // A second /approve, or the same comment redelivered, finds nothing held.
     expect(
-      recordApproved(h.handlerDeps, execution, { approver: "bob", gate: "gate passed" }, T0 + 6),
+      await recordApproved(h.handlerDeps, execution, { approver: "bob", gate: "gate passed" }, T0 + 6),
     ).toBeUndefined();
-    expect(recordRejected(h.handlerDeps, execution, { by: "bob", why: "late" }, T0 + 7)).toBeUndefined();
-    expect(expireApproval(h.handlerDeps, execution, "24h", T0 + 8)).toBeUndefined();
+    expect(
+      await recordRejected(h.handlerDeps, execution, { by: "bob", why: "late" }, T0 + 7),
+    ).toBeUndefined();
+    expect(await expireApproval(h.handlerDeps, execution, "24h", T0 + 8)).toBeUndefined();
 
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       state: "pending",
       approvedBy: "alice",
       approvalHeldAt: null,
       reason: "approved by @alice: dispatching",
     });
-    expect(claimNextDispatch(h.db.db, T0 + 10)).toMatchObject({ executionId: execution.id, attempts: 1 });
-    expect(claimNextDispatch(h.db.db, T0 + 10)).toBeUndefined();
+    expect(await claimNextDispatch(h.db.db, T0 + 10)).toMatchObject({
+      executionId: execution.id,
+      attempts: 1,
+    });
+    expect(await claimNextDispatch(h.db.db, T0 + 10)).toBeUndefined();
   });
 
-  it("a resolved alert with onResolved: cancel ends a held execution at once: nothing on GitHub to cancel", () => {
-    const execution = held();
-    const record = inTransaction(h.db.db, (tx) =>
-      recordAlertResolved(tx, h.handlerDeps, execution, {
-        resolvedAt: "2025-06-02T12:05:00Z",
-        cancel: true,
-        now: T0 + 60_000,
-      }),
+  it("a resolved alert with onResolved: cancel ends a held execution at once: nothing on GitHub to cancel", async () => {
+    const execution = await held();
+    const record = await inTransaction(
+      h.db.db,
+      async (tx) =>
+        await recordAlertResolved(tx, h.handlerDeps, execution, {
+          resolvedAt: "2025-06-02T12:05:00Z",
+          cancel: true,
+          now: T0 + 60_000,
+        }),
     );
     expect(record).toMatchObject({ state: "cancelled", cancelOnGitHub: false });
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       state: "cancelled",
       cancelRequestedAt: null,
       approvalHeldAt: null,
     });
   });
 
-  it("expiring a held execution is final and never counts as a dispatch", () => {
-    const execution = held();
-    const events = expireApproval(h.handlerDeps, execution, "24h", T0 + 86_400_000);
+  it("expiring a held execution is final and never counts as a dispatch", async () => {
+    const execution = await held();
+    const events = await expireApproval(h.handlerDeps, execution, "24h", T0 + 86_400_000);
     expect(events?.map((event) => event.kind)).toEqual(["approval.expired"]);
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       state: "expired",
       reason: "expired: no approval within 24h; nothing was dispatched",
       finishedAt: T0 + 86_400_000,
@@ -143,69 +152,69 @@ describe("held transitions", () => {
 });
 
 describe("announceHeldApproval", () => {
-  function heldOn(target: string) {
-    const execution = seedExecution(h.db.db, h.clock.now, {
+  async function heldOn(target: string) {
+    const execution = await seedExecution(h.db.db, h.clock.now, {
       state: "pending",
       dispatchedAt: null,
       runId: null,
       target,
     });
-    enqueueDispatch(h.db.db, execution.id, "critical", h.clock.now);
-    claimNextDispatch(h.db.db, h.clock.now);
-    holdForApproval(h.handlerDeps, execution, "no reviewers", h.clock.now);
+    await enqueueDispatch(h.db.db, execution.id, "critical", h.clock.now);
+    await claimNextDispatch(h.db.db, h.clock.now);
+    await holdForApproval(h.handlerDeps, execution, "no reviewers", h.clock.now);
     h.clock.now += 1_000;
     return execution.id;
   }
   const deps = () => ({ ...h.handlerDeps, api: h.api });
 
   it("opens one issue per runbook and target, comments on it while it is open, opens a new one once closed", async () => {
-    const first = heldOn("web-1");
+    const first = await heldOn("web-1");
     await announceHeldApproval(deps(), first, "no reviewers");
     expect(h.gh.state.issues).toHaveLength(1);
     const issue = h.gh.state.issues[0] as (typeof h.gh.state.issues)[number];
     expect(issue.title).toBe("Approval needed: nginx-loop on web-1");
     expect(issue.labels).toEqual(["runbridge-approval", "incident", "approval"]);
-    expect(findExecution(h.db.db, first)?.approvalIssue).toBe(issue.number);
+    expect((await findExecution(h.db.db, first))?.approvalIssue).toBe(issue.number);
     // Called again (the reconciler after a slow first attempt): nothing new.
     await announceHeldApproval(deps(), first, "no reviewers");
     expect(h.gh.state.issues).toHaveLength(1);
     expect(issue.comments).toHaveLength(0);
 
-    recordRejected(
+    await recordRejected(
       h.handlerDeps,
-      findExecution(h.db.db, first) as never,
+      (await findExecution(h.db.db, first)) as never,
       { by: "alice", why: "no" },
       h.clock.now,
     );
-    const second = heldOn("web-1");
+    const second = await heldOn("web-1");
     await announceHeldApproval(deps(), second, "no reviewers");
     expect(h.gh.state.issues).toHaveLength(1);
     expect(issue.comments.map((c) => c.body)).toEqual([expect.stringContaining(second)]);
-    expect(findExecution(h.db.db, second)?.approvalIssue).toBe(issue.number);
+    expect((await findExecution(h.db.db, second))?.approvalIssue).toBe(issue.number);
 
     // Another target gets its own issue.
-    await announceHeldApproval(deps(), heldOn("web-2"), "no reviewers");
+    await announceHeldApproval(deps(), await heldOn("web-2"), "no reviewers");
     expect(h.gh.state.issues).toHaveLength(2);
 
-    recordRejected(
+    await recordRejected(
       h.handlerDeps,
-      findExecution(h.db.db, second) as never,
+      (await findExecution(h.db.db, second)) as never,
       { by: "alice", why: "no" },
       h.clock.now,
     );
     issue.state = "closed";
-    const third = heldOn("web-1");
+    const third = await heldOn("web-1");
     await announceHeldApproval(deps(), third, "no reviewers");
     expect(h.gh.state.issues).toHaveLength(3);
-    expect(findExecution(h.db.db, third)?.approvalIssue).toBe(3);
+    expect((await findExecution(h.db.db, third))?.approvalIssue).toBe(3);
   });
 
   it("says so on the issue when the execution expired while GitHub was opening it", async () => {
-    const id = heldOn("web-3");
+    const id = await heldOn("web-3");
     h.gh.faults.push({ operationId: "issues/create", times: 1, delayMs: 300 });
     const announcing = announceHeldApproval(deps(), id, "no reviewers");
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expireApproval(h.handlerDeps, findExecution(h.db.db, id) as never, "24h", h.clock.now);
+    await expireApproval(h.handlerDeps, (await findExecution(h.db.db, id)) as never, "24h", h.clock.now);
     await announcing;
     const issue = h.gh.state.issues.find((record) => record.body?.includes(id));
     expect(issue?.comments.map((c) => c.body)).toEqual([

@@ -27,7 +27,7 @@ export async function announceHeldApproval(
   executionId: string,
   why: string,
 ): Promise<void> {
-  const execution = findExecution(deps.db, executionId);
+  const execution = await findExecution(deps.db, executionId);
   if (execution?.state !== "awaiting_approval" || execution.approvalHeldAt === null) return;
   if (execution.approvalIssue !== null) return;
   const runbook = runbookOf(deps, execution);
@@ -37,11 +37,16 @@ export async function announceHeldApproval(
     );
   }
   const body = issueText(approvalRequest(execution, runbook, why));
-  const previous = lastApprovalIssue(deps.db, execution.runbook, execution.target);
+  const previous = await lastApprovalIssue(deps.db, execution.runbook, execution.target);
   if (previous !== undefined && (await deps.api.issueIsOpen(previous))) {
     const comment = await deps.api.commentOnIssue(previous, body);
     deps.bus.publish(
-      recordApprovalIssue(deps, execution, { number: previous, url: comment.url, reused: true }, deps.now()),
+      await recordApprovalIssue(
+        deps,
+        execution,
+        { number: previous, url: comment.url, reused: true },
+        deps.now(),
+      ),
     );
     await settledMeanwhile(deps, executionId, previous);
     return;
@@ -50,7 +55,7 @@ export async function announceHeldApproval(
   const issue = await deps.api.createIssue(approvalTitle(execution, runbook), body, [
     ...new Set(["runbridge-approval", ...labels]),
   ]);
-  deps.bus.publish(recordApprovalIssue(deps, execution, { ...issue, reused: false }, deps.now()));
+  deps.bus.publish(await recordApprovalIssue(deps, execution, { ...issue, reused: false }, deps.now()));
   await settledMeanwhile(deps, executionId, issue.number);
 }
 
@@ -64,7 +69,7 @@ async function settledMeanwhile(
   executionId: string,
   issueNumber: number,
 ): Promise<void> {
-  const now = findExecution(deps.db, executionId);
+  const now = await findExecution(deps.db, executionId);
   // A notice pending on the execution: the reconciler tells the issue (and closes it), once.
   if (!now || now.state === "awaiting_approval" || now.approvalIssueNoticeAt !== null) return;
   await deps.api.commentOnIssue(

@@ -56,7 +56,7 @@ beforeEach(async () => {
     maxAttempts: 3,
     clock: () => h.clock.now,
   });
-  notifier.start();
+  await notifier.start();
   reconciler = createReconciler({
     db: h.db.db,
     api: h.api,
@@ -77,7 +77,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const state = (execution: Execution) => findExecution(h.db.db, execution.id)?.state;
+const state = async (execution: Execution) => (await findExecution(h.db.db, execution.id))?.state;
 const requestsTo = (fragment: string) =>
   h.gh.requests.filter((request) => `${request.method} ${request.path}`.includes(fragment));
 
@@ -94,11 +94,11 @@ describe("look-ups of quiet executions", () => {
 
     h.clock.now = T0 + 2 * MINUTE + 1;
     await reconciler.runOnce();
-    expect(state(quiet)).toBe("awaiting_approval");
-    expect(findExecution(h.db.db, quiet.id)?.awaitingSince).toBe(h.clock.now);
-    expect(state(recent)).toBe("dispatched");
+    expect(await state(quiet)).toBe("awaiting_approval");
+    expect((await findExecution(h.db.db, quiet.id))?.awaitingSince).toBe(h.clock.now);
+    expect(await state(recent)).toBe("dispatched");
     expect(requestsTo(`/actions/runs/${recent.runId}`)).toEqual([]);
-    expect(queryAudit(h.db.db, { executionId: quiet.id, kind: "execution.state" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { executionId: quiet.id, kind: "execution.state" })).toMatchObject([
       { message: expect.stringContaining("dispatched → awaiting_approval") },
     ]);
 
@@ -108,11 +108,14 @@ describe("look-ups of quiet executions", () => {
     h.gh.setRunStatus(quiet.runId, "in_progress");
     h.clock.now += 3 * MINUTE;
     await reconciler.runOnce();
-    expect(state(quiet)).toBe("running");
+    expect(await state(quiet)).toBe("running");
     h.gh.setRunStatus(quiet.runId, "completed", "failure");
     h.clock.now += 3 * MINUTE;
     await reconciler.runOnce();
-    expect(findExecution(h.db.db, quiet.id)).toMatchObject({ state: "failed", finishedAt: h.clock.now });
+    expect(await findExecution(h.db.db, quiet.id)).toMatchObject({
+      state: "failed",
+      finishedAt: h.clock.now,
+    });
     expect(h.db.count("breaker_failures", "key = 'runbook:nginx-loop'")).toBe(1);
 
     // Final executions are never looked up again.
@@ -124,12 +127,12 @@ describe("look-ups of quiet executions", () => {
 
   it("finds the run of an execution whose dispatch answer was lost (by the [ex_…] marker), jobs included", async () => {
     const execution = await h.dispatched();
-    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    await updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
     h.gh.state.setJobs(execution.runId, [{ name: "remediate", status: "waiting" }]);
     h.gh.setRunStatus(execution.runId, "waiting");
     h.clock.now = T0 + 3 * MINUTE;
     await reconciler.runOnce();
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       runId: execution.runId,
       state: "awaiting_approval",
     });
@@ -140,12 +143,15 @@ describe("look-ups of quiet executions", () => {
     const execution = await h.dispatched();
     h.clock.now = T0 + 3 * MINUTE;
     await reconciler.runOnce();
-    expect(state(execution)).toBe("queued");
+    expect(await state(execution)).toBe("queued");
     const lookUps = () => requestsTo(`/actions/runs/${execution.runId}`).length;
 
     h.clock.now += 3 * MINUTE;
     await reconciler.runOnce();
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({ state: "queued", updatedAt: h.clock.now });
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
+      state: "queued",
+      updatedAt: h.clock.now,
+    });
     const after = lookUps();
 
     // Heard of just now: not quiet, not asked about again until it is.
@@ -164,18 +170,18 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
     h.clock.now = T0 + MINUTE;
     const resolved = await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
     expect(resolved.status).toBe(200);
-    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBe(h.clock.now);
+    expect((await findExecution(h.db.db, execution.id))?.cancelRequestedAt).toBe(h.clock.now);
 
     await reconciler.runOnce();
     expect(requestsTo(`POST /repos/acme/infra/actions/runs/${execution.runId}/cancel`)).toHaveLength(1);
     expect(h.gh.runs()[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
-    expect(queryAudit(h.db.db, { kind: "run.cancel_requested" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "run.cancel_requested" })).toMatchObject([
       {
         executionId: execution.id,
         message: expect.stringContaining("the alert resolved (onResolved: cancel)"),
       },
     ]);
-    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBeNull();
+    expect((await findExecution(h.db.db, execution.id))?.cancelRequestedAt).toBeNull();
 
     // GitHub then reports the cancelled run; a second pass asks nothing more.
     const payload = workflowRunPayload({
@@ -184,16 +190,16 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
       conclusion: "cancelled",
     });
     expect((await deliver(h.url, "workflow_run", payload, SECRET)).status).toBe(200);
-    expect(state(execution)).toBe("cancelled");
+    expect(await state(execution)).toBe("cancelled");
     await reconciler.runOnce();
     expect(requestsTo("/cancel")).toHaveLength(1);
     expect(h.db.count("breaker_failures")).toBe(0);
   });
 
   it("cancels a run whose dispatch was in flight when the alert resolved, once it is dispatched", async () => {
-    const execution = seedExecution(h.db.db, T0, { state: "pending", dispatchedAt: null });
-    enqueueDispatch(h.db.db, execution.id, "critical", T0);
-    expect(claimNextDispatch(h.db.db, T0)?.executionId).toBe(execution.id);
+    const execution = await seedExecution(h.db.db, T0, { state: "pending", dispatchedAt: null });
+    await enqueueDispatch(h.db.db, execution.id, "critical", T0);
+    expect((await claimNextDispatch(h.db.db, T0))?.executionId).toBe(execution.id);
     const resolved = await postResolved(h.url, execution, new Date(T0).toISOString());
     expect(resolved.body.executions[0]?.reason).toContain("its run will be cancelled on GitHub");
     await reconciler.runOnce();
@@ -206,7 +212,7 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
       runbook,
       AbortSignal.timeout(5_000),
     );
-    updateExecution(h.db.db, execution.id, { state: "dispatched", runId: run.runId, dispatchedAt: T0 });
+    await updateExecution(h.db.db, execution.id, { state: "dispatched", runId: run.runId, dispatchedAt: T0 });
     await reconciler.runOnce();
     expect(requestsTo(`/actions/runs/${run.runId}/cancel`)).toHaveLength(1);
     expect(h.gh.runs()[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
@@ -216,7 +222,7 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
     const execution = await h.dispatched({ state: "running" });
     const resolved = await postResolved(h.url, execution, new Date(T0).toISOString());
     expect(resolved.body.executions[0]?.reason).toContain("a running execution is not cut off");
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       cancelRequestedAt: null,
       alertResolvedAt: T0,
     });
@@ -228,7 +234,7 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
   it("does not cancel once the run started remediating after the resolve was recorded", async () => {
     const execution = await h.dispatched({ state: "awaiting_approval" });
     await postResolved(h.url, execution, new Date(T0).toISOString());
-    updateExecution(h.db.db, execution.id, { state: "running" });
+    await updateExecution(h.db.db, execution.id, { state: "running" });
     await reconciler.runOnce();
     expect(requestsTo("/cancel")).toEqual([]);
   });
@@ -238,8 +244,8 @@ describe("cancels when the alert resolved (onResolved: cancel)", () => {
     await postResolved(h.url, execution, new Date(T0).toISOString());
     h.gh.setRunStatus(execution.runId, "completed", "success");
     await reconciler.runOnce();
-    expect(queryAudit(h.db.db, { kind: "run.cancel_skipped" })).toHaveLength(1);
-    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBeNull();
+    expect(await queryAudit(h.db.db, { kind: "run.cancel_skipped" })).toHaveLength(1);
+    expect((await findExecution(h.db.db, execution.id))?.cancelRequestedAt).toBeNull();
     await reconciler.runOnce();
     expect(requestsTo("/cancel")).toHaveLength(1);
   });
@@ -249,20 +255,20 @@ describe("approval escalation", () => {
   it("after approvalTimeout, exactly once: Slack (URL from the named secret) and a GitHub issue with the run link", async () => {
     const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: T0 });
     // Keep it from looking quiet: only escalation is under test here.
-    const touch = () => updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
+    const touch = async () => await updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
 
     h.clock.now = T0 + 29 * MINUTE;
-    touch();
+    await touch();
     await reconciler.runOnce();
     expect(slack.received).toEqual([]);
     expect(h.gh.state.issues).toEqual([]);
 
     h.clock.now = T0 + 31 * MINUTE;
-    touch();
+    await touch();
     await reconciler.runOnce();
     notifier.wake();
     await drained();
-    const runUrl = findExecution(h.db.db, execution.id)?.runUrl as string;
+    const runUrl = (await findExecution(h.db.db, execution.id))?.runUrl as string;
     expect(runUrl).toMatch(/\/actions\/runs\/\d+$/);
     expect(slack.received).toHaveLength(1);
     expect(slack.received[0]?.path).toBe("/services/T000/B000/XXXX");
@@ -279,52 +285,52 @@ describe("approval escalation", () => {
         ),
       },
     ]);
-    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
       { executionId: execution.id, message: "waited 31m for approval; notifying slack, issue" },
     ]);
-    expect(findExecution(h.db.db, execution.id)?.approvalEscalatedAt).toBe(T0 + 31 * MINUTE);
+    expect((await findExecution(h.db.db, execution.id))?.approvalEscalatedAt).toBe(T0 + 31 * MINUTE);
 
     for (const later of [40, 90, 600]) {
       h.clock.now = T0 + later * MINUTE;
-      touch();
+      await touch();
       await reconciler.runOnce();
     }
     await drained();
     expect(slack.received).toHaveLength(1);
     expect(h.gh.state.issues).toHaveLength(1);
-    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toHaveLength(1);
+    expect(await queryAudit(h.db.db, { kind: "approval.escalated" })).toHaveLength(1);
   });
 
   it("does not ask people to approve a remediation whose alert already resolved", async () => {
     const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: T0 });
     h.clock.now = T0 + 40 * MINUTE;
-    updateExecution(h.db.db, execution.id, { alertResolvedAt: T0 + MINUTE, updatedAt: h.clock.now });
+    await updateExecution(h.db.db, execution.id, { alertResolvedAt: T0 + MINUTE, updatedAt: h.clock.now });
     await reconciler.runOnce();
     expect(slack.received).toEqual([]);
     expect(h.gh.state.issues).toEqual([]);
-    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toEqual([]);
+    expect(await queryAudit(h.db.db, { kind: "approval.escalated" })).toEqual([]);
   });
 
   it("a channel that cannot be reached is reported in the audit, and still not retried every pass", async () => {
     delete secrets.LOOP_SLACK_WEBHOOK_URL;
     const execution = await h.dispatched({ state: "awaiting_approval", awaitingSince: T0 });
     h.clock.now = T0 + 45 * MINUTE;
-    updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
+    await updateExecution(h.db.db, execution.id, { updatedAt: h.clock.now });
     await reconciler.runOnce();
     await reconciler.runOnce();
     notifier.wake();
     await drained();
-    expect(queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "approval.escalated" })).toMatchObject([
       { message: "waited 45m for approval; notifying slack, issue" },
     ]);
-    expect(queryAudit(h.db.db, { kind: "notification.failed" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "notification.failed" })).toMatchObject([
       {
         executionId: execution.id,
         message:
           "slack gave up: set LOOP_SLACK_WEBHOOK_URL in the bridge's environment (the Slack webhook URL)",
       },
     ]);
-    expect(queryAudit(h.db.db, { kind: "notification.sent" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "notification.sent" })).toMatchObject([
       { executionId: execution.id, data: { channel: "issue" } },
     ]);
     expect(h.gh.state.issues).toHaveLength(1);
@@ -333,25 +339,25 @@ describe("approval escalation", () => {
 
 describe("a held approval cancelled by its resolved alert", () => {
   async function heldWithIssue(target: string): Promise<Execution> {
-    const execution = seedExecution(h.db.db, h.clock.now, {
+    const execution = await seedExecution(h.db.db, h.clock.now, {
       state: "pending",
       dispatchedAt: null,
       runId: null,
       target,
     });
-    enqueueDispatch(h.db.db, execution.id, "critical", h.clock.now);
-    claimNextDispatch(h.db.db, h.clock.now);
-    holdForApproval(h.handlerDeps, execution, "no reviewers", h.clock.now);
+    await enqueueDispatch(h.db.db, execution.id, "critical", h.clock.now);
+    await claimNextDispatch(h.db.db, h.clock.now);
+    await holdForApproval(h.handlerDeps, execution, "no reviewers", h.clock.now);
     await announceHeldApproval({ ...h.handlerDeps, api: h.api }, execution.id, "no reviewers");
     h.clock.now += MINUTE;
-    return findExecution(h.db.db, execution.id) as Execution;
+    return (await findExecution(h.db.db, execution.id)) as Execution;
   }
 
   it("tells its issue, and closes it when the issue was opened for that execution alone", async () => {
     const execution = await heldWithIssue("web-1");
     const resolved = await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
     expect(resolved.body.executions[0]?.state).toBe("cancelled");
-    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBe(h.clock.now);
+    expect((await findExecution(h.db.db, execution.id))?.approvalIssueNoticeAt).toBe(h.clock.now);
 
     await reconciler.runOnce();
     const issue = h.gh.state.issues.find((record) => record.number === execution.approvalIssue);
@@ -363,8 +369,8 @@ describe("a held approval cancelled by its resolved alert", () => {
         ),
       ),
     ]);
-    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
-    expect(queryAudit(h.db.db, { executionId: execution.id }).map((event) => event.kind)).toContain(
+    expect((await findExecution(h.db.db, execution.id))?.approvalIssueNoticeAt).toBeNull();
+    expect((await queryAudit(h.db.db, { executionId: execution.id })).map((event) => event.kind)).toContain(
       "approval.issue_closed",
     );
 
@@ -375,7 +381,7 @@ describe("a held approval cancelled by its resolved alert", () => {
 
   it("leaves an issue open that other executions asked in too, and still tells it", async () => {
     const first = await heldWithIssue("web-2");
-    recordRejected(h.handlerDeps, first, { by: "alice", why: "not now" }, h.clock.now);
+    await recordRejected(h.handlerDeps, first, { by: "alice", why: "not now" }, h.clock.now);
     const second = await heldWithIssue("web-2");
     expect(second.approvalIssue).toBe(first.approvalIssue);
 
@@ -393,8 +399,8 @@ describe("a held approval cancelled by its resolved alert", () => {
     await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
     h.gh.state.issues = h.gh.state.issues.filter((record) => record.number !== execution.approvalIssue);
     await reconciler.runOnce();
-    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
-    expect(queryAudit(h.db.db, { kind: "approval.issue_closed" })).toMatchObject([
+    expect((await findExecution(h.db.db, execution.id))?.approvalIssueNoticeAt).toBeNull();
+    expect(await queryAudit(h.db.db, { kind: "approval.issue_closed" })).toMatchObject([
       { message: expect.stringContaining("is gone (deleted, or no longer visible to the bridge)") },
     ]);
   });
@@ -404,11 +410,11 @@ describe("a held approval cancelled by its resolved alert", () => {
     await postResolved(h.url, execution, new Date(h.clock.now).toISOString());
     h.gh.faults.push({ operationId: "issues/create-comment", times: 1, status: 502 });
     await reconciler.runOnce();
-    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).not.toBeNull();
+    expect((await findExecution(h.db.db, execution.id))?.approvalIssueNoticeAt).not.toBeNull();
     await reconciler.runOnce();
     const issue = h.gh.state.issues.find((record) => record.number === execution.approvalIssue);
     expect(issue?.comments).toHaveLength(1);
     expect(issue?.state).toBe("closed");
-    expect(findExecution(h.db.db, execution.id)?.approvalIssueNoticeAt).toBeNull();
+    expect((await findExecution(h.db.db, execution.id))?.approvalIssueNoticeAt).toBeNull();
   });
 });

@@ -89,7 +89,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // target after RUNBRIDGE_STALE_AFTER, as an execution nobody can account for should.
       if (!found?.runId) return;
       runId = found.runId;
-      options.bus.publish(linkRun(deps, execution, { runId, runUrl: found.runUrl }, now()));
+      options.bus.publish(await linkRun(deps, execution, { runId, runUrl: found.runUrl }, now()));
     }
     const run = await api.getRun(runId);
     if (run.status !== "completed") {
@@ -101,9 +101,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         conclusion: job.conclusion,
       }));
       // All jobs at once: one by one, a finished early job would record a `running` that never held.
-      options.bus.publish(recordJobStates(tracking, runId, jobs).events);
+      options.bus.publish((await recordJobStates(tracking, runId, jobs)).events);
     }
-    const observed = recordRunState(
+    const observed = await recordRunState(
       { ...deps, now: now() },
       {
         runId,
@@ -115,7 +115,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     );
     options.bus.publish(observed.events);
     if (observed.events.length === 0) {
-      markHeardOf(deps, execution, now());
+      await markHeardOf(deps, execution, now());
     }
   }
 
@@ -130,7 +130,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   async function cancel(listed: Execution): Promise<void> {
     // re-read before cancelling; a webhook handled earlier in this pass may have moved
     // the execution to running (approved), and a running remediation is never cut off.
-    const execution = findExecution(db, listed.id);
+    const execution = await findExecution(db, listed.id);
     if (!execution || execution.runId === null || !CANCELLABLE_ON_GITHUB_STATES.includes(execution.state))
       return;
     let outcome: "requested" | "already_completed" = "requested";
@@ -142,7 +142,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (status !== 409) throw error;
       outcome = "already_completed";
     }
-    options.bus.publish(recordCancelRequested(deps, execution, outcome, now()));
+    options.bus.publish(await recordCancelRequested(deps, execution, outcome, now()));
   }
 
   async function escalate(execution: Execution): Promise<void> {
@@ -154,20 +154,20 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (!runbook || execution.awaitingSince === null || execution.alertResolvedAt !== null) return;
     const waited = now() - execution.awaitingSince;
     if (waited < runbook.approvalTimeoutMs) return;
-    options.bus.publish(escalateApprovalWait(deps, execution, runbook, waited, now()));
+    options.bus.publish(await escalateApprovalWait(deps, execution, runbook, waited, now()));
   }
 
   /** An approval the bridge holds: its issue opened if that failed before; expired when unanswered too long. */
   async function tendHeld(listed: Execution): Promise<void> {
     // Re-read: the outbox worker may have recorded the issue since the pass listed it.
-    const execution = findExecution(db, listed.id);
+    const execution = await findExecution(db, listed.id);
     if (!execution) return;
     const runbook = execution.runbook
       ? options.runbooks()?.index.byName.get(execution.runbook)?.runbook
       : undefined;
     if (!runbook || execution.approvalHeldAt === null) return;
     if (now() - execution.approvalHeldAt >= runbook.approvalExpiryMs) {
-      const events = expireApproval(deps, execution, runbook.approvalExpiry, now());
+      const events = await expireApproval(deps, execution, runbook.approvalExpiry, now());
       if (!events) return;
       options.bus.publish(events);
       if (execution.approvalIssue !== null) {
@@ -195,10 +195,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
    * idempotent, so a comment that fails is retried without closing twice or commenting twice.
    */
   async function noticeIssue(listed: Execution): Promise<void> {
-    const execution = findExecution(db, listed.id);
+    const execution = await findExecution(db, listed.id);
     if (execution?.approvalIssue == null || execution.approvalIssueNoticeAt === null) return;
     const issue = execution.approvalIssue;
-    const alone = executionsAskedInIssue(db, issue) === 1;
+    const alone = (await executionsAskedInIssue(db, issue)) === 1;
     let url = "";
     try {
       if (alone) await api.closeIssue(issue, "not_planned");
@@ -214,18 +214,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (status !== 404 && status !== 410) throw error;
     }
     options.bus.publish(
-      recordIssueNoticed(deps, execution, { issue, closed: alone && url !== "", url }, now()),
+      await recordIssueNoticed(deps, execution, { issue, closed: alone && url !== "", url }, now()),
     );
   }
 
   async function pass(): Promise<void> {
     const current = now();
-    const toCancel = executionsToCancel(db, PER_PASS);
-    const quiet = quietExecutions(db, current - options.quietForMs, PER_PASS);
-    const waiting = approvalsNotEscalated(db, PER_PASS * 4);
-    const gatesUnanswered = gateAnswersUndelivered(db, PER_PASS);
-    const held = heldApprovals(db, PER_PASS * 4);
-    const notices = issueNoticesDue(db, PER_PASS);
+    const toCancel = await executionsToCancel(db, PER_PASS);
+    const quiet = await quietExecutions(db, current - options.quietForMs, PER_PASS);
+    const waiting = await approvalsNotEscalated(db, PER_PASS * 4);
+    const gatesUnanswered = await gateAnswersUndelivered(db, PER_PASS);
+    const held = await heldApprovals(db, PER_PASS * 4);
+    const notices = await issueNoticesDue(db, PER_PASS);
     for (const [list, work, what] of [
       [gatesUnanswered, answerAgain, "approval gate answer"],
       [toCancel, cancel, "cancel"],

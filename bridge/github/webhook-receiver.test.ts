@@ -25,18 +25,18 @@ const auditCount = () => h.db.count("audit_events");
 
 describe("POST /webhook/github: authentication and limits", () => {
   it("401 without x-hub-signature-256, and nothing changes", async () => {
-    const execution = seedExecution(h.db.db, h.clock.now, { runId: 1001 });
+    const execution = await seedExecution(h.db.db, h.clock.now, { runId: 1001 });
     const payload = workflowRunPayload({ runId: 1001, status: "completed", conclusion: "failure" });
     const answer = await deliver(h.url, "workflow_run", payload, undefined);
     expect(answer.status).toBe(401);
     expect(answer.body.error).toContain("missing x-hub-signature-256");
-    expect(findExecution(h.db.db, execution.id)?.state).toBe("dispatched");
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe("dispatched");
     expect(auditCount()).toBe(0);
     expect(h.db.count("breaker_failures")).toBe(0);
   });
 
   it("401 with a signature made with another secret, or over another body, and nothing changes", async () => {
-    const execution = seedExecution(h.db.db, h.clock.now, { runId: 1001 });
+    const execution = await seedExecution(h.db.db, h.clock.now, { runId: 1001 });
     const payload = workflowRunPayload({ runId: 1001, status: "completed", conclusion: "failure" });
     const wrongSecret = await deliver(h.url, "workflow_run", payload, "not the secret");
     expect(wrongSecret.status).toBe(401);
@@ -50,7 +50,7 @@ describe("POST /webhook/github: authentication and limits", () => {
       "x-hub-signature-256": "sha256=00",
     });
     expect(garbage.status).toBe(401);
-    expect(findExecution(h.db.db, execution.id)?.state).toBe("dispatched");
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe("dispatched");
     expect(auditCount()).toBe(0);
   });
 
@@ -65,14 +65,14 @@ describe("POST /webhook/github: authentication and limits", () => {
       },
     );
     expect(answer).toEqual({ status: 202, body: { ignored: "issues" } });
-    expect(queryAudit(h.db.db, {})).toMatchObject([
+    expect(await queryAudit(h.db.db, {})).toMatchObject([
       { kind: "github.ignored", message: "GitHub issues event ignored (delivery d-issues-1)" },
     ]);
     expect(h.published.map((event) => event.kind)).toEqual(["github.ignored"]);
   });
 
   it("202 for a signed event about another repository sharing the secret, and the execution is untouched", async () => {
-    const execution = seedExecution(h.db.db, h.clock.now, { runId: 1001 });
+    const execution = await seedExecution(h.db.db, h.clock.now, { runId: 1001 });
     const payload = workflowRunPayload({
       runId: 1001,
       status: "completed",
@@ -85,9 +85,9 @@ describe("POST /webhook/github: authentication and limits", () => {
       status: 202,
       body: { ignored: "workflow_run", reason: "it is about acme/website, not acme/infra" },
     });
-    expect(findExecution(h.db.db, execution.id)?.state).toBe("dispatched");
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe("dispatched");
     expect(h.db.count("breaker_failures")).toBe(0);
-    expect(queryAudit(h.db.db, {})).toMatchObject([
+    expect(await queryAudit(h.db.db, {})).toMatchObject([
       {
         kind: "github.ignored",
         message:
@@ -128,7 +128,7 @@ describe("POST /webhook/github: authentication and limits", () => {
 
 describe("workflow_run and workflow_job deliveries (real payloads)", () => {
   it("move an execution queued → awaiting_approval → running → failed, each an audit event, redeliveries ignored", async () => {
-    const execution = seedExecution(h.db.db, h.clock.now, { runId: 4242 });
+    const execution = await seedExecution(h.db.db, h.clock.now, { runId: 4242 });
     const steps: [string, Record<string, unknown>][] = [
       ["workflow_run", workflowRunPayload({ runId: 4242, status: "queued" })],
       ["workflow_job", workflowJobPayload({ runId: 4242, jobId: 1, name: "remediate", status: "waiting" })],
@@ -146,7 +146,7 @@ describe("workflow_run and workflow_job deliveries (real payloads)", () => {
     for (const [event, payload] of steps) {
       const answer = await deliver(h.url, event, payload, SECRET);
       expect(answer.status).toBe(200);
-      seen.push(findExecution(h.db.db, execution.id)?.state ?? "");
+      seen.push((await findExecution(h.db.db, execution.id))?.state ?? "");
     }
     expect(seen).toEqual([
       "queued",
@@ -158,7 +158,7 @@ describe("workflow_run and workflow_job deliveries (real payloads)", () => {
       "failed",
     ]);
     expect(
-      queryAudit(h.db.db, { executionId: execution.id, kind: "execution.state" })
+      (await queryAudit(h.db.db, { executionId: execution.id, kind: "execution.state" }))
         .reverse()
         .map((event) => event.message),
     ).toEqual([
@@ -172,14 +172,14 @@ describe("workflow_run and workflow_job deliveries (real payloads)", () => {
   });
 
   it("link a repository_dispatch run by the [ex_…] marker in display_title", async () => {
-    const execution = seedExecution(h.db.db, h.clock.now);
+    const execution = await seedExecution(h.db.db, h.clock.now);
     const payload = workflowRunPayload({
       runId: 777,
       status: "in_progress",
       displayTitle: runName(execution),
     });
     expect((await deliver(h.url, "workflow_run", payload, SECRET)).status).toBe(200);
-    expect(findExecution(h.db.db, execution.id)).toMatchObject({
+    expect(await findExecution(h.db.db, execution.id)).toMatchObject({
       runId: 777,
       runUrl: "https://github.com/acme/infra/actions/runs/777",
       state: "running",
@@ -187,12 +187,12 @@ describe("workflow_run and workflow_job deliveries (real payloads)", () => {
   });
 
   it("ignore a run that is not the bridge's (no run id, no marker)", async () => {
-    const execution = seedExecution(h.db.db, h.clock.now, { runId: 1 });
+    const execution = await seedExecution(h.db.db, h.clock.now, { runId: 1 });
     // The bridge's repository, a run it did not start: the example's own name carries no marker.
     const payload = workflowRunPayload({ runId: 424242, status: "completed", conclusion: "failure" });
     const answer = await deliver(h.url, "workflow_run", payload, SECRET);
     expect(answer.status).toBe(200);
     expect(auditCount()).toBe(0);
-    expect(findExecution(h.db.db, execution.id)?.state).toBe("dispatched");
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe("dispatched");
   });
 });

@@ -38,7 +38,7 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
         return c.json({ error: "no valid runbook set is loaded yet; see /readyz" }, 503);
       }
       const alerts = normalizeWebhook(check.webhook);
-      let decision: ReturnType<typeof decideWebhook>;
+      let decision: Awaited<ReturnType<typeof decideWebhook>>;
       const decide = () =>
         decideWebhook(
           {
@@ -54,7 +54,7 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
           check.webhook.status === "resolved",
         );
       try {
-        decision = deps.commits ? await deps.commits.run(decide) : decide();
+        decision = deps.commits ? await deps.commits.run(decide) : await decide();
         deps.storage?.succeeded();
       } catch (error) {
         const storageError = deps.storage?.failed(error, deps.now()) ?? false;

@@ -147,13 +147,13 @@ describe("read API", () => {
       t = testApp();
       await seed();
       const [id] = idsOf(await json(t.get("/api/executions?target=web-1")));
-      appendAudit(t.db.db, {
+      await appendAudit(t.db.db, {
         at: T0 + 10 * MINUTE,
         kind: "dispatch.attempt",
         executionId: id,
         message: "attempt 1",
       });
-      appendAudit(t.db.db, {
+      await appendAudit(t.db.db, {
         at: T0 + 10 * MINUTE,
         kind: "dispatch.accepted",
         executionId: id,
@@ -178,9 +178,9 @@ describe("read API", () => {
       await seed();
       const [id, other] = idsOf(await json(t.get("/api/executions?runbook=web-restart&state=pending")));
       const job = { runId: 9, status: "completed", conclusion: "success", updatedAt: T0 };
-      writeRunJob(t.db.db, { ...job, jobId: 12, executionId: id as string, name: "remediate" });
-      writeRunJob(t.db.db, { ...job, jobId: 11, executionId: id as string, name: "health-check" });
-      writeRunJob(t.db.db, { ...job, jobId: 13, executionId: other as string, name: "someone else's" });
+      await writeRunJob(t.db.db, { ...job, jobId: 12, executionId: id as string, name: "remediate" });
+      await writeRunJob(t.db.db, { ...job, jobId: 11, executionId: id as string, name: "health-check" });
+      await writeRunJob(t.db.db, { ...job, jobId: 13, executionId: other as string, name: "someone else's" });
       const body = await json(t.get(`/api/executions/${id}`));
       expect((body.jobs as Json[]).map((j) => [j.name, j.conclusion])).toEqual([
         ["health-check", "success"],
@@ -235,8 +235,12 @@ describe("read API", () => {
       t = testApp();
       await seed();
       if (query.startsWith("contains")) {
-        appendAudit(t.db.db, { at: T0, kind: "silence.created", message: "audit test: web_1 at 50%" });
-        appendAudit(t.db.db, { at: T0, kind: "silence.created", message: "audit test: webX1 at 50 percent" });
+        await appendAudit(t.db.db, { at: T0, kind: "silence.created", message: "audit test: web_1 at 50%" });
+        await appendAudit(t.db.db, {
+          at: T0,
+          kind: "silence.created",
+          message: "audit test: webX1 at 50 percent",
+        });
       }
       const body = await json(t.get(`/api/audit?${query}`));
       expect((body.events as Json[]).map((e) => e.message)).toEqual(expected);
@@ -252,7 +256,7 @@ describe("read API", () => {
     it("reports the switch, dry-run, runbooks with their hash, open breakers and the outbox depth", async () => {
       t = testApp();
       await seed();
-      openStormBreaker(t.db.db, "storm limit: test", 15 * MINUTE, t.clock.now);
+      await openStormBreaker(t.db.db, "storm limit: test", 15 * MINUTE, t.clock.now);
       const body = await json(t.get("/api/status"));
       expect(body).toMatchObject({
         enabled: true,
@@ -275,7 +279,7 @@ describe("read API", () => {
 
     it("no longer lists a storm breaker whose time is up", async () => {
       t = testApp();
-      openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
+      await openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
       t.clock.now = T0 + 15 * MINUTE;
       expect((await json(t.get("/api/status"))).openBreakers).toEqual([]);
     });
@@ -352,7 +356,7 @@ describe("operator writes", () => {
 
   it("resets an open breaker with the token, and answers 404 when none is open", async () => {
     t = testApp({ RUNBRIDGE_API_TOKEN: "op-token" });
-    openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
+    await openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
     const forbidden = await t.app.request("/api/breakers/global/reset", { method: "POST" });
     expect(forbidden.status).toBe(401);
     const reset = await t.app.request("/api/breakers/global/reset", {
@@ -371,7 +375,7 @@ describe("operator writes", () => {
 
   it("refuses a breaker reset with 403 when RUNBRIDGE_API_TOKEN is unset", async () => {
     t = testApp();
-    openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
+    await openStormBreaker(t.db.db, "storm", 15 * MINUTE, T0);
     expect((await t.app.request("/api/breakers/global/reset", { method: "POST" })).status).toBe(403);
     expect(t.db.count("breakers", "state = 'open'")).toBe(1);
   });

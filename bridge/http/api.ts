@@ -45,9 +45,9 @@ export function apiRoutes(deps: HttpDeps): Hono {
   const write = apiAuth(deps.config.apiToken, "write");
   const json = requireJson('e.g. curl -H "content-type: application/json" -d \'{"enabled": false}\'');
 
-  app.get("/api/executions", read, (c) => {
+  app.get("/api/executions", read, async (c) => {
     const limit = optionalInt(c.req.query("limit"), "limit", 1, 500) ?? 50;
-    const rows = listExecutions(deps.db, {
+    const rows = await listExecutions(deps.db, {
       state: parseStates(c.req.query("state")),
       runbook: c.req.query("runbook"),
       alertname: c.req.query("alertname"),
@@ -60,23 +60,23 @@ export function apiRoutes(deps: HttpDeps): Hono {
     return c.json({ executions: rows, next: next ?? null } satisfies ExecutionsAnswer);
   });
 
-  app.get("/api/executions/:id", read, (c) => {
-    const execution = findExecution(deps.db, c.req.param("id"));
+  app.get("/api/executions/:id", read, async (c) => {
+    const execution = await findExecution(deps.db, c.req.param("id"));
     if (!execution) return c.json({ error: `no execution ${c.req.param("id")}` }, 404);
-    const events = queryAudit(deps.db, { executionId: execution.id, n: 1000 }).reverse();
+    const events = (await queryAudit(deps.db, { executionId: execution.id, n: 1000 })).reverse();
     const attempts = events.filter((event) => event.kind.startsWith("dispatch."));
-    const jobs = jobsOfExecution(deps.db, execution.id);
+    const jobs = await jobsOfExecution(deps.db, execution.id);
     return c.json({ execution, events, dispatchAttempts: attempts, jobs } satisfies ExecutionDetailAnswer);
   });
 
-  app.get("/api/runbooks", read, (c) => {
+  app.get("/api/runbooks", read, async (c) => {
     const loaded = deps.runbooks()?.runbooks.map((entry) => entry.runbook.name) ?? [];
-    return c.json(runbookScorecard(deps.db, { now: deps.now(), loaded }) satisfies RunbooksAnswer);
+    return c.json((await runbookScorecard(deps.db, { now: deps.now(), loaded })) satisfies RunbooksAnswer);
   });
 
-  app.get("/api/audit", read, (c) =>
+  app.get("/api/audit", read, async (c) =>
     c.json({
-      events: queryAudit(deps.db, {
+      events: await queryAudit(deps.db, {
         n: optionalInt(c.req.query("n"), "n", 1, 1000) ?? 100,
         kind: c.req.query("kind"),
         alertname: c.req.query("alertname"),
@@ -86,10 +86,10 @@ export function apiRoutes(deps: HttpDeps): Hono {
     }),
   );
 
-  app.get("/api/status", read, (c) => {
+  app.get("/api/status", read, async (c) => {
     const runbooks = deps.runbooks();
     return c.json({
-      enabled: isEnabled(deps.db),
+      enabled: await isEnabled(deps.db),
       dryRun: deps.config.dryRun,
       repository: deps.config.repository
         ? `${deps.config.repository.owner}/${deps.config.repository.repo}`
@@ -103,9 +103,9 @@ export function apiRoutes(deps: HttpDeps): Hono {
           }
         : null,
       runbookProblems: deps.runbookProblems(),
-      openBreakers: openBreakers(deps.db, deps.now()),
-      outboxDepth: outboxDepth(deps.db),
-      executionsByState: countExecutionsByState(deps.db),
+      openBreakers: await openBreakers(deps.db, deps.now()),
+      outboxDepth: await outboxDepth(deps.db),
+      executionsByState: await countExecutionsByState(deps.db),
       approvalsUnheld: deps.approvalsUnheld?.() ?? [],
     } satisfies StatusAnswer);
   });
@@ -121,7 +121,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       );
     }
     const reason = typeof body.reason === "string" ? body.reason.slice(0, 500) : "";
-    setKillSwitch(deps, {
+    await setKillSwitch(deps, {
       enabled: body.enabled,
       at: deps.now(),
       origin: `through the API${reason ? `: ${reason}` : ""}`,
@@ -129,10 +129,10 @@ export function apiRoutes(deps: HttpDeps): Hono {
     return c.json({ enabled: body.enabled } satisfies KillSwitchAnswer);
   });
 
-  app.post("/api/breakers/:key/reset", write, requireJson("the reset takes no body"), (c) => {
+  app.post("/api/breakers/:key/reset", write, requireJson("the reset takes no body"), async (c) => {
     const key = c.req.param("key");
     const now = deps.now();
-    const events = resetBreaker(deps.db, key, "reset by an operator", now);
+    const events = await resetBreaker(deps.db, key, "reset by an operator", now);
     if (!events) return c.json({ error: `no open breaker ${key}` }, 404);
     deps.bus.publish(events);
     return c.json({ key, state: "closed" } satisfies BreakerResetAnswer);

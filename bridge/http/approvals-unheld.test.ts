@@ -102,7 +102,7 @@ describe("approvals that cannot be held", () => {
     expect(status.approvalsUnheld).toHaveLength(3);
     expect((await t.get("/readyz")).status).toBe(200);
 
-    const metrics = createBridgeMetrics({
+    const metrics = await createBridgeMetrics({
       db: t.db.db,
       bus: createAuditBus(),
       runbooks: () => t.runbooks.set,

@@ -90,13 +90,13 @@ describe("the live stream", () => {
     t.close();
   });
 
-  const record = (message: string): AuditEvent =>
+  const record = (message: string): Promise<AuditEvent> =>
     appendAudit(t.db.db, { at: T0, kind: "kill_switch", message });
 
   it("resets a client whose Last-Event-ID is newer than any event to 'from now', and keeps streaming to it", async () => {
     t = testApp();
     stream = createEventStream(t.deps);
-    const newest = record("before the restore").id;
+    const newest = (await record("before the restore")).id;
     const response = await stream.routes.request("/api/events", { headers: { "last-event-id": "4711" } });
     const client = reader(response);
     await until(() => client.frames.some((frame) => frame.event === "ready"), "ready");
@@ -106,7 +106,7 @@ describe("the live stream", () => {
       reason: expect.stringMatching(/^Last-Event-ID 4711 is newer than the newest event \(\d+\)/),
       lastEventId: newest,
     });
-    const live = record("after the reset");
+    const live = await record("after the reset");
     t.deps.bus.publish([live]);
     await until(() => client.audit().length === 1, "the live event");
     expect(client.audit()[0]?.id).toBe(String(live.id));
@@ -158,7 +158,7 @@ describe("the live stream", () => {
     const reading = reader(await stream.routes.request("/api/events"));
     await until(() => reading.frames.some((f) => f.event === "ready"), "ready");
     for (let batch = 0; batch < 5; batch += 1) {
-      t.deps.bus.publish([record("y".repeat(20_000))]);
+      t.deps.bus.publish([await record("y".repeat(20_000))]);
       await until(() => reading.audit().length === batch + 1, `event ${batch + 1}`);
     }
     // 5 × ~20 KB queued unread on the stalled stream: past 64 KB it was closed.

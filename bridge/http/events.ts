@@ -105,16 +105,16 @@ function sqlFilter(filter: EventFilter): Pick<AuditQuery, "kind" | "alertname"> 
  * Matching events newer than `afterId`, oldest first; `overflow` when more than `limit`
  * (or the scan reached its bound before finding `afterId`).
  */
-export function missedEvents(
+export async function missedEvents(
   deps: Pick<HttpDeps, "db">,
   filter: EventFilter,
   afterId: number,
   limit: number,
-): { events: AuditEvent[]; overflow: boolean } {
+): Promise<{ events: AuditEvent[]; overflow: boolean }> {
   const found: AuditEvent[] = [];
   let before: number | undefined;
   for (let scanned = 0; scanned < MAX_SCANNED; scanned += SCAN_PAGE) {
-    const page = queryAudit(deps.db, { ...sqlFilter(filter), n: SCAN_PAGE, before });
+    const page = await queryAudit(deps.db, { ...sqlFilter(filter), n: SCAN_PAGE, before });
     for (const event of page) {
       if (event.id <= afterId) return { events: found.reverse(), overflow: false };
       if (!eventMatches(filter, event)) continue;
@@ -128,12 +128,16 @@ export function missedEvents(
 }
 
 /** The last `n` matching events, oldest first. */
-function backlogEvents(deps: Pick<HttpDeps, "db">, filter: EventFilter, n: number): AuditEvent[] {
+async function backlogEvents(
+  deps: Pick<HttpDeps, "db">,
+  filter: EventFilter,
+  n: number,
+): Promise<AuditEvent[]> {
   if (n === 0) return [];
   const found: AuditEvent[] = [];
   let before: number | undefined;
   for (let scanned = 0; scanned < MAX_SCANNED && found.length < n; scanned += SCAN_PAGE) {
-    const page = queryAudit(deps.db, { ...sqlFilter(filter), n: SCAN_PAGE, before });
+    const page = await queryAudit(deps.db, { ...sqlFilter(filter), n: SCAN_PAGE, before });
     for (const event of page) {
       if (eventMatches(filter, event)) found.push(event);
       if (found.length === n) break;
@@ -284,7 +288,7 @@ export function createEventStream(
     let finish = () => {};
     const body = new ReadableStream<Uint8Array>(
       {
-        start(controller) {
+        async start(controller) {
           let ended = false;
           let allowance = maxQueuedBytes;
           const send = (bytes: Uint8Array): void => {
@@ -308,9 +312,10 @@ export function createEventStream(
           };
           const sendText = (text: string): void => send(Buffer.from(text));
 
-          // Replay and register in the same synchronous turn: better-sqlite3 reads block, so
-          // every event is either in the replay or published (and fanned out) after it.
-          const newest = queryAudit(deps.db, { n: 1 })[0]?.id ?? 0;
+          // Replay and register with no other task in between: on SQLite the store's reads
+          // finish within this turn of the event loop (only microtasks between them), so every
+          // event is either in the replay or published (and fanned out) after it.
+          const newest = (await queryAudit(deps.db, { n: 1 }))[0]?.id ?? 0;
           let replay: AuditEvent[] = [];
           let reset: string | undefined;
           if (lastEventId !== undefined && lastEventId > newest) {
@@ -318,14 +323,14 @@ export function createEventStream(
             // "after it" would drop every new event, so the client starts from now instead.
             reset = `Last-Event-ID ${lastEventId} is newer than the newest event (${newest}): the bridge's database was replaced; reload the current state`;
           } else if (lastEventId !== undefined) {
-            const missed = missedEvents(deps, filter, lastEventId, replayLimit);
+            const missed = await missedEvents(deps, filter, lastEventId, replayLimit);
             replay = missed.events;
             if (missed.overflow) {
               reset = `more than ${replayLimit} events were missed; reload the current state`;
               replay = [];
             }
           } else {
-            replay = backlogEvents(deps, filter, backlog);
+            replay = await backlogEvents(deps, filter, backlog);
           }
           const client: Client = {
             filter,

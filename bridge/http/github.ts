@@ -132,7 +132,7 @@ export function githubRoutes(
         );
       }
       if (!receiver.handles(name)) {
-        const event = appendAudit(deps.db, {
+        const event = await appendAudit(deps.db, {
           at: deps.now(),
           kind: "github.ignored",
           message: `GitHub ${name} event ignored (delivery ${id})`,
@@ -154,7 +154,7 @@ export function githubRoutes(
           { delivery: id, event: name, reason: foreign },
           "GitHub event of another repository ignored",
         );
-        const event = appendAudit(deps.db, {
+        const event = await appendAudit(deps.db, {
           at: deps.now(),
           kind: "github.ignored",
           message: `GitHub ${name} event ignored: ${foreign} (delivery ${id})`,

@@ -5,21 +5,20 @@
  * and a valid runbook set is loaded; otherwise 503 with the reason.
  */
 import { Hono } from "hono";
-import { writableProblem } from "../store/database.js";
-import { proveWritable } from "../store/storage-health.js";
+import { proveWritable, writableProblem } from "../store/storage-health.js";
 import type { HttpDeps } from "./deps.js";
 
 export function healthRoutes(deps: HttpDeps): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", (c) => {
+  app.get("/readyz", async (c) => {
     const problems: string[] = [];
-    const notWritable = writableProblem(deps.db);
+    const notWritable = await writableProblem(deps.db);
     if (notWritable) problems.push(`database not writable: ${notWritable}`);
     const storage = deps.storage?.problem();
     if (storage && !notWritable) {
       // Writes failed for lack of space (or I/O): only a committed write shows it is over.
-      const still = proveWritable(deps.db, deps.now());
+      const still = await proveWritable(deps.db, deps.now());
       if (still === undefined) deps.storage?.succeeded();
       else
         problems.push(

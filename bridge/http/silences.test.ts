@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { parseSilenceRequest } from "./silences.js";
 
 const DAY = 86_400_000;
-const labelsOf = (id: string) => (id === "ex_1" ? { alertname: "NginxDown", instance: "web-1" } : undefined);
+const labelsOf = async (id: string) =>
+  id === "ex_1" ? { alertname: "NginxDown", instance: "web-1" } : undefined;
 const parse = (body: unknown) => parseSilenceRequest(body, labelsOf, 30 * DAY);
 
 describe("silence requests", () => {
-  it("turns labels into exact matchers", () => {
-    const parsed = parse({ labels: { alertname: "A", job: "x" }, duration: "1h30m", comment: " why " });
+  it("turns labels into exact matchers", async () => {
+    const parsed = await parse({ labels: { alertname: "A", job: "x" }, duration: "1h30m", comment: " why " });
     expect(parsed).toEqual({
       ok: true,
       value: {
@@ -23,8 +24,8 @@ describe("silence requests", () => {
     });
   });
 
-  it("takes an execution's alert labels", () => {
-    const parsed = parse({ executionId: "ex_1", duration: "1h", comment: "c", createdBy: "bob" });
+  it("takes an execution's alert labels", async () => {
+    const parsed = await parse({ executionId: "ex_1", duration: "1h", comment: "c", createdBy: "bob" });
     expect(parsed.ok && parsed.value.matchers.map((m) => `${m.name}=${m.value}`)).toEqual([
       "alertname=NginxDown",
       "instance=web-1",
@@ -43,8 +44,8 @@ describe("silence requests", () => {
     [{ labels: { a: "b" }, duration: 60, comment: "c" }, 400, /duration must be a duration/],
     [{ labels: { a: "b" }, duration: "1h", comment: "x".repeat(1001) }, 400, /comment/],
     [{ labels: { a: "b" }, duration: "1h", comment: "c", createdBy: 5 }, 400, /createdBy/],
-  ])("refuses %j with %i", (body, status, message) => {
-    const parsed = parse(body);
+  ])("refuses %j with %i", async (body, status, message) => {
+    const parsed = await parse(body);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) {
       expect(parsed.status).toBe(status);

@@ -104,11 +104,11 @@ function matchersFromLabels(raw: unknown, field: string): Parsed<Matcher[]> {
  * @param lookupLabels the labels of an execution's alert, for `executionId`
  * @param maxDurationMs the longest silence allowed
  */
-export function parseSilenceRequest(
+export async function parseSilenceRequest(
   body: unknown,
-  lookupLabels: (executionId: string) => Record<string, string> | undefined,
+  lookupLabels: (executionId: string) => Promise<Record<string, string> | undefined>,
   maxDurationMs: number,
-): Parsed<SilenceRequest> {
+): Promise<Parsed<SilenceRequest>> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return fail('send JSON like {"labels": {...}, "duration": "2h", "comment": "why"}');
   }
@@ -125,7 +125,7 @@ export function parseSilenceRequest(
     if (typeof b.executionId !== "string" || b.executionId === "")
       return fail("executionId must be a string");
     executionId = b.executionId;
-    const labels = lookupLabels(executionId);
+    const labels = await lookupLabels(executionId);
     if (!labels) return fail(`no execution ${executionId}`, 404);
     matchers = matchersFromLabels(labels, `the labels of ${executionId}`);
   }
@@ -224,10 +224,11 @@ export function silenceRoutes(
         );
       }
       const body = await c.req.json().catch(() => undefined);
-      const parsed = parseSilenceRequest(
+      const parsed = await parseSilenceRequest(
         body,
-        (id) =>
-          (findExecution(deps.db, id)?.alert as { labels?: Record<string, string> } | undefined)?.labels,
+        async (id) =>
+          ((await findExecution(deps.db, id))?.alert as { labels?: Record<string, string> } | undefined)
+            ?.labels,
         maxDurationMs,
       );
       if (!parsed.ok) return c.json({ error: parsed.error }, parsed.status);
@@ -255,7 +256,7 @@ export function silenceRoutes(
         const alertname = request.matchers.find(
           (m) => m.name === "alertname" && m.isEqual && !m.isRegex,
         )?.value;
-        const event = appendAudit(deps.db, {
+        const event = await appendAudit(deps.db, {
           at: deps.now(),
           kind: "silence.created",
           executionId: request.executionId ?? null,

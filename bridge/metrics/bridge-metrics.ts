@@ -16,7 +16,8 @@ import type { AuditBus } from "../audit-bus.js";
 import type { UnheldApproval } from "../dispatch/approval-readiness.js";
 import { queryAudit } from "../store/audit.js";
 import type { Db } from "../store/database.js";
-import { findExecution, listExecutions } from "../store/executions.js";
+import { listExecutions } from "../store/executions.js";
+import { executionIdTime } from "../store/ids.js";
 import { STORAGE_ERROR_CODES, type StorageErrorCode } from "../store/storage-health.js";
 import { registerApprovalGauge } from "./approval-gauge.js";
 import { createAuditMetrics } from "./audit-metrics.js";
@@ -53,16 +54,16 @@ export interface BridgeMetrics {
 const ALERT_KINDS = ["duplicate", "alert.resolved", "execution.cancelled"];
 
 /** The last times recorded before this process started, so a restart does not reset "last seen". */
-function lastTimes(db: Db): { lastEventAt?: number; lastAlertAt?: number } {
-  const lastEventAt = queryAudit(db, { n: 1 })[0]?.at;
+async function lastTimes(db: Db): Promise<{ lastEventAt?: number; lastAlertAt?: number }> {
+  const lastEventAt = (await queryAudit(db, { n: 1 }))[0]?.at;
   const candidates = [
-    listExecutions(db, { limit: 1 })[0]?.createdAt,
-    ...ALERT_KINDS.map((kind) => queryAudit(db, { kind, n: 1 })[0]?.at),
+    (await listExecutions(db, { limit: 1 }))[0]?.createdAt,
+    ...(await Promise.all(ALERT_KINDS.map(async (kind) => (await queryAudit(db, { kind, n: 1 }))[0]?.at))),
   ].filter((at): at is number => at !== undefined);
   return { lastEventAt, lastAlertAt: candidates.length ? Math.max(...candidates) : undefined };
 }
 
-export function createBridgeMetrics(options: BridgeMetricsOptions): BridgeMetrics {
+export async function createBridgeMetrics(options: BridgeMetricsOptions): Promise<BridgeMetrics> {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const isRunbookLoaded = (name: string) => options.runbooks()?.index.byName.has(name) ?? false;
@@ -70,9 +71,10 @@ export function createBridgeMetrics(options: BridgeMetricsOptions): BridgeMetric
     registry,
     {
       isRunbookLoaded,
-      executionCreatedAt: (id) => findExecution(options.db, id)?.createdAt,
+      // Ids start with their creation time: no read of the database per dispatch.
+      executionCreatedAt: executionIdTime,
     },
-    lastTimes(options.db),
+    await lastTimes(options.db),
   );
   registerStoreGauges(registry, options);
   registerApprovalGauge(registry, options.approvalsUnheld ?? (() => []), isRunbookLoaded);

@@ -36,11 +36,11 @@ export const MAX_COOLDOWN_SERIES = 200;
 const AGE_SAMPLE = 200;
 
 /** Remaining cooldown per runbook + target, longest first, only where it is still running. */
-export function cooldownsRemaining(
+export async function cooldownsRemaining(
   db: Db,
   set: RunbookSet | undefined,
   now: number,
-): { runbook: string; target: string; seconds: number }[] {
+): Promise<{ runbook: string; target: string; seconds: number }[]> {
   if (!set) return [];
   const cooldownMs = new Map<string, number>();
   for (const loaded of set.runbooks) {
@@ -50,7 +50,7 @@ export function cooldownsRemaining(
   if (cooldownMs.size === 0) return [];
   const longest = Math.max(...cooldownMs.values());
   const latest: { runbook: string; target: string; until: number }[] = [];
-  for (const dispatch of lastDispatchesSince(db, now - longest)) {
+  for (const dispatch of await lastDispatchesSince(db, now - longest)) {
     const until = dispatch.at + (cooldownMs.get(dispatch.runbook) ?? 0);
     if (until > now) latest.push({ runbook: dispatch.runbook, target: dispatch.target, until });
   }
@@ -76,8 +76,8 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     help: "Executions in the database by state.",
     labelNames: ["state"],
     registers,
-    collect() {
-      const counts = countExecutionsByState(db);
+    async collect() {
+      const counts = await countExecutionsByState(db);
       for (const state of EXECUTION_STATE_LABELS) this.set({ state }, counts[state] ?? 0);
     },
   });
@@ -87,10 +87,10 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     help: "Seconds the oldest execution has been in each waiting state (since its last change); 0 when none waits.",
     labelNames: ["state"],
     registers,
-    collect() {
+    async collect() {
       const now = sources.now();
       for (const state of ACTIVE_STATE_LABELS) {
-        const rows = listExecutions(db, { state: [state], limit: AGE_SAMPLE });
+        const rows = await listExecutions(db, { state: [state], limit: AGE_SAMPLE });
         const oldest = rows.reduce((min, row) => Math.min(min, row.updatedAt), Number.POSITIVE_INFINITY);
         this.set({ state }, Number.isFinite(oldest) ? Math.max(0, now - oldest) / 1000 : 0);
       }
@@ -102,9 +102,9 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     help: "Open circuit breakers by runbook and scope (global breakers have an empty runbook).",
     labelNames: ["runbook", "scope"],
     registers,
-    collect() {
+    async collect() {
       this.reset();
-      for (const row of openBreakers(db, sources.now())) {
+      for (const row of await openBreakers(db, sources.now())) {
         const scope = oneOf(row.scope, BREAKER_SCOPES);
         const runbook = row.scope === "global" ? "" : runbookLabel(row.runbook, isLoaded);
         this.inc({ runbook, scope });
@@ -117,9 +117,9 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     help: "Seconds until runbook + target may dispatch again; a series exists only while its cooldown runs.",
     labelNames: ["runbook", "target"],
     registers,
-    collect() {
+    async collect() {
       this.reset();
-      for (const entry of cooldownsRemaining(db, sources.runbooks(), sources.now())) {
+      for (const entry of await cooldownsRemaining(db, sources.runbooks(), sources.now())) {
         this.set(
           { runbook: runbookLabel(entry.runbook, isLoaded), target: targetLabel(entry.target) },
           entry.seconds,
@@ -132,8 +132,8 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     name: "runbridge_outbox_depth",
     help: "Dispatches waiting for GitHub (pending or in flight).",
     registers,
-    collect() {
-      this.set(outboxDepth(db));
+    async collect() {
+      this.set(await outboxDepth(db));
     },
   });
 
@@ -171,8 +171,8 @@ export function registerStoreGauges(registry: Registry, sources: StoreGaugeSourc
     name: "runbridge_enabled",
     help: "1 when automation is on, 0 when the kill switch stopped it.",
     registers,
-    collect() {
-      this.set(isEnabled(db) ? 1 : 0);
+    async collect() {
+      this.set((await isEnabled(db)) ? 1 : 0);
     },
   });
 

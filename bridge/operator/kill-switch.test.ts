@@ -19,10 +19,14 @@ describe("setKillSwitch", () => {
     return { deps: { db: db.db, bus }, heard };
   }
 
-  it("stores the switch, audits who switched it and publishes that event", () => {
+  it("stores the switch, audits who switched it and publishes that event", async () => {
     const { deps, heard } = withBus();
-    const event = setKillSwitch(deps, { enabled: false, at: AT, origin: "through the API: incident 42" });
-    expect(isEnabled(db.db)).toBe(false);
+    const event = await setKillSwitch(deps, {
+      enabled: false,
+      at: AT,
+      origin: "through the API: incident 42",
+    });
+    expect(await isEnabled(db.db)).toBe(false);
     expect(event).toMatchObject({
       kind: "kill_switch",
       at: AT,
@@ -31,24 +35,24 @@ describe("setKillSwitch", () => {
     expect(heard).toEqual([event]);
     expect(db.count("audit_events", "kind = 'kill_switch'")).toBe(1);
 
-    setKillSwitch(deps, { enabled: true, at: AT + 1, origin: "by RUNBRIDGE_ENABLED at start" });
-    expect(isEnabled(db.db)).toBe(true);
+    await setKillSwitch(deps, { enabled: true, at: AT + 1, origin: "by RUNBRIDGE_ENABLED at start" });
+    expect(await isEnabled(db.db)).toBe(true);
     expect(heard.map((e) => e.message)).toEqual([
       "automation switched off through the API: incident 42",
       "automation switched on by RUNBRIDGE_ENABLED at start",
     ]);
   });
 
-  it("changes nothing and publishes nothing when the audit event cannot be written", () => {
+  it("changes nothing and publishes nothing when the audit event cannot be written", async () => {
     const { deps, heard } = withBus();
     // A real SQLite failure inside the transaction, after the switch row was written.
     db.sqlite.exec(
       "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
     );
-    expect(() => setKillSwitch(deps, { enabled: false, at: AT, origin: "through the API" })).toThrow(
+    await expect(setKillSwitch(deps, { enabled: false, at: AT, origin: "through the API" })).rejects.toThrow(
       /audit refused/,
     );
-    expect(isEnabled(db.db)).toBe(true);
+    expect(await isEnabled(db.db)).toBe(true);
     expect(heard).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  * that did), and the event reaches live listeners only after that commit.
  *
  * @example
- *   setKillSwitch({ db, bus }, { enabled: false, at: now(), origin: "through the API: incident 42" });
+ *   await setKillSwitch({ db, bus }, { enabled: false, at: now(), origin: "through the API: incident 42" });
  */
 import type { AuditBus } from "../audit-bus.js";
 import { type AuditEvent, appendAudit } from "../store/audit.js";
@@ -26,10 +26,13 @@ export interface KillSwitchChange {
  * @param deps the database and the bus live listeners (console, metrics) hear it on
  * @returns the audit event, already published
  */
-export function setKillSwitch(deps: { db: Db; bus: AuditBus }, change: KillSwitchChange): AuditEvent {
-  const event = inTransaction(deps.db, (tx) => {
-    setEnabled(tx, change.enabled, change.at);
-    return appendAudit(tx, {
+export async function setKillSwitch(
+  deps: { db: Db; bus: AuditBus },
+  change: KillSwitchChange,
+): Promise<AuditEvent> {
+  const event = await inTransaction(deps.db, async (tx) => {
+    await setEnabled(tx, change.enabled, change.at);
+    return await appendAudit(tx, {
       at: change.at,
       kind: "kill_switch",
       message: `automation switched ${change.enabled ? "on" : "off"} ${change.origin}`,

@@ -14,7 +14,7 @@ import type { StorageHealth } from "../store/storage-health.js";
 export interface LapsedBreakerWatcher {
   start(): void;
   /** One pass now (tests). */
-  runOnce(): void;
+  runOnce(): Promise<void>;
   stop(): void;
 }
 
@@ -27,12 +27,12 @@ export function createLapsedBreakerWatcher(options: {
   storage?: StorageHealth;
 }): LapsedBreakerWatcher {
   let timer: NodeJS.Timeout | undefined;
-  const runOnce = () => options.bus.publish(closeLapsedBreakers(options.db, options.now()));
+  const runOnce = async () => options.bus.publish(await closeLapsedBreakers(options.db, options.now()));
   return {
     start() {
-      timer = setInterval(() => {
+      timer = setInterval(async () => {
         try {
-          runOnce();
+          await runOnce();
         } catch (error) {
           options.storage?.failed(error, options.now());
           options.log.error({ err: error }, "lapsed breakers: pass failed; will retry next pass");

@@ -58,8 +58,8 @@ async function firing(labels: Record<string, string>, startsAt: string): Promise
 }
 
 /** An nginx-loop execution for `alert` whose run succeeded at `now`, with its deadline passed by `now + 20m`. */
-function succeededFor(alert: Listed, runId: number, now: number): Execution {
-  const execution = seedExecution(db.db, now - MINUTE, {
+async function succeededFor(alert: Listed, runId: number, now: number): Promise<Execution> {
+  const execution = await seedExecution(db.db, now - MINUTE, {
     runId,
     state: "running",
     fingerprint: alert.fingerprint,
@@ -68,7 +68,7 @@ function succeededFor(alert: Listed, runId: number, now: number): Execution {
     target: alert.labels.instance,
     alert: { labels: alert.labels },
   });
-  recordRunState(
+  await recordRunState(
     { db: db.db, runbooks: loopRunbooks, now },
     { runId, status: "completed", conclusion: "success" },
   );
@@ -96,7 +96,7 @@ function watcher(urls: string[], clock: { now: number }) {
   };
 }
 
-const stateOf = (execution: Execution) => findExecution(db.db, execution.id);
+const stateOf = async (execution: Execution) => await findExecution(db.db, execution.id);
 
 describe("the outcome watcher, asking a real Alertmanager at the deadline", () => {
   it("still firing there: not_cleared; no longer listed (the resolved notification was lost): verified", async () => {
@@ -109,8 +109,8 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
       { alertname: "OutcomeCleared", instance: "web-2", severity: "critical" },
       new Date(now - 10 * MINUTE).toISOString(),
     );
-    const a = succeededFor(stillFiring, 1, now);
-    const b = succeededFor(cleared, 2, now);
+    const a = await succeededFor(stillFiring, 1, now);
+    const b = await succeededFor(cleared, 2, now);
     // The alert resolves in Alertmanager, but the bridge never hears of it (the notification is lost).
     await am.postAlerts([
       {
@@ -127,15 +127,15 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
     );
     await watch.runOnce();
     expect(kinds).toEqual([]);
-    expect(stateOf(a)?.state).toBe("succeeded");
+    expect((await stateOf(a))?.state).toBe("succeeded");
 
     clock.now += 1;
     await watch.runOnce();
-    expect(stateOf(a)).toMatchObject({
+    expect(await stateOf(a)).toMatchObject({
       state: "not_cleared",
       reason: expect.stringContaining(`lists it active since ${stillFiring.startsAt}`),
     });
-    expect(stateOf(b)).toMatchObject({
+    expect(await stateOf(b)).toMatchObject({
       state: "verified",
       clearedAt: clock.now,
       reason: expect.stringContaining("its resolved notification never reached the bridge"),
@@ -158,10 +158,10 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
       { alertname: "OutcomeHaPair", instance: "web-3", severity: "critical" },
       new Date(now - 5 * MINUTE).toISOString(),
     );
-    const execution = succeededFor(alert, 3, now);
+    const execution = await succeededFor(alert, 3, now);
     const clock = { now: now + 30 * MINUTE };
     await watcher([deadUrl, am.members[0]?.url as string], clock).watcher.runOnce();
-    expect(stateOf(execution)?.state).toBe("not_cleared");
+    expect((await stateOf(execution))?.state).toBe("not_cleared");
   }, 30_000);
 
   it("a new occurrence of the same alert (another startsAt) means this one ended", async () => {
@@ -170,9 +170,13 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
       { alertname: "OutcomeRefired", instance: "web-4", severity: "critical" },
       new Date(now - 5 * MINUTE).toISOString(),
     );
-    const execution = succeededFor({ ...alert, startsAt: new Date(now - 50 * MINUTE).toISOString() }, 4, now);
+    const execution = await succeededFor(
+      { ...alert, startsAt: new Date(now - 50 * MINUTE).toISOString() },
+      4,
+      now,
+    );
     await watcher([am.members[0]?.url as string], { now: now + 30 * MINUTE }).watcher.runOnce();
-    expect(stateOf(execution)?.state).toBe("verified");
+    expect((await stateOf(execution))?.state).toBe("verified");
   }, 30_000);
 
   it("a label value with quotes and backslashes stays one matcher and still finds its alert", async () => {
@@ -185,7 +189,7 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
 
   it("no Alertmanager answers: asked again for one more grace, then not_cleared with the reason", async () => {
     const now = Date.now();
-    const execution = succeededFor(
+    const execution = await succeededFor(
       {
         fingerprint: "0123456789abcdef",
         startsAt: new Date(now - MINUTE).toISOString(),
@@ -197,10 +201,10 @@ describe("the outcome watcher, asking a real Alertmanager at the deadline", () =
     const clock = { now: now + 15 * MINUTE + GRACE };
     const { watcher: watch } = watcher([deadUrl], clock);
     await watch.runOnce();
-    expect(stateOf(execution)?.state).toBe("succeeded");
+    expect((await stateOf(execution))?.state).toBe("succeeded");
     clock.now += GRACE;
     await watch.runOnce();
-    expect(stateOf(execution)?.reason).toMatch(
+    expect((await stateOf(execution))?.reason).toMatch(
       /^not_cleared: no resolved notification within 15m after the run succeeded \(outcome\.within\); no Alertmanager answered \(http:\/\/127\.0\.0\.1:\d+ .*\); check ALERTMANAGER_URL/,
     );
   }, 30_000);

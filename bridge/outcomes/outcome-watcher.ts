@@ -79,11 +79,11 @@ export function createOutcomeWatcher(options: OutcomeWatcherOptions): OutcomeWat
         return;
       }
     }
-    options.bus.publish(judgeAtDeadline(deps, execution.id, check, now()));
+    options.bus.publish(await judgeAtDeadline(deps, execution.id, check, now()));
   }
 
   async function pass(): Promise<void> {
-    for (const execution of outcomesDue(db, now() - options.graceMs, PER_PASS)) {
+    for (const execution of await outcomesDue(db, now() - options.graceMs, PER_PASS)) {
       if (stopped) return;
       try {
         await judge(execution);

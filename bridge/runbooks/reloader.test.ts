@@ -17,7 +17,9 @@ function reloaderFor(origin: Parameters<typeof createRunbookReloader>[0]["origin
   const reloader = createRunbookReloader({
     origin,
     log: createLogger("silent"),
-    record: (event) => records.push(event),
+    record: async (event) => {
+      records.push(event);
+    },
     now: () => AT,
     debounceMs: 20,
   });

@@ -35,7 +35,7 @@ export interface RunbookReloaderOptions {
   origin: RunbookOrigin;
   log: Logger;
   /** Records every reload's outcome; a failure here is logged, it never stops reloading. */
-  record(event: ReloadRecord): void;
+  record(event: ReloadRecord): Promise<void>;
   now(): number;
   /** How long a local directory must be quiet before it is read again (editors write in bursts). */
   debounceMs?: number;
@@ -89,7 +89,7 @@ export function createRunbookReloader(options: RunbookReloaderOptions): RunbookR
       );
     }
     try {
-      options.record({
+      await options.record({
         at: now(),
         kind: outcome.ok ? "runbooks.loaded" : "runbooks.rejected",
         message: outcome.ok

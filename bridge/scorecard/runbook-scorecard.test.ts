@@ -36,8 +36,13 @@ async function resolve(at: number, labels: Record<string, string>, startsAt: num
 }
 
 /** Sets the scene of a run that ended (the GitHub side is not what is tested here). */
-function ran(id: string, state: "succeeded" | "failed", dispatchedAt: number, finishedAt: number): void {
-  updateExecution(t.db.db, id, {
+async function ran(
+  id: string,
+  state: "succeeded" | "failed",
+  dispatchedAt: number,
+  finishedAt: number,
+): Promise<void> {
+  await updateExecution(t.db.db, id, {
     state,
     dispatchedAt,
     finishedAt,
@@ -66,29 +71,29 @@ describe("GET /api/runbooks", () => {
     const web2 = { instance: "web-2:9113" };
     // 31 days ago: outside every window.
     const old = await fire(T0 - 31 * DAY, { instance: "web-9:9113" }, T0 - 31 * DAY);
-    ran(old.id, "failed", T0 - 31 * DAY + MINUTE, T0 - 31 * DAY + 2 * MINUTE);
+    await ran(old.id, "failed", T0 - 31 * DAY + MINUTE, T0 - 31 * DAY + 2 * MINUTE);
     // Two days ago, web-1: dispatched a minute after deciding; the alert (started 5m before) resolved 10m later.
     const first = await fire(T0 - 2 * DAY, web1, T0 - 2 * DAY - 5 * MINUTE);
-    ran(first.id, "succeeded", T0 - 2 * DAY + MINUTE, T0 - 2 * DAY + 3 * MINUTE);
+    await ran(first.id, "succeeded", T0 - 2 * DAY + MINUTE, T0 - 2 * DAY + 3 * MINUTE);
     await resolve(T0 - 2 * DAY + 10 * MINUTE, web1, T0 - 2 * DAY - 5 * MINUTE);
     // web-1 fires again 2 hours after it resolved: past the relapse window (1h), a new incident.
     const later = await fire(T0 - 2 * DAY + 130 * MINUTE, web1, T0 - 2 * DAY + 130 * MINUTE);
-    ran(later.id, "succeeded", T0 - 2 * DAY + 131 * MINUTE, T0 - 2 * DAY + 133 * MINUTE);
+    await ran(later.id, "succeeded", T0 - 2 * DAY + 131 * MINUTE, T0 - 2 * DAY + 133 * MINUTE);
     // An hour ago, web-2: started 2m before, dispatched after 1m, resolved at +5m.
     const second = await fire(T0 - HOUR, web2, T0 - HOUR - 2 * MINUTE);
-    ran(second.id, "succeeded", T0 - HOUR + MINUTE, T0 - HOUR + 3 * MINUTE);
+    await ran(second.id, "succeeded", T0 - HOUR + MINUTE, T0 - HOUR + 3 * MINUTE);
     await resolve(T0 - HOUR + 5 * MINUTE, web2, T0 - HOUR - 2 * MINUTE);
     // web-2 fires again 15 minutes after it resolved: a relapse; this run fails.
     const relapse = await fire(T0 - 40 * MINUTE, web2, T0 - 40 * MINUTE);
     expect(relapse.state).toBe("pending");
-    ran(relapse.id, "failed", T0 - 39 * MINUTE, T0 - 35 * MINUTE);
+    await ran(relapse.id, "failed", T0 - 39 * MINUTE, T0 - 35 * MINUTE);
     // Another alert on web-2 right after: its third in an hour, over maxPerHour (2).
     const refused = await fire(T0 - 30 * MINUTE, { ...web2, pod: "b" }, T0 - 30 * MINUTE);
     expect(refused.state).toBe("suppressed");
     // An alert no runbook matches is nobody's record.
     await fire(T0 - 20 * MINUTE, { alertname: "Unrouted" }, T0 - 20 * MINUTE);
     // web-2's target breaker is open.
-    writeBreaker(t.db.db, {
+    await writeBreaker(t.db.db, {
       key: "target:web-restart:web-2",
       scope: "target",
       runbook: "web-restart",
@@ -192,9 +197,9 @@ describe("GET /api/runbooks", () => {
 });
 
 describe("outcome buckets", () => {
-  it("counts the verified rate over the judged outcomes, whatever states map to them", () => {
+  it("counts the verified rate over the judged outcomes, whatever states map to them", async () => {
     t = testApp();
-    const answer = runbookScorecard(t.db.db, { now: T0, loaded: ["web-restart"] });
+    const answer = await runbookScorecard(t.db.db, { now: T0, loaded: ["web-restart"] });
     const entry = card(answer, "web-restart");
     // State names as the verified-outcome branch records them; the bucket map already knows them.
     for (const [state, n] of [

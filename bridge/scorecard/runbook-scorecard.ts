@@ -7,7 +7,7 @@
  * (outcome-buckets.ts) and windows.
  *
  * @example
- *   const answer = runbookScorecard(db, { now: Date.now(), loaded: ["nginx-down"] });
+ *   const answer = await runbookScorecard(db, { now: Date.now(), loaded: ["nginx-down"] });
  */
 import { phaseOf } from "../breakers/state-machine.js";
 import { openBreakers } from "../executions/breaker-changes.js";
@@ -104,8 +104,8 @@ function addResolutionTimes(card: RunbookScorecardJson, row: ResolutionTimeRow):
 
 const SEVERITY = { closed: 0, half_open: 1, open: 2 } as const;
 
-function addBreakers(cards: Map<string, RunbookScorecardJson>, db: Db, now: number): void {
-  for (const row of openBreakers(db, now)) {
+async function addBreakers(cards: Map<string, RunbookScorecardJson>, db: Db, now: number): Promise<void> {
+  for (const row of await openBreakers(db, now)) {
     const card = row.runbook === null ? undefined : cards.get(row.runbook);
     const phase = phaseOf(row, now);
     if (!card || phase === "closed") continue;
@@ -129,10 +129,10 @@ function addBreakers(cards: Map<string, RunbookScorecardJson>, db: Db, now: numb
  * @param options.now the end of every window
  * @param options.loaded names of the runbooks in the active set (shown even without executions)
  */
-export function runbookScorecard(
+export async function runbookScorecard(
   db: Db,
   options: { now: number; loaded: readonly string[] },
-): RunbooksAnswer {
+): Promise<RunbooksAnswer> {
   const { now } = options;
   const starts = SCORECARD_WINDOWS.map((window) => now - window.ms);
   const cards = new Map<string, RunbookScorecardJson>();
@@ -146,18 +146,18 @@ export function runbookScorecard(
   };
   for (const name of options.loaded) cards.set(name, emptyScorecard(name, true));
 
-  for (const row of countExecutionsByRunbookState(db, starts)) addStateCounts(cardOf(row.runbook), row);
-  for (const row of resolutionTimesByRunbook(db, starts, RESOLUTION_STATES)) {
+  for (const row of await countExecutionsByRunbookState(db, starts)) addStateCounts(cardOf(row.runbook), row);
+  for (const row of await resolutionTimesByRunbook(db, starts, RESOLUTION_STATES)) {
     addResolutionTimes(cardOf(row.runbook), row);
   }
-  for (const row of countRelapsesByRunbook(db, starts)) {
+  for (const row of await countRelapsesByRunbook(db, starts)) {
     const card = cardOf(row.runbook);
     SCORECARD_WINDOWS.forEach(({ name }, index) => {
       card.windows[name].relapses = row.relapses[index] ?? 0;
     });
   }
   const longest = Math.min(...starts);
-  for (const row of lastFailureByRunbook(db, longest, FAILURE_STATES)) {
+  for (const row of await lastFailureByRunbook(db, longest, FAILURE_STATES)) {
     cardOf(row.runbook).lastFailure = {
       executionId: row.id,
       state: row.state,
@@ -170,7 +170,7 @@ export function runbookScorecard(
     for (const { name } of SCORECARD_WINDOWS)
       card.windows[name].verifiedRate = verifiedRate(card.windows[name]);
   }
-  addBreakers(cards, db, now);
+  await addBreakers(cards, db, now);
   return {
     generatedAt: now,
     windows: SCORECARD_WINDOWS.map((window) => window.name),

@@ -9,6 +9,7 @@ import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { alerts } from "./schema.js";
 import { toDriverRow } from "./table-rows.js";
+import { writing } from "./transaction.js";
 
 /**
  * An alert as the alerts table keeps it. Its labels and annotations must already be bounded
@@ -19,26 +20,32 @@ export type RecordedAlert = Pick<
   "fingerprint" | "startsAt" | "alertname" | "status" | "endsAt" | "labels" | "annotations"
 >;
 
-export function recordAlertDelivery(db: Db, alert: RecordedAlert, now: number): void {
-  hot(db).upsertAlert.run(
-    toDriverRow(alerts, {
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt,
-      alertname: alert.alertname,
-      status: alert.status,
-      labels: alert.labels,
-      annotations: alert.annotations,
-      endsAt: alert.endsAt ?? null,
-      firstReceivedAt: now,
-      lastReceivedAt: now,
-      deliveries: 1,
-      resolvedAt: alert.status === "resolved" ? now : null,
-    } satisfies typeof alerts.$inferInsert),
-  );
+export async function recordAlertDelivery(db: Db, alert: RecordedAlert, now: number): Promise<void> {
+  return await writing(db, () => {
+    hot(db).upsertAlert.run(
+      toDriverRow(alerts, {
+        fingerprint: alert.fingerprint,
+        startsAt: alert.startsAt,
+        alertname: alert.alertname,
+        status: alert.status,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        endsAt: alert.endsAt ?? null,
+        firstReceivedAt: now,
+        lastReceivedAt: now,
+        deliveries: 1,
+        resolvedAt: alert.status === "resolved" ? now : null,
+      } satisfies typeof alerts.$inferInsert),
+    );
+  });
 }
 
 /** When this occurrence was first seen resolved, if it has been. */
-export function alertResolvedAt(db: Db, fingerprint: string, startsAt: string): number | undefined {
+export async function alertResolvedAt(
+  db: Db,
+  fingerprint: string,
+  startsAt: string,
+): Promise<number | undefined> {
   const row = db
     .select({ resolvedAt: alerts.resolvedAt, status: alerts.status })
     .from(alerts)

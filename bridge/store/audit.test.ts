@@ -5,7 +5,7 @@ import { appendAudit, queryAudit } from "./audit.js";
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 let db: TempDatabase;
 
-beforeEach(() => {
+beforeEach(async () => {
   db = tempDatabase();
   const messages = [
     ["decision.pending", "NginxDown", "dispatching web-restart on web_1"],
@@ -13,19 +13,19 @@ beforeEach(() => {
     ["decision.suppressed", "DiskFull", "target webX1 is not allowed"],
     ["dispatch.attempt", "DiskFull", "path C:\\temp\\x"],
   ] as const;
-  messages.forEach(([kind, alertname, message], index) => {
-    appendAudit(db.db, { at: T0 + index * 1_000, kind, alertname, message });
-  });
+  for (const [index, [kind, alertname, message]] of messages.entries()) {
+    await appendAudit(db.db, { at: T0 + index * 1_000, kind, alertname, message });
+  }
 });
 afterEach(() => db.remove());
 
-const messagesOf = (query: Parameters<typeof queryAudit>[1]) =>
-  queryAudit(db.db, query).map((e) => e.message);
+const messagesOf = async (query: Parameters<typeof queryAudit>[1]) =>
+  (await queryAudit(db.db, query)).map((e) => e.message);
 
 describe("queryAudit", () => {
-  it("lists newest first", () => {
-    expect(messagesOf({})).toHaveLength(4);
-    expect(messagesOf({ n: 1 })).toEqual(["path C:\\temp\\x"]);
+  it("lists newest first", async () => {
+    expect(await messagesOf({})).toHaveLength(4);
+    expect(await messagesOf({ n: 1 })).toEqual(["path C:\\temp\\x"]);
   });
 
   it.each<[string, Parameters<typeof queryAudit>[1], string[]]>([
@@ -54,7 +54,7 @@ describe("queryAudit", () => {
       { kind: "decision.suppressed", contains: "allowed" },
       ["target webX1 is not allowed"],
     ],
-  ])("%s", (_case, query, expected) => {
-    expect(messagesOf(query)).toEqual(expected);
+  ])("%s", async (_case, query, expected) => {
+    expect(await messagesOf(query)).toEqual(expected);
   });
 });

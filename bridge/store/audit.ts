@@ -8,6 +8,7 @@ import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { auditEvents, type executions } from "./schema.js";
 import { toDriverRow } from "./table-rows.js";
+import { writing } from "./transaction.js";
 
 export type { AuditKind };
 export type AuditEvent = typeof auditEvents.$inferSelect;
@@ -37,19 +38,21 @@ export function executionEvent(
   };
 }
 
-export function appendAudit(db: Db, event: NewAuditEvent): AuditEvent {
-  const row: Omit<AuditEvent, "id"> = {
-    at: event.at,
-    kind: event.kind,
-    executionId: event.executionId ?? null,
-    alertname: event.alertname ?? null,
-    runbook: event.runbook ?? null,
-    target: event.target ?? null,
-    message: event.message,
-    data: event.data ?? null,
-  };
-  const { lastInsertRowid } = hot(db).insertAudit.run(toDriverRow(auditEvents, row));
-  return { id: Number(lastInsertRowid), ...row };
+export async function appendAudit(db: Db, event: NewAuditEvent): Promise<AuditEvent> {
+  return await writing(db, () => {
+    const row: Omit<AuditEvent, "id"> = {
+      at: event.at,
+      kind: event.kind,
+      executionId: event.executionId ?? null,
+      alertname: event.alertname ?? null,
+      runbook: event.runbook ?? null,
+      target: event.target ?? null,
+      message: event.message,
+      data: event.data ?? null,
+    };
+    const { lastInsertRowid } = hot(db).insertAudit.run(toDriverRow(auditEvents, row));
+    return { id: Number(lastInsertRowid), ...row };
+  });
 }
 
 export interface AuditQuery {
@@ -63,7 +66,7 @@ export interface AuditQuery {
 }
 
 /** Newest first. `contains` searches the message (case-insensitive, LIKE with escaping). */
-export function queryAudit(db: Db, query: AuditQuery): AuditEvent[] {
+export async function queryAudit(db: Db, query: AuditQuery): Promise<AuditEvent[]> {
   const filters: SQL[] = [];
   if (query.kind) filters.push(eq(auditEvents.kind, query.kind));
   if (query.alertname) filters.push(eq(auditEvents.alertname, query.alertname));

@@ -6,24 +6,29 @@
 import { and, count, desc, eq, gt } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { breakerFailures, breakers, executions } from "./schema.js";
+import { writing } from "./transaction.js";
 
 export type BreakerRow = typeof breakers.$inferSelect;
 
-export function readBreaker(db: Db, key: string): BreakerRow | undefined {
+export async function readBreaker(db: Db, key: string): Promise<BreakerRow | undefined> {
   return db.select().from(breakers).where(eq(breakers.key, key)).get();
 }
 
-export function writeBreaker(db: Db, row: BreakerRow): void {
-  db.insert(breakers).values(row).onConflictDoUpdate({ target: breakers.key, set: row }).run();
+export async function writeBreaker(db: Db, row: BreakerRow): Promise<void> {
+  return await writing(db, () => {
+    db.insert(breakers).values(row).onConflictDoUpdate({ target: breakers.key, set: row }).run();
+  });
 }
 
 /** One failed execution counted against a breaker key; counting it twice does nothing. */
-export function addBreakerFailure(db: Db, key: string, executionId: string, at: number): void {
-  db.insert(breakerFailures).values({ key, executionId, at }).onConflictDoNothing().run();
+export async function addBreakerFailure(db: Db, key: string, executionId: string, at: number): Promise<void> {
+  return await writing(db, () => {
+    db.insert(breakerFailures).values({ key, executionId, at }).onConflictDoNothing().run();
+  });
 }
 
 /** Failures counted against `key` after `after`. */
-export function countBreakerFailuresAfter(db: Db, key: string, after: number): number {
+export async function countBreakerFailuresAfter(db: Db, key: string, after: number): Promise<number> {
   return (
     db
       .select({ n: count() })
@@ -34,7 +39,7 @@ export function countBreakerFailuresAfter(db: Db, key: string, after: number): n
 }
 
 /** Rows stored as open (a storm breaker whose time is up is still stored as open). */
-export function breakersStoredOpen(db: Db): BreakerRow[] {
+export async function breakersStoredOpen(db: Db): Promise<BreakerRow[]> {
   return db.select().from(breakers).where(eq(breakers.state, "open")).all();
 }
 
@@ -48,7 +53,7 @@ export interface BreakerFailure {
 }
 
 /** The last `limit` failures counted against `key`, newest first (the breaker's issue lists them). */
-export function lastBreakerFailures(db: Db, key: string, limit: number): BreakerFailure[] {
+export async function lastBreakerFailures(db: Db, key: string, limit: number): Promise<BreakerFailure[]> {
   return db
     .select({
       executionId: breakerFailures.executionId,

@@ -46,21 +46,3 @@ export function openDatabase(file: string): OpenedDatabase {
     },
   };
 }
-
-/** Why the database cannot take writes right now, or undefined when it can (for /readyz). */
-export function writableProblem(db: Db): string | undefined {
-  try {
-    // BEGIN IMMEDIATE takes the write lock, but succeeds on a read-only connection too
-    // (a write-protected file is opened read-only without an error): only a write
-    // statement proves the file takes writes. It changes no row and is rolled back.
-    db.$client.exec("BEGIN IMMEDIATE");
-    try {
-      db.$client.exec("DELETE FROM settings WHERE 0");
-    } finally {
-      db.$client.exec("ROLLBACK");
-    }
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}

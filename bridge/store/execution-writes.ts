@@ -9,12 +9,17 @@ import type { NewExecution } from "./executions.js";
 import { hot } from "./hot-path.js";
 import { executions } from "./schema.js";
 import { toDriverRow } from "./table-rows.js";
+import { writing } from "./transaction.js";
 
 /** Inserts a decided execution (the hot path: a prepared statement, no query building). */
-export function insertExecution(db: Db, row: NewExecution): void {
-  hot(db).insertExecution.run(toDriverRow(executions, row));
+export async function insertExecution(db: Db, row: NewExecution): Promise<void> {
+  return await writing(db, () => {
+    hot(db).insertExecution.run(toDriverRow(executions, row));
+  });
 }
 
-export function updateExecution(db: Db, id: string, changes: Partial<NewExecution>): void {
-  db.update(executions).set(changes).where(eq(executions.id, id)).run();
+export async function updateExecution(db: Db, id: string, changes: Partial<NewExecution>): Promise<void> {
+  return await writing(db, () => {
+    db.update(executions).set(changes).where(eq(executions.id, id)).run();
+  });
 }

@@ -34,22 +34,29 @@ import { fromDriverRow } from "./table-rows.js";
 export type Execution = typeof executions.$inferSelect;
 export type NewExecution = typeof executions.$inferInsert;
 
-export function findExecutionByOccurrence(db: Db, occurrenceKey: string): Execution | undefined {
+export async function findExecutionByOccurrence(
+  db: Db,
+  occurrenceKey: string,
+): Promise<Execution | undefined> {
   const raw = hot(db).executionByOccurrence.get(occurrenceKey);
   return raw ? fromDriverRow<Execution>(executions, raw) : undefined;
 }
 
 /** The execution a workflow run was linked to. */
-export function findExecutionByRunId(db: Db, runId: number): Execution | undefined {
+export async function findExecutionByRunId(db: Db, runId: number): Promise<Execution | undefined> {
   return db.select().from(executions).where(eq(executions.runId, runId)).get();
 }
 
-export function findExecution(db: Db, id: string): Execution | undefined {
+export async function findExecution(db: Db, id: string): Promise<Execution | undefined> {
   return db.select().from(executions).where(eq(executions.id, id)).get();
 }
 
 /** Executions for one alert occurrence (usually one; more only for group runbooks). */
-export function executionsForAlert(db: Db, fingerprint: string, startsAt: string): Execution[] {
+export async function executionsForAlert(
+  db: Db,
+  fingerprint: string,
+  startsAt: string,
+): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -72,7 +79,11 @@ function openGroupEpisodes(groupKey: string, runbook?: string): SQL | undefined 
  * The execution of a group runbook's current episode: the latest for this runbook and
  * Alertmanager group whose group has not fully resolved since.
  */
-export function findOpenGroupExecution(db: Db, runbook: string, groupKey: string): Execution | undefined {
+export async function findOpenGroupExecution(
+  db: Db,
+  runbook: string,
+  groupKey: string,
+): Promise<Execution | undefined> {
   return db
     .select()
     .from(executions)
@@ -83,7 +94,7 @@ export function findOpenGroupExecution(db: Db, runbook: string, groupKey: string
 }
 
 /** Group executions of an Alertmanager group still open (the whole group just resolved). */
-export function openGroupExecutions(db: Db, groupKey: string): Execution[] {
+export async function openGroupExecutions(db: Db, groupKey: string): Promise<Execution[]> {
   return db.select().from(executions).where(openGroupEpisodes(groupKey)).all();
 }
 
@@ -99,7 +110,7 @@ export interface ExecutionQuery {
 }
 
 /** Newest first, paged by the `before` cursor. */
-export function listExecutions(db: Db, query: ExecutionQuery): Execution[] {
+export async function listExecutions(db: Db, query: ExecutionQuery): Promise<Execution[]> {
   const filters: SQL[] = [];
   if (query.state?.length) filters.push(inArray(executions.state, query.state));
   if (query.runbook) filters.push(eq(executions.runbook, query.runbook));
@@ -117,7 +128,7 @@ export function listExecutions(db: Db, query: ExecutionQuery): Execution[] {
     .all();
 }
 
-export function countExecutionsByState(db: Db): Record<string, number> {
+export async function countExecutionsByState(db: Db): Promise<Record<string, number>> {
   const rows = db
     .select({ state: executions.state, n: count() })
     .from(executions)
@@ -127,7 +138,7 @@ export function countExecutionsByState(db: Db): Record<string, number> {
 }
 
 /** Executions whose alert resolved and whose run on GitHub is still to be cancelled. */
-export function executionsToCancel(db: Db, limit: number): Execution[] {
+export async function executionsToCancel(db: Db, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -146,7 +157,7 @@ export function executionsToCancel(db: Db, limit: number): Execution[] {
  * Executions on GitHub not heard of since `before`, longest-quiet first: each look-up
  * marks one as heard of, so with more than `limit` in flight every one still gets its turn.
  */
-export function quietExecutions(db: Db, before: number, limit: number): Execution[] {
+export async function quietExecutions(db: Db, before: number, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -164,7 +175,7 @@ export function quietExecutions(db: Db, before: number, limit: number): Executio
 }
 
 /** Executions waiting for reviewers and not yet escalated, longest-waiting first. */
-export function approvalsNotEscalated(db: Db, limit: number): Execution[] {
+export async function approvalsNotEscalated(db: Db, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -182,7 +193,7 @@ export function approvalsNotEscalated(db: Db, limit: number): Execution[] {
 }
 
 /** Executions whose approval-gate answer GitHub never received. */
-export function gateAnswersUndelivered(db: Db, limit: number): Execution[] {
+export async function gateAnswersUndelivered(db: Db, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -199,7 +210,7 @@ export function gateAnswersUndelivered(db: Db, limit: number): Execution[] {
 }
 
 /** The execution the bridge holds for approval in this GitHub issue, if one still waits there. */
-export function heldApprovalByIssue(db: Db, issueNumber: number): Execution | undefined {
+export async function heldApprovalByIssue(db: Db, issueNumber: number): Promise<Execution | undefined> {
   return db
     .select()
     .from(executions)
@@ -215,7 +226,7 @@ export function heldApprovalByIssue(db: Db, issueNumber: number): Execution | un
 }
 
 /** Approvals the bridge holds, oldest first (expiry, and issues still to open). */
-export function heldApprovals(db: Db, limit: number): Execution[] {
+export async function heldApprovals(db: Db, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -226,7 +237,11 @@ export function heldApprovals(db: Db, limit: number): Execution[] {
 }
 
 /** The issue last opened for approvals of this runbook and target, to comment on rather than open another. */
-export function lastApprovalIssue(db: Db, runbook: string, target: string | null): number | undefined {
+export async function lastApprovalIssue(
+  db: Db,
+  runbook: string,
+  target: string | null,
+): Promise<number | undefined> {
   const row = db
     .select({ issue: executions.approvalIssue })
     .from(executions)
@@ -243,7 +258,7 @@ export function lastApprovalIssue(db: Db, runbook: string, target: string | null
 }
 
 /** Held approvals that ended unanswered (alert resolved) whose issue has not been told yet, oldest first. */
-export function issueNoticesDue(db: Db, limit: number): Execution[] {
+export async function issueNoticesDue(db: Db, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -254,7 +269,7 @@ export function issueNoticesDue(db: Db, limit: number): Execution[] {
 }
 
 /** How many executions asked for approval in this GitHub issue (1: it was opened for one alone). */
-export function executionsAskedInIssue(db: Db, issueNumber: number): number {
+export async function executionsAskedInIssue(db: Db, issueNumber: number): Promise<number> {
   const row = db
     .select({ n: count() })
     .from(executions)
@@ -264,7 +279,7 @@ export function executionsAskedInIssue(db: Db, issueNumber: number): number {
 }
 
 /** The latest execution whose approval was asked in this GitHub issue, whatever its state now. */
-export function lastExecutionOfIssue(db: Db, issueNumber: number): Execution | undefined {
+export async function lastExecutionOfIssue(db: Db, issueNumber: number): Promise<Execution | undefined> {
   return db
     .select()
     .from(executions)
@@ -274,7 +289,7 @@ export function lastExecutionOfIssue(db: Db, issueNumber: number): Execution | u
 }
 
 /** Succeeded runs whose deadline for the alert to clear passed before `before`, earliest first. */
-export function outcomesDue(db: Db, before: number, limit: number): Execution[] {
+export async function outcomesDue(db: Db, before: number, limit: number): Promise<Execution[]> {
   return db
     .select()
     .from(executions)
@@ -294,12 +309,12 @@ export function outcomesDue(db: Db, before: number, limit: number): Execution[] 
  * The latest verified execution of this alert (same fingerprint, same runbook) whose alert
  * cleared at or after `since`: a new occurrence now is a relapse of it.
  */
-export function lastVerifiedSince(
+export async function lastVerifiedSince(
   db: Db,
   fingerprint: string,
   runbook: string,
   since: number,
-): Pick<Execution, "id" | "clearedAt"> | undefined {
+): Promise<Pick<Execution, "id" | "clearedAt"> | undefined> {
   // Runs on every routed decision: a statement prepared once (hot-path.ts), not a drizzle query.
   return hot(db).lastVerified.get(fingerprint, runbook, since);
 }

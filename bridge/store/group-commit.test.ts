@@ -11,8 +11,11 @@ describe("group commit", () => {
   });
   afterEach(() => db.remove());
 
-  const write = (message: string) => () =>
-    inTransaction(db.db, (tx) => appendAudit(tx, { at: 1, kind: "kill_switch", message }).id);
+  const write = (message: string) => async () =>
+    await inTransaction(
+      db.db,
+      async (tx) => (await appendAudit(tx, { at: 1, kind: "kill_switch", message })).id,
+    );
 
   it("answers every delivery that arrived together once their batch committed", async () => {
     const commits = createGroupCommit(db.db);
@@ -28,9 +31,9 @@ describe("group commit", () => {
 
   it("rolls back only the delivery that failed; the others commit", async () => {
     const commits = createGroupCommit(db.db);
-    const failing = () =>
-      inTransaction(db.db, (tx) => {
-        appendAudit(tx, { at: 1, kind: "kill_switch", message: "half-written" });
+    const failing = async () =>
+      await inTransaction(db.db, async (tx) => {
+        await appendAudit(tx, { at: 1, kind: "kill_switch", message: "half-written" });
         throw new Error("this delivery is broken");
       });
     const results = await Promise.allSettled([
@@ -55,10 +58,11 @@ describe("group commit", () => {
     const commits = createGroupCommit(db.db);
     const pages = db.sqlite.pragma("page_count", { simple: true }) as number;
     db.sqlite.pragma(`max_page_count = ${pages + 2}`);
-    const big = (message: string) => () =>
-      inTransaction(
+    const big = (message: string) => async () =>
+      await inTransaction(
         db.db,
-        (tx) => appendAudit(tx, { at: 1, kind: "kill_switch", message: message.repeat(20_000) }).id,
+        async (tx) =>
+          (await appendAudit(tx, { at: 1, kind: "kill_switch", message: message.repeat(20_000) })).id,
       );
     const results = await Promise.allSettled([
       commits.run(write("a")),

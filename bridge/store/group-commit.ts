@@ -14,11 +14,11 @@ export interface GroupCommit {
    * Runs `work` in the next batch; resolves after that batch committed. `work` must be
    * atomic on its own (wrap it in `inTransaction`): inside the batch that is a savepoint.
    */
-  run<T>(work: () => T): Promise<T>;
+  run<T>(work: () => T | Promise<T>): Promise<T>;
 }
 
 interface Pending {
-  work: () => unknown;
+  work: () => unknown | Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -27,18 +27,18 @@ export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
   const queue: Pending[] = [];
   let scheduled = false;
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     scheduled = false;
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      inTransaction(db, () => {
+      await inTransaction(db, async () => {
         for (const item of batch) {
           try {
             // `work` opens its own transaction, which nests here as a savepoint: one
             // delivery's failure undoes only its own writes.
-            outcomes.push({ ok: true, value: item.work() });
+            outcomes.push({ ok: true, value: await item.work() });
           } catch (error) {
             // SQLite undoes the whole transaction on some errors (a full disk, an I/O error):
             // then every delivery of the batch is lost with it, and none may go on outside a
@@ -65,11 +65,11 @@ export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
     scheduled = true;
     // setImmediate runs after the I/O callbacks of this loop turn: requests that arrived
     // together are parsed and queued before the batch commits.
-    setImmediate(flush);
+    setImmediate(() => void flush());
   }
 
   return {
-    run<T>(work: () => T): Promise<T> {
+    run<T>(work: () => T | Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         schedule();

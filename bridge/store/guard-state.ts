@@ -26,7 +26,7 @@ export interface DispatchFacts {
   dispatchesAllSince: number;
 }
 
-export function readDispatchFacts(
+export async function readDispatchFacts(
   db: Db,
   query: {
     runbook: string;
@@ -35,7 +35,7 @@ export function readDispatchFacts(
     stormSince: number;
     now: number;
   },
-): DispatchFacts {
+): Promise<DispatchFacts> {
   const statements = hot(db);
   const target = query.target ?? null;
   return {
@@ -49,13 +49,17 @@ export function readDispatchFacts(
 }
 
 /** A breaker row by key (the hot path's prepared read). */
-export function readBreakerFast(db: Db, key: string): BreakerRow | undefined {
+export async function readBreakerFast(db: Db, key: string): Promise<BreakerRow | undefined> {
   const raw = hot(db).breaker.get(key);
   return raw ? fromDriverRow<BreakerRow>(breakers, raw) : undefined;
 }
 
 /** An execution in the breaker's scope committed since `since` whose outcome is not known yet (running, or its run succeeded and the alert is watched): a half-open probe. */
-export function unfinishedExecutionInScope(db: Db, breaker: BreakerRow, since: number): string | undefined {
+export async function unfinishedExecutionInScope(
+  db: Db,
+  breaker: BreakerRow,
+  since: number,
+): Promise<string | undefined> {
   const scopeFilter =
     breaker.scope === "global"
       ? undefined
@@ -76,10 +80,10 @@ export function unfinishedExecutionInScope(db: Db, breaker: BreakerRow, since: n
  * The latest committed dispatch per runbook + target since `since`, by the same rule the
  * cooldown guard applies (for the cooldown-remaining gauge).
  */
-export function lastDispatchesSince(
+export async function lastDispatchesSince(
   db: Db,
   since: number,
-): { runbook: string; target: string; at: number }[] {
+): Promise<{ runbook: string; target: string; at: number }[]> {
   return db.$client
     .prepare<[number], { runbook: string; target: string; at: number }>(`
       SELECT runbook, coalesce(target, '') AS target, max(committed_at) AS at FROM executions

@@ -38,3 +38,12 @@ export function newExecutionId(now: number): string {
 export function executionIdFloor(time: number): string {
   return `ex_${encodeTime(time)}`;
 }
+
+/** When an execution was created, read from its id (newExecutionId), or undefined for an id of another shape. */
+export function executionIdTime(id: string): number | undefined {
+  const match = /^ex_([0-9a-hjkmnp-tv-z]{10})/.exec(id);
+  if (!match) return undefined;
+  let time = 0;
+  for (const character of match[1] as string) time = time * 32 + ALPHABET.indexOf(character);
+  return time;
+}

@@ -31,7 +31,7 @@ function outbox(id: string, state: string): void {
 }
 
 describe("checkInvariants", () => {
-  it("finds nothing in a consistent store", () => {
+  it("finds nothing in a consistent store", async () => {
     database = tempDatabase();
     insertExecution("ex_pending", "pending", { committedAt: 1 });
     audit("ex_pending");
@@ -41,10 +41,10 @@ describe("checkInvariants", () => {
     outbox("ex_done", "done");
     insertExecution("ex_dry", "dry_run");
     audit("ex_dry");
-    expect(checkInvariants(database.db)).toEqual([]);
+    expect(await checkInvariants(database.db)).toEqual([]);
   });
 
-  it("names each broken invariant with the rows that break it", () => {
+  it("names each broken invariant with the rows that break it", async () => {
     database = tempDatabase();
     // pending without an outbox row, and never audited
     insertExecution("ex_lost", "pending", { committedAt: 1 });
@@ -55,7 +55,7 @@ describe("checkInvariants", () => {
     // counts as a dispatch without having been committed
     insertExecution("ex_uncommitted", "running");
     audit("ex_uncommitted");
-    const broken = Object.fromEntries(checkInvariants(database.db).map((v) => [v.invariant, v.rows]));
+    const broken = Object.fromEntries((await checkInvariants(database.db)).map((v) => [v.invariant, v.rows]));
     expect(broken["every pending execution has a live outbox row (pending or in flight)"]).toEqual([
       { id: "ex_lost", state: "pending" },
     ]);

@@ -79,7 +79,7 @@ export const INVARIANTS: readonly { invariant: string; query: string }[] = [
   },
 ];
 
-export function checkInvariants(db: Db): InvariantViolation[] {
+export async function checkInvariants(db: Db): Promise<InvariantViolation[]> {
   const violations: InvariantViolation[] = [];
   for (const { invariant, query } of INVARIANTS) {
     const rows = db.$client.prepare(query).all();

@@ -8,7 +8,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { notifications, notificationThreads } from "./schema.js";
-import { inTransaction } from "./transaction.js";
+import { inTransaction, writing } from "./transaction.js";
 
 export type NotificationRow = typeof notifications.$inferSelect;
 export type NewNotification = Omit<
@@ -22,13 +22,19 @@ export type NotificationThread = typeof notificationThreads.$inferSelect;
  * transition run twice).
  * @returns the row written, or undefined when the key was already there
  */
-export function queueNotification(db: Db, row: NewNotification, now: number): NotificationRow | undefined {
-  return db
-    .insert(notifications)
-    .values({ ...row, state: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
-    .onConflictDoNothing({ target: notifications.dedupKey })
-    .returning()
-    .get();
+export async function queueNotification(
+  db: Db,
+  row: NewNotification,
+  now: number,
+): Promise<NotificationRow | undefined> {
+  return await writing(db, () => {
+    return db
+      .insert(notifications)
+      .values({ ...row, state: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
+      .onConflictDoNothing({ target: notifications.dedupKey })
+      .returning()
+      .get();
+  });
 }
 
 /** No earlier row of the same thread is still waiting to go out. */
@@ -41,8 +47,8 @@ const FIRST_OF_ITS_THREAD = sql`(${notifications.thread} IS NULL OR NOT EXISTS (
  * Claims the next ready row (the oldest first, none ahead of its thread): in flight, the
  * attempt counted, before anything is sent.
  */
-export function claimNextNotification(db: Db, now: number): NotificationRow | undefined {
-  return inTransaction(db, (tx) => {
+export async function claimNextNotification(db: Db, now: number): Promise<NotificationRow | undefined> {
+  return await inTransaction(db, async (tx) => {
     const row = tx
       .select()
       .from(notifications)
@@ -67,36 +73,48 @@ export function claimNextNotification(db: Db, now: number): NotificationRow | un
  * At start: rows a stopped process left in flight go out again. A Slack post or an issue
  * comment may then appear twice; PagerDuty deduplicates by dedup_key.
  */
-export function releaseInFlightNotifications(db: Db, now: number): number {
-  return db
-    .update(notifications)
-    .set({ state: "pending", nextAttemptAt: now, updatedAt: now })
-    .where(eq(notifications.state, "in_flight"))
-    .run().changes;
+export async function releaseInFlightNotifications(db: Db, now: number): Promise<number> {
+  return await writing(db, () => {
+    return db
+      .update(notifications)
+      .set({ state: "pending", nextAttemptAt: now, updatedAt: now })
+      .where(eq(notifications.state, "in_flight"))
+      .run().changes;
+  });
 }
 
-export function finishNotification(
+export async function finishNotification(
   db: Db,
   id: number,
   state: "sent" | "failed" | "skipped",
   now: number,
   outcome: { result?: string; error?: string },
-): void {
-  db.update(notifications)
-    .set({ state, updatedAt: now, result: outcome.result ?? null, lastError: outcome.error ?? null })
-    .where(eq(notifications.id, id))
-    .run();
+): Promise<void> {
+  return await writing(db, () => {
+    db.update(notifications)
+      .set({ state, updatedAt: now, result: outcome.result ?? null, lastError: outcome.error ?? null })
+      .where(eq(notifications.id, id))
+      .run();
+  });
 }
 
-export function retryNotificationLater(db: Db, id: number, at: number, now: number, error: string): void {
-  db.update(notifications)
-    .set({ state: "pending", nextAttemptAt: at, lastError: error, updatedAt: now })
-    .where(eq(notifications.id, id))
-    .run();
+export async function retryNotificationLater(
+  db: Db,
+  id: number,
+  at: number,
+  now: number,
+  error: string,
+): Promise<void> {
+  return await writing(db, () => {
+    db.update(notifications)
+      .set({ state: "pending", nextAttemptAt: at, lastError: error, updatedAt: now })
+      .where(eq(notifications.id, id))
+      .run();
+  });
 }
 
 /** When the next pending row becomes ready, to sleep exactly that long. */
-export function nextNotificationReadyAt(db: Db): number | undefined {
+export async function nextNotificationReadyAt(db: Db): Promise<number | undefined> {
   return db
     .select({ at: notifications.nextAttemptAt })
     .from(notifications)
@@ -107,7 +125,11 @@ export function nextNotificationReadyAt(db: Db): number | undefined {
 }
 
 /** An execution's rows about one topic (has any channel taken it? are some still waiting?). */
-export function notificationsAbout(db: Db, executionId: string, topic: string): NotificationRow[] {
+export async function notificationsAbout(
+  db: Db,
+  executionId: string,
+  topic: string,
+): Promise<NotificationRow[]> {
   return db
     .select()
     .from(notifications)
@@ -117,7 +139,7 @@ export function notificationsAbout(db: Db, executionId: string, topic: string): 
 }
 
 /** The rows queued for the latest opening of a breaker: its closing is sent to the same places. */
-export function latestBreakerOpening(db: Db, breakerKey: string): NotificationRow[] {
+export async function latestBreakerOpening(db: Db, breakerKey: string): Promise<NotificationRow[]> {
   const latest = db
     .select({ at: notifications.createdAt })
     .from(notifications)
@@ -140,14 +162,19 @@ export function latestBreakerOpening(db: Db, breakerKey: string): NotificationRo
     .all();
 }
 
-export function readNotificationThread(db: Db, thread: string): NotificationThread | undefined {
+export async function readNotificationThread(
+  db: Db,
+  thread: string,
+): Promise<NotificationThread | undefined> {
   return db.select().from(notificationThreads).where(eq(notificationThreads.thread, thread)).get();
 }
 
 /** The thread's issue, opened (or found open) now. */
-export function writeNotificationThread(db: Db, row: NotificationThread): void {
-  db.insert(notificationThreads)
-    .values(row)
-    .onConflictDoUpdate({ target: notificationThreads.thread, set: row })
-    .run();
+export async function writeNotificationThread(db: Db, row: NotificationThread): Promise<void> {
+  return await writing(db, () => {
+    db.insert(notificationThreads)
+      .values(row)
+      .onConflictDoUpdate({ target: notificationThreads.thread, set: row })
+      .run();
+  });
 }

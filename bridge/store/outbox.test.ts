@@ -22,8 +22,8 @@ beforeEach(() => {
 });
 afterEach(() => db.remove());
 
-function pending(id: string, severity: string, at = T0): void {
-  insertExecution(db.db, {
+async function pending(id: string, severity: string, at = T0): Promise<void> {
+  await insertExecution(db.db, {
     id,
     occurrenceKey: `${id}@x`,
     fingerprint: id,
@@ -38,7 +38,7 @@ function pending(id: string, severity: string, at = T0): void {
     updatedAt: at,
     committedAt: at,
   });
-  enqueueDispatch(db.db, id, severity, at);
+  await enqueueDispatch(db.db, id, severity, at);
 }
 
 describe("severityPriority", () => {
@@ -57,27 +57,31 @@ describe("severityPriority", () => {
 });
 
 describe("the outbox", () => {
-  it("claims critical before warning before info, then oldest first, counting each attempt", () => {
-    pending("ex_info", "info", T0);
-    pending("ex_warn_old", "warning", T0 + 1);
-    pending("ex_warn_new", "warning", T0 + 2);
-    pending("ex_crit", "critical", T0 + 3);
+  it("claims critical before warning before info, then oldest first, counting each attempt", async () => {
+    await pending("ex_info", "info", T0);
+    await pending("ex_warn_old", "warning", T0 + 1);
+    await pending("ex_warn_new", "warning", T0 + 2);
+    await pending("ex_crit", "critical", T0 + 3);
     const order: string[] = [];
-    for (let row = claimNextDispatch(db.db, T0 + 10); row; row = claimNextDispatch(db.db, T0 + 10)) {
+    for (
+      let row = await claimNextDispatch(db.db, T0 + 10);
+      row;
+      row = await claimNextDispatch(db.db, T0 + 10)
+    ) {
       expect(row).toMatchObject({ state: "in_flight", attempts: 1 });
       order.push(row.executionId);
     }
     expect(order).toEqual(["ex_crit", "ex_warn_old", "ex_warn_new", "ex_info"]);
-    expect(outboxDepth(db.db)).toBe(4);
+    expect(await outboxDepth(db.db)).toBe(4);
   });
 
-  it("does not claim a row before its next attempt time, and says when that is", () => {
-    pending("ex_1", "critical");
-    claimNextDispatch(db.db, T0);
-    retryDispatchLater(db.db, "ex_1", T0 + 5_000, T0, "GitHub 502", true);
-    expect(claimNextDispatch(db.db, T0 + 4_999)).toBeUndefined();
-    expect(nextReadyAt(db.db)).toBe(T0 + 5_000);
-    expect(claimNextDispatch(db.db, T0 + 5_000)).toMatchObject({
+  it("does not claim a row before its next attempt time, and says when that is", async () => {
+    await pending("ex_1", "critical");
+    await claimNextDispatch(db.db, T0);
+    await retryDispatchLater(db.db, "ex_1", T0 + 5_000, T0, "GitHub 502", true);
+    expect(await claimNextDispatch(db.db, T0 + 4_999)).toBeUndefined();
+    expect(await nextReadyAt(db.db)).toBe(T0 + 5_000);
+    expect(await claimNextDispatch(db.db, T0 + 5_000)).toMatchObject({
       executionId: "ex_1",
       attempts: 2,
       uncertainSince: T0,
@@ -85,11 +89,11 @@ describe("the outbox", () => {
     });
   });
 
-  it("releases rows a crashed process left in flight as uncertain, so they are looked up first", () => {
-    pending("ex_1", "critical");
-    pending("ex_2", "warning");
-    claimNextDispatch(db.db, T0 + 100);
-    const released = releaseInFlight(db.db, T0 + 60_000);
+  it("releases rows a crashed process left in flight as uncertain, so they are looked up first", async () => {
+    await pending("ex_1", "critical");
+    await pending("ex_2", "warning");
+    await claimNextDispatch(db.db, T0 + 100);
+    const released = await releaseInFlight(db.db, T0 + 60_000);
     expect(released.map((row) => row.executionId)).toEqual(["ex_1"]);
     expect(
       db.sqlite
@@ -103,10 +107,10 @@ describe("the outbox", () => {
     ]);
   });
 
-  it("hands a claimed row back unsent without counting the claim as an attempt", () => {
-    pending("ex_1", "critical");
-    claimNextDispatch(db.db, T0);
-    postponeClaim(db.db, "ex_1", T0 + 10_000, T0 + 1);
+  it("hands a claimed row back unsent without counting the claim as an attempt", async () => {
+    await pending("ex_1", "critical");
+    await claimNextDispatch(db.db, T0);
+    await postponeClaim(db.db, "ex_1", T0 + 10_000, T0 + 1);
     expect(db.sqlite.prepare("select state, attempts, next_attempt_at from outbox").get()).toEqual({
       state: "pending",
       attempts: 0,
@@ -114,22 +118,22 @@ describe("the outbox", () => {
     });
   });
 
-  it("cancels only a row that is pending and certain not to have reached GitHub", () => {
-    pending("ex_pending", "critical");
-    pending("ex_uncertain", "critical");
-    pending("ex_flight", "critical");
-    pending("ex_done", "critical");
-    retryDispatchLater(db.db, "ex_uncertain", T0, T0, "timeout", true);
+  it("cancels only a row that is pending and certain not to have reached GitHub", async () => {
+    await pending("ex_pending", "critical");
+    await pending("ex_uncertain", "critical");
+    await pending("ex_flight", "critical");
+    await pending("ex_done", "critical");
+    await retryDispatchLater(db.db, "ex_uncertain", T0, T0, "timeout", true);
     db.sqlite.prepare("update outbox set state = 'in_flight' where execution_id = 'ex_flight'").run();
-    finishDispatch(db.db, "ex_done", "done", T0);
-    expect(cancelPendingDispatch(db.db, "ex_pending", T0)).toBe(true);
-    expect(cancelPendingDispatch(db.db, "ex_uncertain", T0)).toBe(false);
-    expect(cancelPendingDispatch(db.db, "ex_flight", T0)).toBe(false);
-    expect(cancelPendingDispatch(db.db, "ex_done", T0)).toBe(false);
-    expect(cancelPendingDispatch(db.db, "ex_missing", T0)).toBe(false);
+    await finishDispatch(db.db, "ex_done", "done", T0);
+    expect(await cancelPendingDispatch(db.db, "ex_pending", T0)).toBe(true);
+    expect(await cancelPendingDispatch(db.db, "ex_uncertain", T0)).toBe(false);
+    expect(await cancelPendingDispatch(db.db, "ex_flight", T0)).toBe(false);
+    expect(await cancelPendingDispatch(db.db, "ex_done", T0)).toBe(false);
+    expect(await cancelPendingDispatch(db.db, "ex_missing", T0)).toBe(false);
   });
 
-  it("refuses an outbox row without its execution (foreign key)", () => {
-    expect(() => enqueueDispatch(db.db, "ex_nobody", "critical", T0)).toThrow(/FOREIGN KEY/);
+  it("refuses an outbox row without its execution (foreign key)", async () => {
+    await expect(enqueueDispatch(db.db, "ex_nobody", "critical", T0)).rejects.toThrow(/FOREIGN KEY/);
   });
 });

@@ -9,7 +9,7 @@ import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { outbox } from "./schema.js";
 import { toDriverRow } from "./table-rows.js";
-import { inTransaction } from "./transaction.js";
+import { inTransaction, writing } from "./transaction.js";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
@@ -28,18 +28,25 @@ export function severityPriority(severity: string): number {
   return ranks[severity.toLowerCase()] ?? 3;
 }
 
-export function enqueueDispatch(db: Db, executionId: string, severity: string, now: number): void {
-  hot(db).insertOutbox.run(
-    toDriverRow(outbox, {
-      executionId,
-      priority: severityPriority(severity),
-      state: "pending",
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    } satisfies typeof outbox.$inferInsert),
-  );
+export async function enqueueDispatch(
+  db: Db,
+  executionId: string,
+  severity: string,
+  now: number,
+): Promise<void> {
+  return await writing(db, () => {
+    hot(db).insertOutbox.run(
+      toDriverRow(outbox, {
+        executionId,
+        priority: severityPriority(severity),
+        state: "pending",
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      } satisfies typeof outbox.$inferInsert),
+    );
+  });
 }
 
 /**
@@ -47,8 +54,8 @@ export function enqueueDispatch(db: Db, executionId: string, severity: string, n
  * transaction, before any call to GitHub. After a crash, an in-flight row tells us a
  * call may have reached GitHub.
  */
-export function claimNextDispatch(db: Db, now: number): OutboxRow | undefined {
-  return inTransaction(db, (tx) => {
+export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow | undefined> {
+  return await inTransaction(db, async (tx) => {
     const row = tx
       .select()
       .from(outbox)
@@ -64,8 +71,8 @@ export function claimNextDispatch(db: Db, now: number): OutboxRow | undefined {
 }
 
 /** At start: rows a previous process left in flight may or may not have reached GitHub. */
-export function releaseInFlight(db: Db, now: number): OutboxRow[] {
-  return inTransaction(db, (tx) => {
+export async function releaseInFlight(db: Db, now: number): Promise<OutboxRow[]> {
+  return await inTransaction(db, async (tx) => {
     const rows = tx.select().from(outbox).where(eq(outbox.state, "in_flight")).all();
     for (const row of rows) {
       tx.update(outbox)
@@ -86,75 +93,85 @@ export function releaseInFlight(db: Db, now: number): OutboxRow[] {
  * Dispatches an execution again through its existing outbox row (one row per execution):
  * an approval the bridge held was answered, and the approved execution goes out now.
  */
-export function requeueDispatch(db: Db, executionId: string, now: number): void {
-  db.update(outbox)
-    .set({
-      state: "pending",
-      nextAttemptAt: now,
-      attempts: 0,
-      lastError: null,
-      uncertainSince: null,
-      updatedAt: now,
-    })
-    .where(eq(outbox.executionId, executionId))
-    .run();
+export async function requeueDispatch(db: Db, executionId: string, now: number): Promise<void> {
+  return await writing(db, () => {
+    db.update(outbox)
+      .set({
+        state: "pending",
+        nextAttemptAt: now,
+        attempts: 0,
+        lastError: null,
+        uncertainSince: null,
+        updatedAt: now,
+      })
+      .where(eq(outbox.executionId, executionId))
+      .run();
+  });
 }
 
-export function finishDispatch(
+export async function finishDispatch(
   db: Db,
   executionId: string,
   state: "done" | "failed" | "cancelled",
   now: number,
   error?: string,
-): void {
-  db.update(outbox)
-    .set({ state, updatedAt: now, lastError: error ?? null })
-    .where(eq(outbox.executionId, executionId))
-    .run();
+): Promise<void> {
+  return await writing(db, () => {
+    db.update(outbox)
+      .set({ state, updatedAt: now, lastError: error ?? null })
+      .where(eq(outbox.executionId, executionId))
+      .run();
+  });
 }
 
-export function retryDispatchLater(
+export async function retryDispatchLater(
   db: Db,
   executionId: string,
   at: number,
   now: number,
   error: string,
   uncertain: boolean,
-): void {
-  db.update(outbox)
-    .set({
-      state: "pending",
-      nextAttemptAt: at,
-      lastError: error,
-      updatedAt: now,
-      ...(uncertain ? { uncertainSince: now } : {}),
-    })
-    .where(eq(outbox.executionId, executionId))
-    .run();
+): Promise<void> {
+  return await writing(db, () => {
+    db.update(outbox)
+      .set({
+        state: "pending",
+        nextAttemptAt: at,
+        lastError: error,
+        updatedAt: now,
+        ...(uncertain ? { uncertainSince: now } : {}),
+      })
+      .where(eq(outbox.executionId, executionId))
+      .run();
+  });
 }
 
 /** Hands a claimed row back unsent: pending again at `at`, the claim's attempt not counted. */
-export function postponeClaim(db: Db, executionId: string, at: number, now: number): void {
-  db.update(outbox)
-    .set({ state: "pending", nextAttemptAt: at, updatedAt: now, attempts: sql`${outbox.attempts} - 1` })
-    .where(and(eq(outbox.executionId, executionId), eq(outbox.state, "in_flight")))
-    .run();
+export async function postponeClaim(db: Db, executionId: string, at: number, now: number): Promise<void> {
+  return await writing(db, () => {
+    db.update(outbox)
+      .set({ state: "pending", nextAttemptAt: at, updatedAt: now, attempts: sql`${outbox.attempts} - 1` })
+      .where(and(eq(outbox.executionId, executionId), eq(outbox.state, "in_flight")))
+      .run();
+  });
 }
 
 /** Cancels a dispatch that has not been claimed yet; false when it is already in flight or done. */
-export function cancelPendingDispatch(db: Db, executionId: string, now: number): boolean {
-  const result = db
-    .update(outbox)
-    .set({ state: "cancelled", updatedAt: now })
-    // An uncertain row may already have a run on GitHub: it is not ours to cancel silently.
-    .where(
-      and(eq(outbox.executionId, executionId), eq(outbox.state, "pending"), isNull(outbox.uncertainSince)),
-    )
-    .run();
-  return result.changes > 0;
+export async function cancelPendingDispatch(db: Db, executionId: string, now: number): Promise<boolean> {
+  return await writing(db, () => {
+    const result = db
+      .update(outbox)
+      .set({ state: "cancelled", updatedAt: now })
+      // An uncertain row may already have a run on GitHub: it is not ours to cancel silently.
+      .where(
+        and(eq(outbox.executionId, executionId), eq(outbox.state, "pending"), isNull(outbox.uncertainSince)),
+      )
+      .run();
+    return result.changes > 0;
+  });
 }
 
-export function outboxDepth(db: Db): number {
+export async function outboxDepth(db: Db): Promise<number> {
   return (
     db
       .select({ n: count() })
@@ -165,7 +182,7 @@ export function outboxDepth(db: Db): number {
 }
 
 /** When the next pending row becomes ready, to sleep exactly that long. */
-export function nextReadyAt(db: Db): number | undefined {
+export async function nextReadyAt(db: Db): Promise<number | undefined> {
   return db
     .select({ at: outbox.nextAttemptAt })
     .from(outbox)

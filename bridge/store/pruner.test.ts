@@ -36,10 +36,14 @@ const pruner = (batchSize = 500) =>
 
 let serial = 0;
 /** An execution decided at `at`, in `state`, with its decision's audit event. */
-function execution(state: ExecutionState, at: number, outbox?: "pending" | "in_flight" | "done"): string {
+async function execution(
+  state: ExecutionState,
+  at: number,
+  outbox?: "pending" | "in_flight" | "done",
+): Promise<string> {
   const id = newExecutionId(at);
   const fingerprint = `f${serial++}`;
-  insertExecution(db.db, {
+  await insertExecution(db.db, {
     id,
     occurrenceKey: `${fingerprint}@2025-01-01T00:00:00.000Z`,
     fingerprint,
@@ -54,9 +58,9 @@ function execution(state: ExecutionState, at: number, outbox?: "pending" | "in_f
     updatedAt: at,
     committedAt: outbox ? at : null,
   });
-  appendAudit(db.db, { at, kind: "decision.suppressed", executionId: id, message: "decided" });
+  await appendAudit(db.db, { at, kind: "decision.suppressed", executionId: id, message: "decided" });
   if (outbox) {
-    enqueueDispatch(db.db, id, "critical", at);
+    await enqueueDispatch(db.db, id, "critical", at);
     db.sqlite.prepare("update outbox set state = ? where execution_id = ?").run(outbox, id);
   }
   return id;
@@ -66,8 +70,8 @@ const exists = (table: string, column: string, id: string) =>
   db.count(table as "executions", `${column} = '${id}'`) > 0;
 
 /** A notification about execution `id`, in `state`. */
-function notification(id: string, state: "pending" | "in_flight" | "sent", key: string): void {
-  queueNotification(
+async function notification(id: string, state: "pending" | "in_flight" | "sent", key: string): Promise<void> {
+  await queueNotification(
     db.db,
     {
       dedupKey: key,
@@ -86,10 +90,10 @@ function notification(id: string, state: "pending" | "in_flight" | "sent", key: 
 
 describe("startPruner", () => {
   it("deletes an old execution's sent notifications with it, and keeps one whose notification is still to be sent", async () => {
-    const sent = execution("failed", T0, "done");
-    notification(sent, "sent", "a");
-    const waiting = execution("failed", T0, "done");
-    notification(waiting, "pending", "b");
+    const sent = await execution("failed", T0, "done");
+    await notification(sent, "sent", "a");
+    const waiting = await execution("failed", T0, "done");
+    await notification(waiting, "pending", "b");
     await pruner().runPass();
     expect(exists("executions", "id", sent)).toBe(false);
     expect(exists("notifications", "execution_id", sent)).toBe(false);
@@ -98,8 +102,8 @@ describe("startPruner", () => {
   });
 
   it("deletes a final execution older than the retention with its outbox row, run jobs, breaker failures and audit events", async () => {
-    const id = execution("failed", T0, "done");
-    writeRunJob(db.db, {
+    const id = await execution("failed", T0, "done");
+    await writeRunJob(db.db, {
       jobId: 1,
       executionId: id,
       runId: 7,
@@ -108,7 +112,7 @@ describe("startPruner", () => {
       conclusion: "failure",
       updatedAt: T0,
     });
-    addBreakerFailure(db.db, "runbook:web-restart", id, T0);
+    await addBreakerFailure(db.db, "runbook:web-restart", id, T0);
     const pass = await pruner().runPass();
     for (const table of ["executions", "outbox", "breaker_failures", "audit_events"] as const) {
       expect(db.count(table), table).toBe(0);
@@ -118,7 +122,7 @@ describe("startPruner", () => {
   });
 
   it("keeps an execution that is not final, and its audit events, however old", async () => {
-    const running = execution("running", T0, "done");
+    const running = await execution("running", T0, "done");
     await pruner().runPass();
     expect(exists("executions", "id", running)).toBe(true);
     expect(exists("outbox", "execution_id", running)).toBe(true);
@@ -126,24 +130,24 @@ describe("startPruner", () => {
   });
 
   it("keeps a final execution whose outbox row is still pending or in flight", async () => {
-    const pending = execution("cancelled", T0, "pending");
-    const inFlight = execution("cancelled", T0, "in_flight");
+    const pending = await execution("cancelled", T0, "pending");
+    const inFlight = await execution("cancelled", T0, "in_flight");
     await pruner().runPass();
     expect(exists("executions", "id", pending)).toBe(true);
     expect(exists("executions", "id", inFlight)).toBe(true);
   });
 
   it("keeps an old execution its occurrence is still delivered to (the dedup anchor), with its history", async () => {
-    const anchor = execution("succeeded", T0);
-    appendAudit(db.db, { at: RECENT, kind: "duplicate", executionId: anchor, message: "duplicate" });
+    const anchor = await execution("succeeded", T0);
+    await appendAudit(db.db, { at: RECENT, kind: "duplicate", executionId: anchor, message: "duplicate" });
     await pruner().runPass();
     expect(exists("executions", "id", anchor)).toBe(true);
     expect(db.count("audit_events", `execution_id = '${anchor}'`)).toBe(2);
   });
 
   it("keeps what is younger than the retention", async () => {
-    const recent = execution("succeeded", RECENT);
-    appendAudit(db.db, { at: RECENT, kind: "kill_switch", message: "recent" });
+    const recent = await execution("succeeded", RECENT);
+    await appendAudit(db.db, { at: RECENT, kind: "kill_switch", message: "recent" });
     const pass = await pruner().runPass();
     expect(exists("executions", "id", recent)).toBe(true);
     expect(db.count("audit_events")).toBe(2);
@@ -151,8 +155,8 @@ describe("startPruner", () => {
   });
 
   it("deletes alert rows last delivered before the cutoff, but not one an unfinished execution answers", async () => {
-    const alert = (fingerprint: string, at: number) =>
-      recordAlertDelivery(
+    const alert = async (fingerprint: string, at: number) =>
+      await recordAlertDelivery(
         db.db,
         {
           fingerprint,
@@ -164,12 +168,12 @@ describe("startPruner", () => {
         },
         at,
       );
-    alert("old", T0);
-    alert("still-delivered", T0);
-    alert("still-delivered", RECENT);
-    const running = execution("awaiting_approval", T0, "done");
-    alert(`f${serial - 1}`, T0);
-    alert("new", RECENT);
+    await alert("old", T0);
+    await alert("still-delivered", T0);
+    await alert("still-delivered", RECENT);
+    const running = await execution("awaiting_approval", T0, "done");
+    await alert(`f${serial - 1}`, T0);
+    await alert("new", RECENT);
     await pruner().runPass();
     const left = db.sqlite.prepare("select fingerprint from alerts order by rowid").all();
     expect(left).toEqual([
@@ -181,10 +185,10 @@ describe("startPruner", () => {
   });
 
   it("walks a large backlog in batches of the given size, each its own transaction", async () => {
-    for (let index = 0; index < 25; index++) execution("suppressed", T0 + index);
+    for (let index = 0; index < 25; index++) await execution("suppressed", T0 + index);
     for (let index = 0; index < 40; index++)
-      appendAudit(db.db, { at: T0 + index, kind: "kill_switch", message: "old" });
-    const kept = execution("suppressed", RECENT);
+      await appendAudit(db.db, { at: T0 + index, kind: "kill_switch", message: "old" });
+    const kept = await execution("suppressed", RECENT);
     const pass = await pruner(10).runPass();
     expect(pass.deleted).toEqual({ executions: 25, auditEvents: 65, alerts: 0 });
     // 25 executions in 3 batches and an empty one; 66 audit rows in 7 batches (the last finds none old).
@@ -194,7 +198,7 @@ describe("startPruner", () => {
   });
 
   it("runs a pass by itself after the first delay and reports it", async () => {
-    execution("suppressed", T0);
+    await execution("suppressed", T0);
     const passes: unknown[] = [];
     const started = startPruner({
       db: db.db,
@@ -211,7 +215,7 @@ describe("startPruner", () => {
 
   it("stops between batches when stopped, leaving the rest for the next start", async () => {
     for (let index = 0; index < 50; index++)
-      appendAudit(db.db, { at: T0, kind: "kill_switch", message: "old" });
+      await appendAudit(db.db, { at: T0, kind: "kill_switch", message: "old" });
     const started = startPruner({
       db: db.db,
       retentionMs: RETENTION,

@@ -76,12 +76,16 @@ export function startPruner(options: PrunerOptions): Pruner {
       };
     });
 
-  async function walk<C>(first: C, batch: (after: C) => PruneBatch, pass: PrunePass): Promise<number> {
+  async function walk<C>(
+    first: C,
+    batch: (after: C) => Promise<PruneBatch>,
+    pass: PrunePass,
+  ): Promise<number> {
     let deleted = 0;
     let after: C | undefined = first;
     while (after !== undefined && !stopped) {
       const started = performance.now();
-      const result = batch(after);
+      const result = await batch(after);
       const took = performance.now() - started;
       pass.longestBatchMs = Math.max(pass.longestBatchMs, took);
       pass.totalBatchMs += took;

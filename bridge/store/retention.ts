@@ -33,12 +33,12 @@ export interface PruneBatch {
 const finalStates = FINAL_STATES.map((state) => `'${state}'`).join(", ");
 
 /** Deletes old, final executions (with their outbox rows, run jobs and breaker failures) among the next `limit` by id. */
-export function pruneExecutionBatch(
+export async function pruneExecutionBatch(
   db: Db,
   batch: { cutoff: number; after: string; limit: number },
-): PruneBatch {
+): Promise<PruneBatch> {
   const client = db.$client;
-  return inTransaction(db, () => {
+  return await inTransaction(db, () => {
     // Only executions created before the cutoff can have been updated before it.
     const window = client
       .prepare<[string, string, number], { id: string }>(
@@ -79,9 +79,12 @@ export function pruneExecutionBatch(
  * execution that is kept. Events are appended in time order, so a batch that finds no old
  * event has reached the period kept: the walk ends there.
  */
-export function pruneAuditBatch(db: Db, batch: { cutoff: number; after: number; limit: number }): PruneBatch {
+export async function pruneAuditBatch(
+  db: Db,
+  batch: { cutoff: number; after: number; limit: number },
+): Promise<PruneBatch> {
   const client = db.$client;
-  return inTransaction(db, () => {
+  return await inTransaction(db, () => {
     const window = client
       .prepare<[number, number, number], { last: number | null; old: number | null }>(`
         SELECT max(id) AS last, sum(at < ?) AS old
@@ -106,9 +109,12 @@ export function pruneAuditBatch(db: Db, batch: { cutoff: number; after: number; 
  * occurrence is first delivered, so a batch with no row first delivered before the cutoff ends
  * the walk.
  */
-export function pruneAlertBatch(db: Db, batch: { cutoff: number; after: number; limit: number }): PruneBatch {
+export async function pruneAlertBatch(
+  db: Db,
+  batch: { cutoff: number; after: number; limit: number },
+): Promise<PruneBatch> {
   const client = db.$client;
-  return inTransaction(db, () => {
+  return await inTransaction(db, () => {
     const window = client
       .prepare<[number, number, number], { last: number | null; old: number | null }>(`
         SELECT max(rowid) AS last, sum(first_received_at < ?) AS old

@@ -5,19 +5,22 @@
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { runJobs } from "./schema.js";
+import { writing } from "./transaction.js";
 
 export type RunJob = typeof runJobs.$inferSelect;
 
-export function findRunJob(db: Db, jobId: number): RunJob | undefined {
+export async function findRunJob(db: Db, jobId: number): Promise<RunJob | undefined> {
   return db.select().from(runJobs).where(eq(runJobs.jobId, jobId)).get();
 }
 
-export function writeRunJob(db: Db, row: RunJob): void {
-  db.insert(runJobs).values(row).onConflictDoUpdate({ target: runJobs.jobId, set: row }).run();
+export async function writeRunJob(db: Db, row: RunJob): Promise<void> {
+  return await writing(db, () => {
+    db.insert(runJobs).values(row).onConflictDoUpdate({ target: runJobs.jobId, set: row }).run();
+  });
 }
 
 /** The latest known status of each job of an execution's run. */
-export function jobStatuses(db: Db, executionId: string): string[] {
+export async function jobStatuses(db: Db, executionId: string): Promise<string[]> {
   return db
     .select({ status: runJobs.status })
     .from(runJobs)
@@ -27,7 +30,7 @@ export function jobStatuses(db: Db, executionId: string): string[] {
 }
 
 /** The jobs of an execution's run (its phases), in the order GitHub created them. */
-export function jobsOfExecution(db: Db, executionId: string): RunJob[] {
+export async function jobsOfExecution(db: Db, executionId: string): Promise<RunJob[]> {
   return db
     .select()
     .from(runJobs)

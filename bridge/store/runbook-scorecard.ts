@@ -146,7 +146,10 @@ export const scorecardSql = {
  * longest window through the `executions_scorecard` covering index (no table row is read).
  * Executions no runbook matched (runbook null) are left out.
  */
-export function countExecutionsByRunbookState(db: Db, windowStarts: readonly number[]): StateCountRow[] {
+export async function countExecutionsByRunbookState(
+  db: Db,
+  windowStarts: readonly number[],
+): Promise<StateCountRow[]> {
   const rows = db.all<Record<string, unknown>>(scorecardSql.byRunbookState(windowStarts));
   return rows.map((row) => ({
     runbook: String(row.runbook),
@@ -163,11 +166,11 @@ export function countExecutionsByRunbookState(db: Db, windowStarts: readonly num
  * (alert_resolved_at) minus the alert's start, and minus the dispatch. Median and 90th
  * percentile by nearest rank, computed by SQLite's window functions.
  */
-export function resolutionTimesByRunbook(
+export async function resolutionTimesByRunbook(
   db: Db,
   windowStarts: readonly number[],
   states: readonly string[],
-): ResolutionTimeRow[] {
+): Promise<ResolutionTimeRow[]> {
   return db.all<ResolutionTimeRow>(scorecardSql.resolutionTimes(windowStarts, states));
 }
 
@@ -176,10 +179,10 @@ export function resolutionTimesByRunbook(
  * earlier verified execution of the same alert, as the decision recorded them (within the
  * runbook's outcome.relapseWithin). A partial index holds only those few rows.
  */
-export function countRelapsesByRunbook(
+export async function countRelapsesByRunbook(
   db: Db,
   windowStarts: readonly number[],
-): { runbook: string; relapses: number[] }[] {
+): Promise<{ runbook: string; relapses: number[] }[]> {
   const rows = db.all<Record<string, unknown>>(scorecardSql.relapses(windowStarts));
   return rows.map((row) => ({
     runbook: String(row.runbook),
@@ -191,10 +194,10 @@ export function countRelapsesByRunbook(
  * The latest execution in one of `failureStates` of each runbook since `since`: the newest id
  * per runbook from the covering executions_scorecard index, then one row read per runbook.
  */
-export function lastFailureByRunbook(
+export async function lastFailureByRunbook(
   db: Db,
   since: number,
   failureStates: readonly string[],
-): LastFailureRow[] {
+): Promise<LastFailureRow[]> {
   return db.all<LastFailureRow>(scorecardSql.lastFailures(since, failureStates));
 }

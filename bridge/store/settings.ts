@@ -6,17 +6,20 @@
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
 import { settings } from "./schema.js";
+import { writing } from "./transaction.js";
 
 const ENABLED = "enabled";
 
-export function isEnabled(db: Db): boolean {
+export async function isEnabled(db: Db): Promise<boolean> {
   const row = hot(db).enabled.get();
   return row ? row.value === "true" : true;
 }
 
-export function setEnabled(db: Db, enabled: boolean, now: number): void {
-  db.insert(settings)
-    .values({ key: ENABLED, value: String(enabled), updatedAt: now })
-    .onConflictDoUpdate({ target: settings.key, set: { value: String(enabled), updatedAt: now } })
-    .run();
+export async function setEnabled(db: Db, enabled: boolean, now: number): Promise<void> {
+  return await writing(db, () => {
+    db.insert(settings)
+      .values({ key: ENABLED, value: String(enabled), updatedAt: now })
+      .onConflictDoUpdate({ target: settings.key, set: { value: String(enabled), updatedAt: now } })
+      .run();
+  });
 }

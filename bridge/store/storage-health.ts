@@ -10,6 +10,7 @@
  *   try { decide(); storage.succeeded(); } catch (error) { if (storage.failed(error, now)) answer503(); }
  */
 import type { Db } from "./database.js";
+import { writing } from "./transaction.js";
 
 /** SQLite result codes that mean the storage refuses writes (extended codes share the prefix). */
 export const STORAGE_ERROR_CODES = [
@@ -77,13 +78,38 @@ export function createStorageHealth(onError?: (code: StorageErrorCode) => void):
  * only while a storage problem is known, so a healthy bridge never writes for it.
  * @returns the error's message, or undefined when the write committed
  */
-export function proveWritable(db: Db, now: number): string | undefined {
+export async function proveWritable(db: Db, now: number): Promise<string | undefined> {
+  return await writing(db, () => {
+    try {
+      const probe = db.$client.prepare(
+        "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+      );
+      probe.run("storage_probe", "x".repeat(8_192), now);
+      db.$client.prepare("DELETE FROM settings WHERE key = 'storage_probe'").run();
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  });
+}
+
+/** Why the database cannot take writes right now, or undefined when it can (for /readyz). */
+export function writableProblem(db: Db): Promise<string | undefined> {
+  // Through the connection's queue: BEGIN fails inside another caller's open transaction.
+  return writing(db, () => writableNow(db));
+}
+
+function writableNow(db: Db): string | undefined {
   try {
-    const probe = db.$client.prepare(
-      "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-    );
-    probe.run("storage_probe", "x".repeat(8_192), now);
-    db.$client.prepare("DELETE FROM settings WHERE key = 'storage_probe'").run();
+    // BEGIN IMMEDIATE takes the write lock, but succeeds on a read-only connection too
+    // (a write-protected file is opened read-only without an error): only a write
+    // statement proves the file takes writes. It changes no row and is rolled back.
+    db.$client.exec("BEGIN IMMEDIATE");
+    try {
+      db.$client.exec("DELETE FROM settings WHERE 0");
+    } finally {
+      db.$client.exec("ROLLBACK");
+    }
     return undefined;
   } catch (error) {
     return (error as Error).message;

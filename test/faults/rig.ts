@@ -45,7 +45,7 @@ export interface FaultRig {
   /** Every line the bridge has logged so far (pino JSON). */
   logLines(): string[];
   /** The store's invariants, read through a connection of the test's own. */
-  invariants(): InvariantViolation[];
+  invariants(): Promise<InvariantViolation[]>;
   /** Runs `query` on the test's own connection. */
   rows<T>(query: string, ...params: unknown[]): T[];
   close(): Promise<void>;
@@ -297,7 +297,7 @@ export async function expectAccountedFor(rig: FaultRig, alerts: StormAlert[]): P
 }
 
 export async function expectHealthy(rig: FaultRig): Promise<void> {
-  expect(rig.invariants()).toEqual([]);
+  expect(await rig.invariants()).toEqual([]);
   expect((await fetch(`${rig.url}/healthz`)).status).toBe(200);
   expect(rig.bridge.process.exitReason).toBeUndefined();
 }

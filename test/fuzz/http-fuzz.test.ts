@@ -32,7 +32,7 @@ describe("HTTP fuzzing (fixed seed)", () => {
     expect(health.status).toBe(200);
   }, 240_000);
 
-  it("leaves a database whose invariants hold", () => {
-    expect(checkInvariants(fuzzed.bridge.db)).toEqual([]);
+  it("leaves a database whose invariants hold", async () => {
+    expect(await checkInvariants(fuzzed.bridge.db)).toEqual([]);
   });
 });

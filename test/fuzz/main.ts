@@ -37,7 +37,7 @@ try {
     failed = true;
     say(`/healthz answered ${health.status} after the run`);
   }
-  const violations = checkInvariants(fuzzed.bridge.db);
+  const violations = await checkInvariants(fuzzed.bridge.db);
   for (const violation of violations) say(`INVARIANT BROKEN ${JSON.stringify(violation)}`);
   if (violations.length > 0) failed = true;
   else say("database invariants hold");

@@ -111,12 +111,12 @@ export async function startLoopHarness(
     runbooks,
     handlerDeps,
     async dispatched(over = {}) {
-      const execution = seedExecution(db.db, clock.now, over);
+      const execution = await seedExecution(db.db, clock.now, over);
       const runbook = runbooks.set?.index.byName.get(execution.runbook ?? "")?.runbook as ResolvedRunbook;
       const run = await dispatcher.dispatch(execution, runbook, AbortSignal.timeout(5_000));
       if (!run.runId) throw new Error("the emulator returned no run id");
-      updateExecution(db.db, execution.id, { runId: run.runId, runUrl: run.runUrl ?? null });
-      return findExecution(db.db, execution.id) as Execution & { runId: number };
+      await updateExecution(db.db, execution.id, { runId: run.runId, runUrl: run.runUrl ?? null });
+      return (await findExecution(db.db, execution.id)) as Execution & { runId: number };
     },
     async close() {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

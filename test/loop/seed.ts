@@ -23,7 +23,11 @@ export function loopRunbooks(): RunbookSet {
 let occurrence = 0;
 
 /** A dispatched nginx-loop execution on web-1 (override anything), with its firing alert row. */
-export function seedExecution(db: Db, now: number, over: Partial<NewExecution> = {}): Execution {
+export async function seedExecution(
+  db: Db,
+  now: number,
+  over: Partial<NewExecution> = {},
+): Promise<Execution> {
   occurrence += 1;
   const fingerprint = over.fingerprint ?? `f${String(occurrence).padStart(15, "0")}`;
   const startsAt = over.startsAt ?? new Date(now - 60_000).toISOString();
@@ -46,7 +50,7 @@ export function seedExecution(db: Db, now: number, over: Partial<NewExecution> =
     dispatchedAt: now,
     ...over,
   };
-  insertExecution(db, row);
+  await insertExecution(db, row);
   db.insert(alerts)
     .values({
       fingerprint,
@@ -60,7 +64,7 @@ export function seedExecution(db: Db, now: number, over: Partial<NewExecution> =
     })
     .onConflictDoNothing()
     .run();
-  return findExecution(db, row.id as string) as Execution;
+  return (await findExecution(db, row.id as string)) as Execution;
 }
 
 /** `Remediate nginx-loop on web-1 [ex_…]`, the run name remediate.yml gives its runs. */

@@ -215,10 +215,10 @@ describe("GET /metrics", () => {
   });
 
   it("follows the kill switch at the next scrape", async () => {
-    setEnabled(bridge.db, false, Date.now());
+    await setEnabled(bridge.db, false, Date.now());
     const after = parseExposition(await (await fetch(`${bridge.url}/metrics`)).text());
     expect(value(after, "runbridge_enabled")).toBe(0);
-    setEnabled(bridge.db, true, Date.now());
+    await setEnabled(bridge.db, true, Date.now());
   });
 });
 

@@ -382,7 +382,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const n = runsByExecution.get(row.id) ?? 0;
     if (n !== 1) problems.push(`execution ${row.id} (${row.state}) has ${n} runs`);
   }
-  for (const violation of checkInvariants(db))
+  for (const violation of await checkInvariants(db))
     problems.push(`invariant broken: ${JSON.stringify(violation)}`);
   reader.close();
   if ((await fetch(`${url}/healthz`)).status !== 200) problems.push("/healthz did not answer 200 at the end");

@@ -45,7 +45,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
         time: expect.any(Date),
       },
     ]);
-    expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
       {
         executionId: execution.id,
         runbook: "nginx-loop",
@@ -63,7 +63,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     const resolved = await postResolved(h.url, execution, "2025-06-07T02:31:00Z");
     expect(resolved.status).toBe(200);
     expect(resolved.body.executions[0]?.reason).toContain("its run will be cancelled on GitHub");
-    expect(findExecution(h.db.db, execution.id)?.cancelRequestedAt).toBe(NOW + 60_000);
+    expect((await findExecution(h.db.db, execution.id))?.cancelRequestedAt).toBe(NOW + 60_000);
 
     h.clock.now = NOW + 120_000;
     expect((await askGate(execution.runId)).status).toBe(200);
@@ -72,39 +72,41 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     expect(review?.comment).toBe(
       `Runbridge: alert resolved at ${new Date(NOW + 60_000).toISOString()}; nothing left to remediate`,
     );
-    expect(queryAudit(h.db.db, { kind: "gate.rejected" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "gate.rejected" })).toMatchObject([
       { executionId: execution.id, message: expect.stringContaining("alert resolved at") },
     ]);
-    expect(findExecution(h.db.db, execution.id)?.reason).toContain(
+    expect((await findExecution(h.db.db, execution.id))?.reason).toContain(
       "approval gate rejected: Runbridge: alert resolved at",
     );
   });
 
   it("finds an execution not yet linked to its run (repository_dispatch, workflow_run missed) by the run's name", async () => {
     const execution = await h.dispatched();
-    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    await updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
     await postResolved(h.url, execution, "2025-06-07T02:30:00Z");
     await askGate(execution.runId);
     expect(h.gh.gateReviews()).toMatchObject([
       { state: "rejected", comment: expect.stringContaining("alert resolved at") },
     ]);
-    expect(queryAudit(h.db.db, { kind: "gate.rejected" })).toMatchObject([{ executionId: execution.id }]);
+    expect(await queryAudit(h.db.db, { kind: "gate.rejected" })).toMatchObject([
+      { executionId: execution.id },
+    ]);
   });
 
   it("approves a run the bridge does not know when nothing global forbids it", async () => {
     const execution = await h.dispatched();
-    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    await updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
     for (const run of h.gh.runs()) run.displayTitle = "Deploy docs";
     await askGate(execution.runId);
     expect(h.gh.gateReviews()).toMatchObject([
       { state: "approved", comment: expect.stringContaining("a run Runbridge did not start (manual)") },
     ]);
-    expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([{ executionId: null }]);
+    expect(await queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([{ executionId: null }]);
   });
 
   it("rejects, never approves, when GitHub cannot say which run is asking (fails closed)", async () => {
     const execution = await h.dispatched();
-    updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
+    await updateExecution(h.db.db, execution.id, { runId: null, runUrl: null });
     await postResolved(h.url, execution, "2025-06-07T02:30:00Z");
     // A status the read is not retried on (a 5xx is retried for 14 s first, then fails the same way).
     h.gh.faults.push({ operationId: "actions/get-workflow-run", times: 10, status: 404 });
@@ -119,18 +121,18 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
 
   it("rejects with the kill switch off", async () => {
     const execution = await h.dispatched();
-    setEnabled(h.db.db, false, NOW);
+    await setEnabled(h.db.db, false, NOW);
     await askGate(execution.runId);
     expect(h.gh.gateReviews()).toMatchObject([
       { state: "rejected", comment: expect.stringContaining("automation is switched off (kill switch)") },
     ]);
-    expect(queryAudit(h.db.db, { kind: "gate.rejected" })).toHaveLength(1);
+    expect(await queryAudit(h.db.db, { kind: "gate.rejected" })).toHaveLength(1);
   });
 
   it("rejects while the runbook's breaker is open", async () => {
     const execution = await h.dispatched();
     for (const id of ["ex_a", "ex_b", "ex_c"]) {
-      countFailure(h.db.db, {
+      await countFailure(h.db.db, {
         runbook: "nginx-loop",
         target: "web-9",
         executionId: id,
@@ -147,7 +149,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
 
   it("ignores open breakers of other runbooks", async () => {
     const execution = await h.dispatched();
-    countFailure(h.db.db, {
+    await countFailure(h.db.db, {
       runbook: "other",
       target: undefined,
       executionId: "ex_other",
@@ -181,14 +183,14 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     const answer = await askGate(execution.runId);
     expect(answer.status).toBe(500);
     expect(answer.body.error).toContain("could not answer the deployment protection rule");
-    expect(queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "gate.approved" })).toMatchObject([
       { data: { delivered: false }, message: expect.stringContaining("(callback failed:") },
     ]);
-    expect(findExecution(h.db.db, execution.id)?.gatePendingEnvironment).toBe(ENVIRONMENT);
+    expect((await findExecution(h.db.db, execution.id))?.gatePendingEnvironment).toBe(ENVIRONMENT);
     // The redelivery is answered.
     expect((await askGate(execution.runId)).status).toBe(200);
     expect(h.gh.gateReviews()).toMatchObject([{ state: "approved" }]);
-    expect(findExecution(h.db.db, execution.id)?.gatePendingEnvironment).toBeNull();
+    expect((await findExecution(h.db.db, execution.id))?.gatePendingEnvironment).toBeNull();
   });
 
   it("without a redelivery, the reconciler judges again and delivers the answer GitHub never got", async () => {
@@ -199,7 +201,7 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     expect(h.gh.gateReviews()).toEqual([]);
 
     // Meanwhile automation was switched off: the answer delivered later reflects the world then.
-    setEnabled(h.db.db, false, NOW);
+    await setEnabled(h.db.db, false, NOW);
     const reconciler = createReconciler({
       db: h.db.db,
       api: h.api,
@@ -214,6 +216,6 @@ describe("deployment_protection_rule: the approval-time safety gate", () => {
     await reconciler.stop();
     expect(h.gh.gateReviews()).toMatchObject([{ runId: execution.runId, state: "rejected" }]);
     expect(h.gh.gateReviews()[0]?.comment).toContain("kill switch");
-    expect(findExecution(h.db.db, execution.id)?.gatePendingEnvironment).toBeNull();
+    expect((await findExecution(h.db.db, execution.id))?.gatePendingEnvironment).toBeNull();
   });
 });

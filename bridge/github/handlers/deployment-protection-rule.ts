@@ -21,11 +21,11 @@ async function findExecution(
   deps: GitHubHandlerDeps,
   runId: number,
 ): Promise<{ execution?: Execution; unknownBecause?: string }> {
-  const linked = findExecutionByRunId(deps.db, runId);
+  const linked = await findExecutionByRunId(deps.db, runId);
   if (linked || !deps.api) return { execution: linked };
   try {
     const run = await deps.api.getRun(runId);
-    return { execution: findExecutionForRun(deps.db, runId, run.displayTitle) };
+    return { execution: await findExecutionForRun(deps.db, runId, run.displayTitle) };
   } catch (error) {
     deps.log.warn(
       { err: error, runId },

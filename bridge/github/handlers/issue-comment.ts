@@ -35,12 +35,12 @@ export async function onIssueComment(
   const command = parseApprovalCommand(payload.comment.body ?? "");
   if (!command) return;
   const issueNumber = payload.issue.number;
-  const execution = heldApprovalByIssue(deps.db, issueNumber);
+  const execution = await heldApprovalByIssue(deps.db, issueNumber);
   const { api } = deps;
   if (!execution) {
     // Nothing held here: already answered (a second /approve), expired, or cancelled when the
     // alert resolved. The answer changes nothing; say what became of the last one asked here.
-    const last = lastExecutionOfIssue(deps.db, issueNumber);
+    const last = await lastExecutionOfIssue(deps.db, issueNumber);
     if (last && api) {
       await api.commentOnIssue(
         issueNumber,
@@ -59,7 +59,7 @@ export async function onIssueComment(
   const reply = (text: string) => api.commentOnIssue(issueNumber, text);
   if (!runbook) {
     const why = `runbook ${execution.runbook} is no longer loaded, so its approvers are unknown; nothing changed`;
-    deps.bus.publish(recordApprovalRefused(deps, execution, { commenter: login, why }, deps.now()));
+    deps.bus.publish(await recordApprovalRefused(deps, execution, { commenter: login, why }, deps.now()));
     await reply(`@${login}: ${why}.`);
     return;
   }
@@ -67,7 +67,7 @@ export async function onIssueComment(
   const approver = await checkApprover(api, runbook.approvers, login);
   if (!approver.allowed) {
     deps.bus.publish(
-      recordApprovalRefused(deps, execution, { commenter: login, why: approver.why }, deps.now()),
+      await recordApprovalRefused(deps, execution, { commenter: login, why: approver.why }, deps.now()),
     );
     await reply(
       `@${login}: ${approver.why}; this changed nothing. Who may answer: ${approversText(runbook)}.`,
@@ -76,18 +76,18 @@ export async function onIssueComment(
   }
 
   if (command.kind === "reject") {
-    const events = recordRejected(deps, execution, { by: login, why: command.why }, deps.now());
+    const events = await recordRejected(deps, execution, { by: login, why: command.why }, deps.now());
     if (!events) return;
     deps.bus.publish(events);
     await reply(`Rejected by @${login}: ${command.why}. Execution ${execution.id} will not run.`);
     return;
   }
 
-  const verdict = judgeNow(deps, execution);
+  const verdict = await judgeNow(deps, execution);
   if (verdict.state === "rejected") {
     if (verdict.alertResolved) {
       // Nothing left to remediate, ever: the held execution ends here.
-      const events = recordRejected(deps, execution, { why: verdict.comment }, deps.now());
+      const events = await recordRejected(deps, execution, { why: verdict.comment }, deps.now());
       if (!events) return;
       deps.bus.publish(events);
       await reply(`@${login}: not dispatched. ${verdict.comment}. Execution ${execution.id} will not run.`);
@@ -95,7 +95,7 @@ export async function onIssueComment(
     }
     // The kill switch, a breaker or a blackout may pass later: the approval stays held.
     deps.bus.publish(
-      recordApprovalRefused(
+      await recordApprovalRefused(
         deps,
         execution,
         { commenter: login, why: `approval refused by the gate: ${verdict.comment}` },
@@ -107,7 +107,12 @@ export async function onIssueComment(
     );
     return;
   }
-  const events = recordApproved(deps, execution, { approver: login, gate: verdict.comment }, deps.now());
+  const events = await recordApproved(
+    deps,
+    execution,
+    { approver: login, gate: verdict.comment },
+    deps.now(),
+  );
   if (!events) return;
   deps.bus.publish(events);
   deps.onApproved?.();

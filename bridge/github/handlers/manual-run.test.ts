@@ -93,7 +93,7 @@ describe("manual runs", () => {
   it("are recorded with source manual and the actor, once, and tracked to their end", async () => {
     await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
     await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
-    const recorded = findExecutionByRunId(h.db.db, 7001);
+    const recorded = await findExecutionByRunId(h.db.db, 7001);
     expect(recorded).toMatchObject({
       id: expect.stringMatching(/^ex_/),
       occurrenceKey: "manual:7001",
@@ -105,7 +105,7 @@ describe("manual runs", () => {
       state: "queued",
       committedAt: T0 - 30_000,
     });
-    expect(queryAudit(h.db.db, { kind: "execution.manual" })).toMatchObject([
+    expect(await queryAudit(h.db.db, { kind: "execution.manual" })).toMatchObject([
       {
         executionId: recorded?.id,
         message: `run 7001 [manual-7001] of runbook nginx-loop on web-1 started by @alice, not by the bridge: recorded as ${recorded?.id}`,
@@ -113,9 +113,9 @@ describe("manual runs", () => {
     ]);
 
     await post(manualRun({ runId: 7001, status: "in_progress", actor: "alice" }));
-    expect(findExecutionByRunId(h.db.db, 7001)?.state).toBe("running");
+    expect((await findExecutionByRunId(h.db.db, 7001))?.state).toBe("running");
     await post(manualRun({ runId: 7001, status: "completed", conclusion: "success", actor: "alice" }));
-    expect(findExecutionByRunId(h.db.db, 7001)?.state).toBe("succeeded");
+    expect((await findExecutionByRunId(h.db.db, 7001))?.state).toBe("succeeded");
 
     const listed = (await (await fetch(`${h.url}/api/executions`)).json()) as {
       executions: { id: string; source: string; actor: string | null }[];
@@ -129,7 +129,7 @@ describe("manual runs", () => {
     await post(manualRun({ runId: 7002, status: "in_progress" }));
     const same = await fire("web-1", "2025-06-02T11:59:00Z");
     expect(same.state).toBe("suppressed");
-    expect(same.reason).toContain(findExecutionByRunId(h.db.db, 7002)?.id);
+    expect(same.reason).toContain((await findExecutionByRunId(h.db.db, 7002))?.id);
     const other = await fire("web-2", "2025-06-02T11:59:00Z");
     expect(other.state).toBe("pending");
 
@@ -170,8 +170,10 @@ describe("manual runs", () => {
         }),
       );
     }
-    expect(findExecutionByRunId(h.db.db, 7103)?.state).toBe("failed");
-    expect(openBreakers(h.db.db, h.clock.now).map((breaker) => breaker.key)).toEqual(["runbook:nginx-loop"]);
+    expect((await findExecutionByRunId(h.db.db, 7103))?.state).toBe("failed");
+    expect((await openBreakers(h.db.db, h.clock.now)).map((breaker) => breaker.key)).toEqual([
+      "runbook:nginx-loop",
+    ]);
   });
 
   it.each([
@@ -181,7 +183,7 @@ describe("manual runs", () => {
     ["a runbook that is not loaded", { title: "Remediate db-failover on db-1 [manual-7201]" }],
   ])("are not recorded from %s", async (_, over) => {
     await post(manualRun({ runId: 7201, status: "in_progress", ...over }));
-    expect(findExecutionByRunId(h.db.db, 7201)).toBeUndefined();
-    expect(queryAudit(h.db.db, { kind: "execution.manual" })).toEqual([]);
+    expect(await findExecutionByRunId(h.db.db, 7201)).toBeUndefined();
+    expect(await queryAudit(h.db.db, { kind: "execution.manual" })).toEqual([]);
   });
 });

@@ -15,9 +15,14 @@ import type { GitHubHandlerDeps } from "../handler-deps.js";
  * is dropped, so the next dispatch reads it again: reviewers removed since the last read must
  * not let a second run through on a stale "GitHub holds it".
  */
-function refreshProtection(deps: GitHubHandlerDeps, runId: number, name: string, status: string): void {
+async function refreshProtection(
+  deps: GitHubHandlerDeps,
+  runId: number,
+  name: string,
+  status: string,
+): Promise<void> {
   if (!deps.protection || name !== "remediate" || (status !== "waiting" && status !== "in_progress")) return;
-  const execution = findExecutionByRunId(deps.db, runId);
+  const execution = await findExecutionByRunId(deps.db, runId);
   const runbook = execution ? runbookOf(deps, execution) : undefined;
   if (runbook?.mode !== "approval" || !runbook.environment) return;
   if (status === "in_progress" && execution?.awaitingSince === null && execution.approvedBy === null) {
@@ -29,9 +34,12 @@ function refreshProtection(deps: GitHubHandlerDeps, runId: number, name: string,
   deps.protection.forget(runbook.environment);
 }
 
-export function onWorkflowJob(deps: GitHubHandlerDeps, event: EmitterWebhookEvent<"workflow_job">): void {
+export async function onWorkflowJob(
+  deps: GitHubHandlerDeps,
+  event: EmitterWebhookEvent<"workflow_job">,
+): Promise<void> {
   const job = event.payload.workflow_job;
-  const { events } = recordJobState(
+  const { events } = await recordJobState(
     { db: deps.db, runbooks: deps.runbooks, now: deps.now() },
     {
       runId: Number(job.run_id),
@@ -42,5 +50,5 @@ export function onWorkflowJob(deps: GitHubHandlerDeps, event: EmitterWebhookEven
     },
   );
   deps.bus.publish(events);
-  refreshProtection(deps, Number(job.run_id), job.name, job.status);
+  await refreshProtection(deps, Number(job.run_id), job.name, job.status);
 }

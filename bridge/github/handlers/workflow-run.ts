@@ -13,13 +13,18 @@ import type { GitHubHandlerDeps } from "../handler-deps.js";
 
 type WorkflowRun = EmitterWebhookEvent<"workflow_run">["payload"]["workflow_run"];
 
-export function onWorkflowRun(deps: GitHubHandlerDeps, event: EmitterWebhookEvent<"workflow_run">): void {
+export async function onWorkflowRun(
+  deps: GitHubHandlerDeps,
+  event: EmitterWebhookEvent<"workflow_run">,
+): Promise<void> {
   const run = event.payload.workflow_run;
   const displayTitle = "display_title" in run ? (run.display_title as string | undefined) : undefined;
   const manual = manualRunOf(deps, run, displayTitle);
   if (manual)
-    deps.bus.publish(recordManualRun({ db: deps.db, runbooks: deps.runbooks, now: deps.now() }, manual));
-  const { events } = recordRunState(
+    deps.bus.publish(
+      await recordManualRun({ db: deps.db, runbooks: deps.runbooks, now: deps.now() }, manual),
+    );
+  const { events } = await recordRunState(
     { db: deps.db, runbooks: deps.runbooks, now: deps.now() },
     {
       runId: Number(run.id),

@@ -246,7 +246,7 @@ function executionRow(execution) {
   // its own links and buttons keep their meaning.
   row.addEventListener("click", (event) => {
     if (event.target instanceof Element && event.target.closest("a, button")) return;
-    openExecution(execution.id);
+    void openExecution(execution.id);
   });
   return row;
 }
@@ -304,13 +304,13 @@ async function refreshExecutions() {
 function scheduleRefresh() {
   clearTimeout(state.refreshTimer);
   state.refreshTimer = setTimeout(() => {
-    refreshStatus();
-    refreshExecutions();
+    void refreshStatus();
+    void refreshExecutions();
   }, 200);
   // The scorecard aggregates 30 days: at most one refresh every 2 s, however busy the feed.
   state.scorecardTimer ??= setTimeout(() => {
     state.scorecardTimer = undefined;
-    refreshScorecard();
+    void refreshScorecard();
   }, 2000);
 }
 
@@ -464,7 +464,7 @@ function openFetchStream(url) {
       await new Promise((resolve) => setTimeout(resolve, retryMs));
     }
   };
-  run();
+  void run();
   return {
     close: () => {
       stopped = true;
@@ -497,9 +497,9 @@ function useToken(token) {
   state.lastEventId = undefined;
   $("feed").replaceChildren();
   connect();
-  refreshStatus();
-  refreshExecutions();
-  refreshScorecard();
+  void refreshStatus();
+  void refreshExecutions();
+  void refreshScorecard();
 }
 
 $("token-form").addEventListener("submit", (event) => {
@@ -525,11 +525,11 @@ $("feed-filter").addEventListener("submit", (event) => {
 
 renderToken();
 connect();
-refreshStatus();
-refreshExecutions();
-refreshScorecard();
+void refreshStatus();
+void refreshExecutions();
+void refreshScorecard();
 setInterval(() => {
-  refreshStatus();
-  refreshExecutions();
-  refreshScorecard();
+  void refreshStatus();
+  void refreshExecutions();
+  void refreshScorecard();
 }, 30_000);

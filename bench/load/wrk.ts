@@ -36,7 +36,7 @@ export interface WrkResult {
 function luaScript(): string {
   return `${luaBodyFunction()}
 local next_tid = 0
-async function setup(thread)
+function setup(thread)
   next_tid = next_tid + 1
   thread:set("tid", next_tid)
 end
@@ -47,18 +47,18 @@ local sent = 0
 local answered = 0
 local headers = { ["Content-Type"] = "application/json", ["User-Agent"] = "Alertmanager/0.28.1" }
 
-async function init(args)
+function init(args)
   stream = (tonumber(args[1]) or 0) + tid - 1
   limit = tonumber(args[2]) or 0
   if limit == 0 then response = nil end
 end
 
-async function request()
+function request()
   sent = sent + 1
   return wrk.format("POST", "/webhook/alertmanager", headers, make_body(stream, sent))
 end
 
-async function response(status, hdrs, body)
+function response(status, hdrs, body)
   answered = answered + 1
   if answered == limit then
     io.write("THREAD_DONE\\n")
@@ -67,7 +67,7 @@ async function response(status, hdrs, body)
   end
 end
 
-async function done(summary, latency, requests)
+function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n',

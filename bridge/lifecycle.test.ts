@@ -110,4 +110,48 @@ describe("createLifecycle", () => {
     ).rejects.toThrow("cannot start the outbox worker: the bridge is stopping");
     expect(started).toBe(false);
   });
+
+  it("leaves a part that outlasts the stop budget behind, says so, and still stops the rest in time", async () => {
+    const { log, lines } = recordingLog();
+    const parts = createLifecycle(log, { stopBudgetMs: 100, lastPartMs: 20 });
+    const stopped: string[] = [];
+    await parts.start(
+      "database",
+      () => "db",
+      () => {
+        stopped.push("database");
+      },
+    );
+    await parts.start(
+      "HTTP server",
+      () => "server",
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        stopped.push("HTTP server");
+      },
+    );
+    // A worker whose GitHub call never answers, and one that fails late: neither holds the rest.
+    await parts.start(
+      "outbox worker",
+      () => "worker",
+      () => new Promise<void>(() => {}),
+    );
+    await parts.start(
+      "reconciler",
+      () => "reconciler",
+      () => new Promise<void>((_, reject) => setTimeout(() => reject(new Error("late failure")), 200)),
+    );
+    const began = Date.now();
+    await parts.stop();
+    const tookMs = Date.now() - began;
+    expect(stopped).toEqual(["HTTP server", "database"]);
+    expect(tookMs).toBeGreaterThanOrEqual(95);
+    expect(tookMs).toBeLessThan(1_000);
+    expect(lines.filter((line) => line.level === 40).map((line) => line.part)).toEqual([
+      "reconciler",
+      "outbox worker",
+    ]);
+    // The late failure arrives after stop() returned: handled, not an unhandled rejection.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  });
 });

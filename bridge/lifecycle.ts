@@ -9,6 +9,13 @@
  *   const database = await parts.start("database", () => openDatabase(file), (db) => db.close());
  *   …
  *   await parts.stop(); // last started, first stopped
+ *
+ * Stopping has a budget: a supervisor kills what has not exited after its own timeout
+ * (systemd's TimeoutStopSec=30, Kubernetes' 30 s grace), and a kill leaves nothing logged.
+ * A part still stopping when the budget is spent (a worker whose GitHub call waits behind
+ * GitHub's pacing) is left behind with a warning and the rest still stop; what it held is
+ * what a crash leaves, and the next start recovers it (an outbox row left in flight is looked
+ * up on GitHub before it is dispatched again).
  */
 import type { Logger } from "./logger.js";
 
@@ -41,15 +48,48 @@ export interface Lifecycle {
   stop(): Promise<void>;
 }
 
-export function createLifecycle(log: Logger): Lifecycle {
+export interface LifecycleOptions {
+  /** How long stopping every part may take; default 20 s, inside a supervisor's 30 s. */
+  stopBudgetMs?: number;
+  /** What a part still gets once the budget is spent: closing a server or a file is quick. */
+  lastPartMs?: number;
+}
+
+const DEFAULT_STOP_BUDGET_MS = 20_000;
+const DEFAULT_LAST_PART_MS = 1_000;
+
+/** Whether `stopping` settled within `ms` (its failure is the caller's, as if awaited). */
+async function settlesWithin(stopping: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([stopping.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createLifecycle(log: Logger, options: LifecycleOptions = {}): Lifecycle {
+  const budgetMs = options.stopBudgetMs ?? DEFAULT_STOP_BUDGET_MS;
+  const lastPartMs = options.lastPartMs ?? DEFAULT_LAST_PART_MS;
   const started: { name: string; stop: () => void | Promise<void> }[] = [];
   let stopping: Promise<void> | undefined;
 
   async function stopAll(): Promise<void> {
     const failures: unknown[] = [];
+    const deadline = Date.now() + budgetMs;
     for (const part of started.reverse()) {
       try {
-        await part.stop();
+        const waitMs = Math.max(lastPartMs, deadline - Date.now());
+        if (!(await settlesWithin(Promise.resolve().then(part.stop), waitMs))) {
+          log.warn(
+            { part: part.name, waitedMs: waitMs },
+            `the ${part.name} did not stop within ${waitMs} ms; leaving what it was doing, as a crash would (the next start recovers it)`,
+          );
+          continue;
+        }
         log.debug({ part: part.name }, `stopped the ${part.name}`);
       } catch (error) {
         log.error({ err: error, part: part.name }, `stopping the ${part.name} failed`);

@@ -46,6 +46,9 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
   const loops: Promise<void>[] = [];
 
   function sleep(ms: number): Promise<void> {
+    // Stopping wakes the sleepers it finds; a loop that goes to sleep after that (it was
+    // awaiting the database) must not sleep out its back-off, up to 30 s.
+    if (!running) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);

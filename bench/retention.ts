@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBridge } from "../bridge/main.js";
 import { openDatabase } from "../bridge/store/database.js";
+import { requireSqlite } from "../bridge/store/engine.js";
 import { newExecutionId } from "../bridge/store/ids.js";
 import { type PrunePass, startPruner } from "../bridge/store/pruner.js";
 import type { OpenLoopOptions, OpenLoopResult } from "./load/open-loop.js";
@@ -119,7 +120,7 @@ try {
     const passMs = performance.now() - started;
     const pruning = await load;
     await pruner.stop();
-    const left = bridge.db.$client
+    const left = requireSqlite(bridge.db, "the retention benchmark")
       .prepare(
         "SELECT (SELECT count(*) FROM audit_events WHERE at < ?) AS audit, (SELECT count(*) FROM executions WHERE created_at < ?) AS executions",
       )

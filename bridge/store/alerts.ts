@@ -3,7 +3,7 @@
  * The alerts table keeps the latest state of each occurrence and how often it was
  * delivered — useful to see HA peers and retries at work.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
@@ -21,22 +21,40 @@ export type RecordedAlert = Pick<
 >;
 
 export async function recordAlertDelivery(db: Db, alert: RecordedAlert, now: number): Promise<void> {
-  return await writing(db, () => {
-    hot(db).upsertAlert.run(
-      toDriverRow(alerts, {
-        fingerprint: alert.fingerprint,
-        startsAt: alert.startsAt,
-        alertname: alert.alertname,
-        status: alert.status,
-        labels: alert.labels,
-        annotations: alert.annotations,
-        endsAt: alert.endsAt ?? null,
-        firstReceivedAt: now,
-        lastReceivedAt: now,
-        deliveries: 1,
-        resolvedAt: alert.status === "resolved" ? now : null,
-      } satisfies typeof alerts.$inferInsert),
-    );
+  const row = {
+    fingerprint: alert.fingerprint,
+    startsAt: alert.startsAt,
+    alertname: alert.alertname,
+    status: alert.status,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    endsAt: alert.endsAt ?? null,
+    firstReceivedAt: now,
+    lastReceivedAt: now,
+    deliveries: 1,
+    resolvedAt: alert.status === "resolved" ? now : null,
+  } satisfies typeof alerts.$inferInsert;
+  return await writing(db, async () => {
+    const statements = hot(db);
+    if (statements) {
+      statements.upsertAlert.run(toDriverRow(alerts, row));
+      return;
+    }
+    // The same upsert as the prepared one (hot-path.ts), built.
+    await db
+      .insert(alerts)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [alerts.fingerprint, alerts.startsAt],
+        set: {
+          status: sql`excluded.status`,
+          endsAt: sql`excluded.ends_at`,
+          lastReceivedAt: sql`excluded.last_received_at`,
+          deliveries: sql`${alerts.deliveries} + 1`,
+          resolvedAt: sql`CASE WHEN excluded.status = 'resolved' THEN coalesce(${alerts.resolvedAt}, excluded.last_received_at) END`,
+        },
+      })
+      .run();
   });
 }
 
@@ -46,7 +64,7 @@ export async function alertResolvedAt(
   fingerprint: string,
   startsAt: string,
 ): Promise<number | undefined> {
-  const row = db
+  const row = await db
     .select({ resolvedAt: alerts.resolvedAt, status: alerts.status })
     .from(alerts)
     .where(and(eq(alerts.fingerprint, fingerprint), eq(alerts.startsAt, startsAt)))

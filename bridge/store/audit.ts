@@ -39,7 +39,7 @@ export function executionEvent(
 }
 
 export async function appendAudit(db: Db, event: NewAuditEvent): Promise<AuditEvent> {
-  return await writing(db, () => {
+  return await writing(db, async () => {
     const row: Omit<AuditEvent, "id"> = {
       at: event.at,
       kind: event.kind,
@@ -50,8 +50,13 @@ export async function appendAudit(db: Db, event: NewAuditEvent): Promise<AuditEv
       message: event.message,
       data: event.data ?? null,
     };
-    const { lastInsertRowid } = hot(db).insertAudit.run(toDriverRow(auditEvents, row));
-    return { id: Number(lastInsertRowid), ...row };
+    const statements = hot(db);
+    if (statements) {
+      const { lastInsertRowid } = statements.insertAudit.run(toDriverRow(auditEvents, row));
+      return { id: Number(lastInsertRowid), ...row };
+    }
+    const inserted = await db.insert(auditEvents).values(row).returning({ id: auditEvents.id }).get();
+    return { id: inserted?.id ?? 0, ...row };
   });
 }
 
@@ -77,7 +82,7 @@ export async function queryAudit(db: Db, query: AuditQuery): Promise<AuditEvent[
     const escaped = query.contains.replace(/[\\%_]/g, (char) => `\\${char}`);
     filters.push(sql`${auditEvents.message} LIKE ${`%${escaped}%`} ESCAPE '\\'`);
   }
-  return db
+  return await db
     .select()
     .from(auditEvents)
     .where(filters.length ? and(...filters) : undefined)

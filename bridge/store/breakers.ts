@@ -11,36 +11,35 @@ import { writing } from "./transaction.js";
 export type BreakerRow = typeof breakers.$inferSelect;
 
 export async function readBreaker(db: Db, key: string): Promise<BreakerRow | undefined> {
-  return db.select().from(breakers).where(eq(breakers.key, key)).get();
+  return await db.select().from(breakers).where(eq(breakers.key, key)).get();
 }
 
 export async function writeBreaker(db: Db, row: BreakerRow): Promise<void> {
-  return await writing(db, () => {
-    db.insert(breakers).values(row).onConflictDoUpdate({ target: breakers.key, set: row }).run();
+  return await writing(db, async () => {
+    await db.insert(breakers).values(row).onConflictDoUpdate({ target: breakers.key, set: row }).run();
   });
 }
 
 /** One failed execution counted against a breaker key; counting it twice does nothing. */
 export async function addBreakerFailure(db: Db, key: string, executionId: string, at: number): Promise<void> {
-  return await writing(db, () => {
-    db.insert(breakerFailures).values({ key, executionId, at }).onConflictDoNothing().run();
+  return await writing(db, async () => {
+    await db.insert(breakerFailures).values({ key, executionId, at }).onConflictDoNothing().run();
   });
 }
 
 /** Failures counted against `key` after `after`. */
 export async function countBreakerFailuresAfter(db: Db, key: string, after: number): Promise<number> {
-  return (
-    db
-      .select({ n: count() })
-      .from(breakerFailures)
-      .where(and(eq(breakerFailures.key, key), gt(breakerFailures.at, after)))
-      .get()?.n ?? 0
-  );
+  const row = await db
+    .select({ n: count() })
+    .from(breakerFailures)
+    .where(and(eq(breakerFailures.key, key), gt(breakerFailures.at, after)))
+    .get();
+  return row?.n ?? 0;
 }
 
 /** Rows stored as open (a storm breaker whose time is up is still stored as open). */
 export async function breakersStoredOpen(db: Db): Promise<BreakerRow[]> {
-  return db.select().from(breakers).where(eq(breakers.state, "open")).all();
+  return await db.select().from(breakers).where(eq(breakers.state, "open")).all();
 }
 
 /** A failure counted against a breaker, with what became of its execution. */
@@ -54,7 +53,7 @@ export interface BreakerFailure {
 
 /** The last `limit` failures counted against `key`, newest first (the breaker's issue lists them). */
 export async function lastBreakerFailures(db: Db, key: string, limit: number): Promise<BreakerFailure[]> {
-  return db
+  return await db
     .select({
       executionId: breakerFailures.executionId,
       at: breakerFailures.at,

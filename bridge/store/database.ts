@@ -11,13 +11,24 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import type { SqliteRemoteResult } from "drizzle-orm/sqlite-proxy";
 import { bridgeFile } from "../bridge-files.js";
 import * as schema from "./schema.js";
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** The embedded SQLite file, through better-sqlite3: every statement runs synchronously. */
+export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+/**
+ * The store's handle, whichever engine is behind it. Every query is written once, with
+ * drizzle's SQLite builder: on SQLite it runs synchronously; on PostgreSQL the same SQL runs
+ * through postgres/store-client.ts and each result is a promise. Store code therefore awaits
+ * every result, and the types make it: a result is `T | Promise<T>` until awaited.
+ */
+export type Db = BaseSQLiteDatabase<"sync" | "async", Database.RunResult | SqliteRemoteResult, typeof schema>;
 
 export interface OpenedDatabase {
-  db: Db;
+  db: SqliteDb;
   sqlite: Database.Database;
   file: string;
   close(): void;

@@ -13,13 +13,15 @@ import { writing } from "./transaction.js";
 
 /** Inserts a decided execution (the hot path: a prepared statement, no query building). */
 export async function insertExecution(db: Db, row: NewExecution): Promise<void> {
-  return await writing(db, () => {
-    hot(db).insertExecution.run(toDriverRow(executions, row));
+  return await writing(db, async () => {
+    const statements = hot(db);
+    if (statements) statements.insertExecution.run(toDriverRow(executions, row));
+    else await db.insert(executions).values(row).run();
   });
 }
 
 export async function updateExecution(db: Db, id: string, changes: Partial<NewExecution>): Promise<void> {
-  return await writing(db, () => {
-    db.update(executions).set(changes).where(eq(executions.id, id)).run();
+  return await writing(db, async () => {
+    await db.update(executions).set(changes).where(eq(executions.id, id)).run();
   });
 }

@@ -38,17 +38,21 @@ export async function findExecutionByOccurrence(
   db: Db,
   occurrenceKey: string,
 ): Promise<Execution | undefined> {
-  const raw = hot(db).executionByOccurrence.get(occurrenceKey);
+  const statements = hot(db);
+  if (!statements) {
+    return await db.select().from(executions).where(eq(executions.occurrenceKey, occurrenceKey)).get();
+  }
+  const raw = statements.executionByOccurrence.get(occurrenceKey);
   return raw ? fromDriverRow<Execution>(executions, raw) : undefined;
 }
 
 /** The execution a workflow run was linked to. */
 export async function findExecutionByRunId(db: Db, runId: number): Promise<Execution | undefined> {
-  return db.select().from(executions).where(eq(executions.runId, runId)).get();
+  return await db.select().from(executions).where(eq(executions.runId, runId)).get();
 }
 
 export async function findExecution(db: Db, id: string): Promise<Execution | undefined> {
-  return db.select().from(executions).where(eq(executions.id, id)).get();
+  return await db.select().from(executions).where(eq(executions.id, id)).get();
 }
 
 /** Executions for one alert occurrence (usually one; more only for group runbooks). */
@@ -57,7 +61,7 @@ export async function executionsForAlert(
   fingerprint: string,
   startsAt: string,
 ): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(and(eq(executions.fingerprint, fingerprint), eq(executions.startsAt, startsAt)))
@@ -84,7 +88,7 @@ export async function findOpenGroupExecution(
   runbook: string,
   groupKey: string,
 ): Promise<Execution | undefined> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(openGroupEpisodes(groupKey, runbook))
@@ -95,7 +99,7 @@ export async function findOpenGroupExecution(
 
 /** Group executions of an Alertmanager group still open (the whole group just resolved). */
 export async function openGroupExecutions(db: Db, groupKey: string): Promise<Execution[]> {
-  return db.select().from(executions).where(openGroupEpisodes(groupKey)).all();
+  return await db.select().from(executions).where(openGroupEpisodes(groupKey)).all();
 }
 
 export interface ExecutionQuery {
@@ -119,7 +123,7 @@ export async function listExecutions(db: Db, query: ExecutionQuery): Promise<Exe
   // Ids start with their creation time, so `since` is a primary-key range.
   if (query.since !== undefined) filters.push(gte(executions.id, executionIdFloor(query.since)));
   if (query.before) filters.push(lt(executions.id, query.before));
-  return db
+  return await db
     .select()
     .from(executions)
     .where(filters.length ? and(...filters) : undefined)
@@ -129,7 +133,7 @@ export async function listExecutions(db: Db, query: ExecutionQuery): Promise<Exe
 }
 
 export async function countExecutionsByState(db: Db): Promise<Record<string, number>> {
-  const rows = db
+  const rows = await db
     .select({ state: executions.state, n: count() })
     .from(executions)
     .groupBy(executions.state)
@@ -139,7 +143,7 @@ export async function countExecutionsByState(db: Db): Promise<Record<string, num
 
 /** Executions whose alert resolved and whose run on GitHub is still to be cancelled. */
 export async function executionsToCancel(db: Db, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(
@@ -158,7 +162,7 @@ export async function executionsToCancel(db: Db, limit: number): Promise<Executi
  * marks one as heard of, so with more than `limit` in flight every one still gets its turn.
  */
 export async function quietExecutions(db: Db, before: number, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(
@@ -176,7 +180,7 @@ export async function quietExecutions(db: Db, before: number, limit: number): Pr
 
 /** Executions waiting for reviewers and not yet escalated, longest-waiting first. */
 export async function approvalsNotEscalated(db: Db, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(
@@ -194,7 +198,7 @@ export async function approvalsNotEscalated(db: Db, limit: number): Promise<Exec
 
 /** Executions whose approval-gate answer GitHub never received. */
 export async function gateAnswersUndelivered(db: Db, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(
@@ -211,7 +215,7 @@ export async function gateAnswersUndelivered(db: Db, limit: number): Promise<Exe
 
 /** The execution the bridge holds for approval in this GitHub issue, if one still waits there. */
 export async function heldApprovalByIssue(db: Db, issueNumber: number): Promise<Execution | undefined> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(
@@ -227,7 +231,7 @@ export async function heldApprovalByIssue(db: Db, issueNumber: number): Promise<
 
 /** Approvals the bridge holds, oldest first (expiry, and issues still to open). */
 export async function heldApprovals(db: Db, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(and(eq(executions.state, "awaiting_approval"), isNotNull(executions.approvalHeldAt)))
@@ -242,7 +246,7 @@ export async function lastApprovalIssue(
   runbook: string,
   target: string | null,
 ): Promise<number | undefined> {
-  const row = db
+  const row = await db
     .select({ issue: executions.approvalIssue })
     .from(executions)
     .where(
@@ -259,7 +263,7 @@ export async function lastApprovalIssue(
 
 /** Held approvals that ended unanswered (alert resolved) whose issue has not been told yet, oldest first. */
 export async function issueNoticesDue(db: Db, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(and(isNotNull(executions.approvalIssueNoticeAt), isNotNull(executions.approvalIssue)))
@@ -270,7 +274,7 @@ export async function issueNoticesDue(db: Db, limit: number): Promise<Execution[
 
 /** How many executions asked for approval in this GitHub issue (1: it was opened for one alone). */
 export async function executionsAskedInIssue(db: Db, issueNumber: number): Promise<number> {
-  const row = db
+  const row = await db
     .select({ n: count() })
     .from(executions)
     .where(eq(executions.approvalIssue, issueNumber))
@@ -280,7 +284,7 @@ export async function executionsAskedInIssue(db: Db, issueNumber: number): Promi
 
 /** The latest execution whose approval was asked in this GitHub issue, whatever its state now. */
 export async function lastExecutionOfIssue(db: Db, issueNumber: number): Promise<Execution | undefined> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(eq(executions.approvalIssue, issueNumber))
@@ -290,7 +294,7 @@ export async function lastExecutionOfIssue(db: Db, issueNumber: number): Promise
 
 /** Succeeded runs whose deadline for the alert to clear passed before `before`, earliest first. */
 export async function outcomesDue(db: Db, before: number, limit: number): Promise<Execution[]> {
-  return db
+  return await db
     .select()
     .from(executions)
     .where(
@@ -316,5 +320,20 @@ export async function lastVerifiedSince(
   since: number,
 ): Promise<Pick<Execution, "id" | "clearedAt"> | undefined> {
   // Runs on every routed decision: a statement prepared once (hot-path.ts), not a drizzle query.
-  return hot(db).lastVerified.get(fingerprint, runbook, since);
+  const statements = hot(db);
+  if (statements) return statements.lastVerified.get(fingerprint, runbook, since);
+  return await db
+    .select({ id: executions.id, clearedAt: executions.clearedAt })
+    .from(executions)
+    .where(
+      and(
+        eq(executions.fingerprint, fingerprint),
+        eq(executions.runbook, runbook),
+        eq(executions.state, "verified"),
+        gte(executions.clearedAt, since),
+      ),
+    )
+    .orderBy(desc(executions.clearedAt))
+    .limit(1)
+    .get();
 }

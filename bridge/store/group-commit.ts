@@ -7,6 +7,7 @@
  * touched pages to the WAL — is paid once per batch instead of once per request.
  */
 import type { Db } from "./database.js";
+import { sqliteClientOf } from "./engine.js";
 import { inTransaction } from "./transaction.js";
 
 export interface GroupCommit {
@@ -43,7 +44,9 @@ export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
             // SQLite undoes the whole transaction on some errors (a full disk, an I/O error):
             // then every delivery of the batch is lost with it, and none may go on outside a
             // transaction. The batch fails with the error that caused it.
-            if (!db.$client.inTransaction) throw error;
+            // (PostgreSQL rolls back to the savepoint and the transaction goes on.)
+            const sqlite = sqliteClientOf(db);
+            if (sqlite && !sqlite.inTransaction) throw error;
             outcomes.push({ ok: false, error });
           }
         }

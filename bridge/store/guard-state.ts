@@ -4,12 +4,13 @@
  * derived from `executions` (committed dispatches), never from counters. What the rows
  * mean is the guards' and the breaker's business (decide/guard-state.ts puts them together).
  */
-import { and, eq, gte, inArray } from "drizzle-orm";
-import { UNSETTLED_STATES } from "../executions/states.js";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { ACTIVE_STATES, UNSETTLED_STATES } from "../executions/states.js";
 import type { BreakerRow } from "./breakers.js";
 import type { Db } from "./database.js";
 import type { Execution } from "./executions.js";
 import { COUNTS_AS_DISPATCH, hot } from "./hot-path.js";
+import { rawRows } from "./raw.js";
 import { breakers, executions } from "./schema.js";
 import { fromDriverRow } from "./table-rows.js";
 
@@ -38,6 +39,7 @@ export async function readDispatchFacts(
 ): Promise<DispatchFacts> {
   const statements = hot(db);
   const target = query.target ?? null;
+  if (!statements) return await readDispatchFactsBuilt(db, query);
   return {
     lastDispatch: statements.lastDispatch.get(query.runbook, target),
     dispatchesLastHour: statements.dispatchesSince
@@ -48,9 +50,72 @@ export async function readDispatchFacts(
   };
 }
 
+/** readDispatchFacts's reads through the builder (PostgreSQL): the same rules, the same order. */
+async function readDispatchFactsBuilt(
+  db: Db,
+  query: {
+    runbook: string;
+    target: string | undefined;
+    activeSince: number;
+    stormSince: number;
+    now: number;
+  },
+): Promise<DispatchFacts> {
+  const sameTarget =
+    query.target === undefined ? isNull(executions.target) : eq(executions.target, query.target);
+  const countsAsDispatch = sql.raw(COUNTS_AS_DISPATCH);
+  const lastDispatch = await db
+    .select({ id: executions.id, committedAt: executions.committedAt })
+    .from(executions)
+    .where(and(eq(executions.runbook, query.runbook), sameTarget, countsAsDispatch))
+    .orderBy(desc(executions.committedAt))
+    .limit(1)
+    .get();
+  const lastHour = await db
+    .select({ committedAt: executions.committedAt })
+    .from(executions)
+    .where(
+      and(
+        eq(executions.runbook, query.runbook),
+        gt(executions.committedAt, query.now - HOUR),
+        countsAsDispatch,
+      ),
+    )
+    .orderBy(asc(executions.committedAt))
+    .all();
+  const active = await db
+    .select({ id: executions.id, state: executions.state, updatedAt: executions.updatedAt })
+    .from(executions)
+    .where(
+      and(
+        eq(executions.runbook, query.runbook),
+        sameTarget,
+        isNotNull(executions.committedAt),
+        inArray(executions.state, [...ACTIVE_STATES]),
+        gt(executions.updatedAt, query.activeSince),
+      ),
+    )
+    .orderBy(desc(executions.createdAt))
+    .limit(1)
+    .get();
+  const storm = await db
+    .select({ n: count() })
+    .from(executions)
+    .where(and(gt(executions.committedAt, query.stormSince), countsAsDispatch))
+    .get();
+  return {
+    lastDispatch,
+    dispatchesLastHour: lastHour.map((row) => row.committedAt ?? 0),
+    active,
+    dispatchesAllSince: storm?.n ?? 0,
+  };
+}
+
 /** A breaker row by key (the hot path's prepared read). */
 export async function readBreakerFast(db: Db, key: string): Promise<BreakerRow | undefined> {
-  const raw = hot(db).breaker.get(key);
+  const statements = hot(db);
+  if (!statements) return await db.select().from(breakers).where(eq(breakers.key, key)).get();
+  const raw = statements.breaker.get(key);
   return raw ? fromDriverRow<BreakerRow>(breakers, raw) : undefined;
 }
 
@@ -66,14 +131,20 @@ export async function unfinishedExecutionInScope(
       : breaker.scope === "runbook"
         ? eq(executions.runbook, breaker.runbook ?? "")
         : and(eq(executions.runbook, breaker.runbook ?? ""), eq(executions.target, breaker.target ?? ""));
-  return db
-    .select({ id: executions.id })
-    .from(executions)
-    .where(
-      and(scopeFilter, gte(executions.committedAt, since), inArray(executions.state, [...UNSETTLED_STATES])),
-    )
-    .limit(1)
-    .get()?.id;
+  return (
+    await db
+      .select({ id: executions.id })
+      .from(executions)
+      .where(
+        and(
+          scopeFilter,
+          gte(executions.committedAt, since),
+          inArray(executions.state, [...UNSETTLED_STATES]),
+        ),
+      )
+      .limit(1)
+      .get()
+  )?.id;
 }
 
 /**
@@ -84,10 +155,10 @@ export async function lastDispatchesSince(
   db: Db,
   since: number,
 ): Promise<{ runbook: string; target: string; at: number }[]> {
-  return db.$client
-    .prepare<[number], { runbook: string; target: string; at: number }>(`
-      SELECT runbook, coalesce(target, '') AS target, max(committed_at) AS at FROM executions
-      WHERE committed_at > ? AND runbook IS NOT NULL AND ${COUNTS_AS_DISPATCH}
-      GROUP BY runbook, target`)
-    .all(since);
+  return await rawRows<{ runbook: string; target: string; at: number }>(
+    db,
+    sql`SELECT runbook, coalesce(target, '') AS target, max(committed_at) AS at FROM executions
+      WHERE committed_at > ${since} AND runbook IS NOT NULL AND ${sql.raw(COUNTS_AS_DISPATCH)}
+      GROUP BY runbook, coalesce(target, '')`,
+  );
 }

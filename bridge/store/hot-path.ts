@@ -15,6 +15,7 @@ import {
   NEVER_COUNTED_STATES,
 } from "../executions/states.js";
 import type { Db } from "./database.js";
+import { sqliteClientOf } from "./engine.js";
 import { alerts, auditEvents, executions, outbox, type settings } from "./schema.js";
 import { insertSql } from "./table-rows.js";
 
@@ -36,8 +37,7 @@ type RawRow = Record<string, unknown>;
  * Plain better-sqlite3 statements: measured here, drizzle's prepared queries added about
  * 10 µs of placeholder filling and row mapping to each 1 µs lookup.
  */
-function prepare(db: Db) {
-  const client = db.$client;
+function prepare(client: Database.Database) {
   return {
     enabled: client.prepare<[], Pick<typeof settings.$inferSelect, "value">>(
       `SELECT value FROM settings WHERE key = 'enabled'`,
@@ -87,11 +87,17 @@ export type HotStatements = ReturnType<typeof prepare>;
 
 const prepared = new WeakMap<Database.Database, HotStatements>();
 
-export function hot(db: Db): HotStatements {
-  let statements = prepared.get(db.$client);
+/**
+ * The prepared statements on SQLite; undefined on PostgreSQL, where the caller runs the same
+ * read through the builder (postgres.js prepares each statement once per connection itself).
+ */
+export function hot(db: Db): HotStatements | undefined {
+  const client = sqliteClientOf(db);
+  if (!client) return undefined;
+  let statements = prepared.get(client);
   if (!statements) {
-    statements = prepare(db);
-    prepared.set(db.$client, statements);
+    statements = prepare(client);
+    prepared.set(client, statements);
   }
   return statements;
 }

@@ -4,8 +4,11 @@
  * a fault-injection run or a soak (and by an operator who doubts a database). Each
  * invariant is one query that lists the rows breaking it; an empty list is a healthy store.
  */
+
+import { sql } from "drizzle-orm";
 import { EXECUTION_STATES, type ExecutionState, FINAL_STATES } from "../executions/states.js";
 import type { Db } from "./database.js";
+import { rawRows } from "./raw.js";
 
 export interface InvariantViolation {
   invariant: string;
@@ -82,7 +85,7 @@ export const INVARIANTS: readonly { invariant: string; query: string }[] = [
 export async function checkInvariants(db: Db): Promise<InvariantViolation[]> {
   const violations: InvariantViolation[] = [];
   for (const { invariant, query } of INVARIANTS) {
-    const rows = db.$client.prepare(query).all();
+    const rows = await rawRows(db, sql.raw(query));
     if (rows.length > 0) violations.push({ invariant, rows: rows.slice(0, 10), count: rows.length });
   }
   return violations;

@@ -7,6 +7,7 @@
  */
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { changesOf } from "./engine.js";
 import { notifications, notificationThreads } from "./schema.js";
 import { inTransaction, writing } from "./transaction.js";
 
@@ -27,8 +28,8 @@ export async function queueNotification(
   row: NewNotification,
   now: number,
 ): Promise<NotificationRow | undefined> {
-  return await writing(db, () => {
-    return db
+  return await writing(db, async () => {
+    return await db
       .insert(notifications)
       .values({ ...row, state: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
       .onConflictDoNothing({ target: notifications.dedupKey })
@@ -49,7 +50,7 @@ const FIRST_OF_ITS_THREAD = sql`(${notifications.thread} IS NULL OR NOT EXISTS (
  */
 export async function claimNextNotification(db: Db, now: number): Promise<NotificationRow | undefined> {
   return await inTransaction(db, async (tx) => {
-    const row = tx
+    const row = await tx
       .select()
       .from(notifications)
       .where(
@@ -64,7 +65,7 @@ export async function claimNextNotification(db: Db, now: number): Promise<Notifi
       .get();
     if (!row) return undefined;
     const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
-    tx.update(notifications).set(claimed).where(eq(notifications.id, row.id)).run();
+    await tx.update(notifications).set(claimed).where(eq(notifications.id, row.id)).run();
     return { ...row, ...claimed };
   });
 }
@@ -74,12 +75,14 @@ export async function claimNextNotification(db: Db, now: number): Promise<Notifi
  * comment may then appear twice; PagerDuty deduplicates by dedup_key.
  */
 export async function releaseInFlightNotifications(db: Db, now: number): Promise<number> {
-  return await writing(db, () => {
-    return db
-      .update(notifications)
-      .set({ state: "pending", nextAttemptAt: now, updatedAt: now })
-      .where(eq(notifications.state, "in_flight"))
-      .run().changes;
+  return await writing(db, async () => {
+    return changesOf(
+      await db
+        .update(notifications)
+        .set({ state: "pending", nextAttemptAt: now, updatedAt: now })
+        .where(eq(notifications.state, "in_flight"))
+        .run(),
+    );
   });
 }
 
@@ -90,8 +93,9 @@ export async function finishNotification(
   now: number,
   outcome: { result?: string; error?: string },
 ): Promise<void> {
-  return await writing(db, () => {
-    db.update(notifications)
+  return await writing(db, async () => {
+    await db
+      .update(notifications)
       .set({ state, updatedAt: now, result: outcome.result ?? null, lastError: outcome.error ?? null })
       .where(eq(notifications.id, id))
       .run();
@@ -105,8 +109,9 @@ export async function retryNotificationLater(
   now: number,
   error: string,
 ): Promise<void> {
-  return await writing(db, () => {
-    db.update(notifications)
+  return await writing(db, async () => {
+    await db
+      .update(notifications)
       .set({ state: "pending", nextAttemptAt: at, lastError: error, updatedAt: now })
       .where(eq(notifications.id, id))
       .run();
@@ -115,13 +120,15 @@ export async function retryNotificationLater(
 
 /** When the next pending row becomes ready, to sleep exactly that long. */
 export async function nextNotificationReadyAt(db: Db): Promise<number | undefined> {
-  return db
-    .select({ at: notifications.nextAttemptAt })
-    .from(notifications)
-    .where(eq(notifications.state, "pending"))
-    .orderBy(asc(notifications.nextAttemptAt))
-    .limit(1)
-    .get()?.at;
+  return (
+    await db
+      .select({ at: notifications.nextAttemptAt })
+      .from(notifications)
+      .where(eq(notifications.state, "pending"))
+      .orderBy(asc(notifications.nextAttemptAt))
+      .limit(1)
+      .get()
+  )?.at;
 }
 
 /** An execution's rows about one topic (has any channel taken it? are some still waiting?). */
@@ -130,7 +137,7 @@ export async function notificationsAbout(
   executionId: string,
   topic: string,
 ): Promise<NotificationRow[]> {
-  return db
+  return await db
     .select()
     .from(notifications)
     .where(and(eq(notifications.executionId, executionId), eq(notifications.topic, topic)))
@@ -140,7 +147,7 @@ export async function notificationsAbout(
 
 /** The rows queued for the latest opening of a breaker: its closing is sent to the same places. */
 export async function latestBreakerOpening(db: Db, breakerKey: string): Promise<NotificationRow[]> {
-  const latest = db
+  const latest = await db
     .select({ at: notifications.createdAt })
     .from(notifications)
     .where(and(eq(notifications.breakerKey, breakerKey), eq(notifications.topic, "breaker.opened")))
@@ -148,7 +155,7 @@ export async function latestBreakerOpening(db: Db, breakerKey: string): Promise<
     .limit(1)
     .get();
   if (!latest) return [];
-  return db
+  return await db
     .select()
     .from(notifications)
     .where(
@@ -166,13 +173,14 @@ export async function readNotificationThread(
   db: Db,
   thread: string,
 ): Promise<NotificationThread | undefined> {
-  return db.select().from(notificationThreads).where(eq(notificationThreads.thread, thread)).get();
+  return await db.select().from(notificationThreads).where(eq(notificationThreads.thread, thread)).get();
 }
 
 /** The thread's issue, opened (or found open) now. */
 export async function writeNotificationThread(db: Db, row: NotificationThread): Promise<void> {
-  return await writing(db, () => {
-    db.insert(notificationThreads)
+  return await writing(db, async () => {
+    await db
+      .insert(notificationThreads)
       .values(row)
       .onConflictDoUpdate({ target: notificationThreads.thread, set: row })
       .run();

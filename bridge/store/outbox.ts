@@ -6,6 +6,7 @@
  */
 import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { changesOf } from "./engine.js";
 import { hot } from "./hot-path.js";
 import { outbox } from "./schema.js";
 import { toDriverRow } from "./table-rows.js";
@@ -34,18 +35,19 @@ export async function enqueueDispatch(
   severity: string,
   now: number,
 ): Promise<void> {
-  return await writing(db, () => {
-    hot(db).insertOutbox.run(
-      toDriverRow(outbox, {
-        executionId,
-        priority: severityPriority(severity),
-        state: "pending",
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      } satisfies typeof outbox.$inferInsert),
-    );
+  const row = {
+    executionId,
+    priority: severityPriority(severity),
+    state: "pending",
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+  } satisfies typeof outbox.$inferInsert;
+  return await writing(db, async () => {
+    const statements = hot(db);
+    if (statements) statements.insertOutbox.run(toDriverRow(outbox, row));
+    else await db.insert(outbox).values(row).run();
   });
 }
 
@@ -56,7 +58,7 @@ export async function enqueueDispatch(
  */
 export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow | undefined> {
   return await inTransaction(db, async (tx) => {
-    const row = tx
+    const row = await tx
       .select()
       .from(outbox)
       .where(and(eq(outbox.state, "pending"), lte(outbox.nextAttemptAt, now)))
@@ -65,7 +67,7 @@ export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow 
       .get();
     if (!row) return undefined;
     const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
-    tx.update(outbox).set(claimed).where(eq(outbox.executionId, row.executionId)).run();
+    await tx.update(outbox).set(claimed).where(eq(outbox.executionId, row.executionId)).run();
     return { ...row, ...claimed };
   });
 }
@@ -73,9 +75,10 @@ export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow 
 /** At start: rows a previous process left in flight may or may not have reached GitHub. */
 export async function releaseInFlight(db: Db, now: number): Promise<OutboxRow[]> {
   return await inTransaction(db, async (tx) => {
-    const rows = tx.select().from(outbox).where(eq(outbox.state, "in_flight")).all();
+    const rows = await tx.select().from(outbox).where(eq(outbox.state, "in_flight")).all();
     for (const row of rows) {
-      tx.update(outbox)
+      await tx
+        .update(outbox)
         .set({
           state: "pending",
           uncertainSince: row.uncertainSince ?? row.updatedAt,
@@ -94,8 +97,9 @@ export async function releaseInFlight(db: Db, now: number): Promise<OutboxRow[]>
  * an approval the bridge held was answered, and the approved execution goes out now.
  */
 export async function requeueDispatch(db: Db, executionId: string, now: number): Promise<void> {
-  return await writing(db, () => {
-    db.update(outbox)
+  return await writing(db, async () => {
+    await db
+      .update(outbox)
       .set({
         state: "pending",
         nextAttemptAt: now,
@@ -116,8 +120,9 @@ export async function finishDispatch(
   now: number,
   error?: string,
 ): Promise<void> {
-  return await writing(db, () => {
-    db.update(outbox)
+  return await writing(db, async () => {
+    await db
+      .update(outbox)
       .set({ state, updatedAt: now, lastError: error ?? null })
       .where(eq(outbox.executionId, executionId))
       .run();
@@ -132,8 +137,9 @@ export async function retryDispatchLater(
   error: string,
   uncertain: boolean,
 ): Promise<void> {
-  return await writing(db, () => {
-    db.update(outbox)
+  return await writing(db, async () => {
+    await db
+      .update(outbox)
       .set({
         state: "pending",
         nextAttemptAt: at,
@@ -148,8 +154,9 @@ export async function retryDispatchLater(
 
 /** Hands a claimed row back unsent: pending again at `at`, the claim's attempt not counted. */
 export async function postponeClaim(db: Db, executionId: string, at: number, now: number): Promise<void> {
-  return await writing(db, () => {
-    db.update(outbox)
+  return await writing(db, async () => {
+    await db
+      .update(outbox)
       .set({ state: "pending", nextAttemptAt: at, updatedAt: now, attempts: sql`${outbox.attempts} - 1` })
       .where(and(eq(outbox.executionId, executionId), eq(outbox.state, "in_flight")))
       .run();
@@ -158,8 +165,8 @@ export async function postponeClaim(db: Db, executionId: string, at: number, now
 
 /** Cancels a dispatch that has not been claimed yet; false when it is already in flight or done. */
 export async function cancelPendingDispatch(db: Db, executionId: string, now: number): Promise<boolean> {
-  return await writing(db, () => {
-    const result = db
+  return await writing(db, async () => {
+    const result = await db
       .update(outbox)
       .set({ state: "cancelled", updatedAt: now })
       // An uncertain row may already have a run on GitHub: it is not ours to cancel silently.
@@ -167,27 +174,28 @@ export async function cancelPendingDispatch(db: Db, executionId: string, now: nu
         and(eq(outbox.executionId, executionId), eq(outbox.state, "pending"), isNull(outbox.uncertainSince)),
       )
       .run();
-    return result.changes > 0;
+    return changesOf(result) > 0;
   });
 }
 
 export async function outboxDepth(db: Db): Promise<number> {
-  return (
-    db
-      .select({ n: count() })
-      .from(outbox)
-      .where(inArray(outbox.state, ["pending", "in_flight"]))
-      .get()?.n ?? 0
-  );
+  const row = await db
+    .select({ n: count() })
+    .from(outbox)
+    .where(inArray(outbox.state, ["pending", "in_flight"]))
+    .get();
+  return row?.n ?? 0;
 }
 
 /** When the next pending row becomes ready, to sleep exactly that long. */
 export async function nextReadyAt(db: Db): Promise<number | undefined> {
-  return db
-    .select({ at: outbox.nextAttemptAt })
-    .from(outbox)
-    .where(eq(outbox.state, "pending"))
-    .orderBy(asc(outbox.nextAttemptAt))
-    .limit(1)
-    .get()?.at;
+  return (
+    await db
+      .select({ at: outbox.nextAttemptAt })
+      .from(outbox)
+      .where(eq(outbox.state, "pending"))
+      .orderBy(asc(outbox.nextAttemptAt))
+      .limit(1)
+      .get()
+  )?.at;
 }

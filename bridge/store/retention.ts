@@ -20,6 +20,7 @@
  */
 import { FINAL_STATES } from "../executions/states.js";
 import type { Db } from "./database.js";
+import { requireSqlite } from "./engine.js";
 import { executionIdFloor } from "./ids.js";
 import { inTransaction } from "./transaction.js";
 
@@ -37,7 +38,7 @@ export async function pruneExecutionBatch(
   db: Db,
   batch: { cutoff: number; after: string; limit: number },
 ): Promise<PruneBatch> {
-  const client = db.$client;
+  const client = requireSqlite(db, "retention");
   return await inTransaction(db, () => {
     // Only executions created before the cutoff can have been updated before it.
     const window = client
@@ -83,7 +84,7 @@ export async function pruneAuditBatch(
   db: Db,
   batch: { cutoff: number; after: number; limit: number },
 ): Promise<PruneBatch> {
-  const client = db.$client;
+  const client = requireSqlite(db, "retention");
   return await inTransaction(db, () => {
     const window = client
       .prepare<[number, number, number], { last: number | null; old: number | null }>(`
@@ -113,7 +114,7 @@ export async function pruneAlertBatch(
   db: Db,
   batch: { cutoff: number; after: number; limit: number },
 ): Promise<PruneBatch> {
-  const client = db.$client;
+  const client = requireSqlite(db, "retention");
   return await inTransaction(db, () => {
     const window = client
       .prepare<[number, number, number], { last: number | null; old: number | null }>(`

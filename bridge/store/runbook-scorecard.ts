@@ -13,6 +13,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { executionIdFloor } from "./ids.js";
+import { rawRows } from "./raw.js";
 
 /** Counts of one runbook's executions in one state (and guard), one number per window. */
 export interface StateCountRow {
@@ -150,7 +151,7 @@ export async function countExecutionsByRunbookState(
   db: Db,
   windowStarts: readonly number[],
 ): Promise<StateCountRow[]> {
-  const rows = db.all<Record<string, unknown>>(scorecardSql.byRunbookState(windowStarts));
+  const rows = await rawRows<Record<string, unknown>>(db, scorecardSql.byRunbookState(windowStarts));
   return rows.map((row) => ({
     runbook: String(row.runbook),
     state: String(row.state),
@@ -171,7 +172,7 @@ export async function resolutionTimesByRunbook(
   windowStarts: readonly number[],
   states: readonly string[],
 ): Promise<ResolutionTimeRow[]> {
-  return db.all<ResolutionTimeRow>(scorecardSql.resolutionTimes(windowStarts, states));
+  return await rawRows<ResolutionTimeRow>(db, scorecardSql.resolutionTimes(windowStarts, states));
 }
 
 /**
@@ -183,7 +184,7 @@ export async function countRelapsesByRunbook(
   db: Db,
   windowStarts: readonly number[],
 ): Promise<{ runbook: string; relapses: number[] }[]> {
-  const rows = db.all<Record<string, unknown>>(scorecardSql.relapses(windowStarts));
+  const rows = await rawRows<Record<string, unknown>>(db, scorecardSql.relapses(windowStarts));
   return rows.map((row) => ({
     runbook: String(row.runbook),
     relapses: numbers(row, "relapses", windowStarts.length),
@@ -199,5 +200,5 @@ export async function lastFailureByRunbook(
   since: number,
   failureStates: readonly string[],
 ): Promise<LastFailureRow[]> {
-  return db.all<LastFailureRow>(scorecardSql.lastFailures(since, failureStates));
+  return await rawRows<LastFailureRow>(db, scorecardSql.lastFailures(since, failureStates));
 }

@@ -9,7 +9,11 @@
  * @example
  *   try { decide(); storage.succeeded(); } catch (error) { if (storage.failed(error, now)) answer503(); }
  */
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { sqliteClientOf } from "./engine.js";
+import { rawRun } from "./raw.js";
+import { settings } from "./schema.js";
 import { writing } from "./transaction.js";
 
 /** SQLite result codes that mean the storage refuses writes (extended codes share the prefix). */
@@ -79,13 +83,11 @@ export function createStorageHealth(onError?: (code: StorageErrorCode) => void):
  * @returns the error's message, or undefined when the write committed
  */
 export async function proveWritable(db: Db, now: number): Promise<string | undefined> {
-  return await writing(db, () => {
+  return await writing(db, async () => {
     try {
-      const probe = db.$client.prepare(
-        "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-      );
-      probe.run("storage_probe", "x".repeat(8_192), now);
-      db.$client.prepare("DELETE FROM settings WHERE key = 'storage_probe'").run();
+      const probe = { key: "storage_probe", value: "x".repeat(8_192), updatedAt: now };
+      await db.insert(settings).values(probe).onConflictDoUpdate({ target: settings.key, set: probe }).run();
+      await db.delete(settings).where(eq(settings.key, "storage_probe")).run();
       return undefined;
     } catch (error) {
       return (error as Error).message;
@@ -99,16 +101,27 @@ export function writableProblem(db: Db): Promise<string | undefined> {
   return writing(db, () => writableNow(db));
 }
 
-function writableNow(db: Db): string | undefined {
+async function writableNow(db: Db): Promise<string | undefined> {
+  const client = sqliteClientOf(db);
+  if (!client) {
+    // A server that takes no writes (a standby, a read-only transaction default) refuses a
+    // write statement even when it changes no row.
+    try {
+      await rawRun(db, sql`DELETE FROM settings WHERE 1 = 0`);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
   try {
     // BEGIN IMMEDIATE takes the write lock, but succeeds on a read-only connection too
     // (a write-protected file is opened read-only without an error): only a write
     // statement proves the file takes writes. It changes no row and is rolled back.
-    db.$client.exec("BEGIN IMMEDIATE");
+    client.exec("BEGIN IMMEDIATE");
     try {
-      db.$client.exec("DELETE FROM settings WHERE 0");
+      client.exec("DELETE FROM settings WHERE 0");
     } finally {
-      db.$client.exec("ROLLBACK");
+      client.exec("ROLLBACK");
     }
     return undefined;
   } catch (error) {

@@ -1,23 +1,30 @@
 /**
  * @module
- * Transactions for the whole store, and the one rule that keeps them whole now that the
- * store is asynchronous: the SQLite connection is shared by everything in the process, so
+ * Transactions for the whole store, on either engine. On PostgreSQL each transaction holds a
+ * pooled connection of its own and the server keeps concurrent ones apart. On SQLite the one
+ * rule that keeps them whole: the connection is shared by everything in the process, so
  * only one transaction is open on it at a time, and a write made outside a transaction
  * waits until none is open. Otherwise, while one caller's transaction waits between two of
  * its statements, another caller's write would land inside it and be rolled back with it.
  *
  * Which code is inside a transaction is tracked by AsyncLocalStorage, so functions called
  * from a transaction's work (with the same `db`) join it instead of waiting for it.
- * A transaction's work awaits the store only, never the network: every statement runs
- * synchronously underneath, so a transaction still commits within one turn of the event loop.
+ * A transaction's work awaits the store only, never GitHub or Alertmanager: on SQLite every
+ * statement runs synchronously underneath, so a transaction commits within one turn of the
+ * event loop; on PostgreSQL it holds its connection for no longer than its statements take.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
+import type postgres from "postgres";
 import type { Db } from "./database.js";
+import { engineOf } from "./engine.js";
 
 interface OpenTransaction {
-  client: Database.Database;
+  /** The SQLite connection, or the PostgreSQL pool, the transaction belongs to. */
+  client: object;
   savepoints: number;
+  /** On PostgreSQL: the pool's connection this transaction holds until it ends. */
+  connection?: postgres.ReservedSql;
 }
 
 const open = new AsyncLocalStorage<OpenTransaction>();
@@ -46,9 +53,56 @@ async function holdingConnection<T>(client: Database.Database, use: () => Promis
   }
 }
 
-function insideTransactionOf(client: Database.Database): OpenTransaction | undefined {
+function insideTransactionOf(client: object): OpenTransaction | undefined {
   const current = open.getStore();
   return current?.client === client ? current : undefined;
+}
+
+/** The connection of the PostgreSQL transaction the caller runs in, on this pool (store-client.ts). */
+export function postgresConnectionFor(pool: postgres.Sql): postgres.ReservedSql | undefined {
+  return insideTransactionOf(pool)?.connection;
+}
+
+/**
+ * PostgreSQL: each transaction holds a connection of its own from the pool, so transactions
+ * of different callers run side by side and the server keeps them apart; no queue here.
+ */
+async function inPostgresTransaction<T>(
+  db: Db,
+  pool: postgres.Sql,
+  work: (db: Db) => T | Promise<T>,
+): Promise<T> {
+  const outer = insideTransactionOf(pool);
+  if (outer?.connection) {
+    const connection = outer.connection;
+    const name = `runbridge_${++outer.savepoints}`;
+    await connection.unsafe(`SAVEPOINT ${name}`);
+    try {
+      const result = await work(db);
+      await connection.unsafe(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await connection.unsafe(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`).catch(() => {});
+      throw error;
+    }
+  }
+  const connection = await pool.reserve();
+  try {
+    return await open.run({ client: pool, savepoints: 0, connection }, async () => {
+      await connection.unsafe("BEGIN");
+      try {
+        const result = await work(db);
+        await connection.unsafe("COMMIT");
+        return result;
+      } catch (error) {
+        // A connection that broke takes its transaction with it; nothing to roll back then.
+        await connection.unsafe("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    });
+  } finally {
+    connection.release();
+  }
 }
 
 /**
@@ -56,7 +110,9 @@ function insideTransactionOf(client: Database.Database): OpenTransaction | undef
  * committed); inside another transaction, a savepoint: a failure undoes this work alone.
  */
 export async function inTransaction<T>(db: Db, work: (db: Db) => T | Promise<T>): Promise<T> {
-  const client = db.$client;
+  const engine = engineOf(db);
+  if (engine.kind === "postgres") return inPostgresTransaction(db, engine.sql, work);
+  const client = engine.client;
   const outer = insideTransactionOf(client);
   if (outer) {
     const name = `runbridge_${++outer.savepoints}`;
@@ -90,13 +146,17 @@ export async function inTransaction<T>(db: Db, work: (db: Db) => T | Promise<T>)
  * Runs a write that needs no transaction of its own (one statement): inside a transaction
  * it joins it; outside, it waits until no transaction is open on the connection.
  */
-export async function writing<T>(db: Db, write: () => T): Promise<T> {
-  const client = db.$client;
-  if (insideTransactionOf(client)) return write();
+export async function writing<T>(db: Db, write: () => T | Promise<T>): Promise<T> {
+  const engine = engineOf(db);
+  // PostgreSQL keeps a write outside every transaction by itself (it uses another connection).
+  if (engine.kind === "postgres") return await write();
+  const client = engine.client;
+  if (insideTransactionOf(client)) return await write();
   return holdingConnection(client, async () => write());
 }
 
 /** Whether the caller runs inside a transaction on this database (for assertions in tests). */
 export function isInTransaction(db: Db): boolean {
-  return insideTransactionOf(db.$client) !== undefined;
+  const engine = engineOf(db);
+  return insideTransactionOf(engine.kind === "postgres" ? engine.sql : engine.client) !== undefined;
 }

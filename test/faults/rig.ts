@@ -14,7 +14,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { expect } from "vitest";
-import type { Db } from "../../bridge/store/database.js";
+import type { SqliteDb } from "../../bridge/store/database.js";
 import { checkInvariants, type InvariantViolation } from "../../bridge/store/invariants.js";
 import * as schema from "../../bridge/store/schema.js";
 import {
@@ -78,9 +78,9 @@ export async function startFaultRig(
     throw error;
   }
   let reader: Database.Database | undefined;
-  const connection = (): Db => {
+  const connection = (): SqliteDb => {
     reader ??= new Database(dbFile, { readonly: true });
-    return drizzle(reader, { schema }) as Db;
+    return drizzle(reader, { schema }) as SqliteDb;
   };
   return {
     gh,

@@ -42,3 +42,18 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
       withAdmin((sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
+
+/**
+ * The database goes away under its clients, as a server that stopped would: every session on
+ * it is ended and new ones are refused, until `allowConnections`.
+ */
+export async function refuseConnections(name: string): Promise<void> {
+  await withAdmin(async (sql) => {
+    await sql.unsafe(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${name}`;
+  });
+}
+
+export async function allowConnections(name: string): Promise<void> {
+  await withAdmin((sql) => sql.unsafe(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`));
+}

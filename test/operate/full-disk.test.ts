@@ -3,6 +3,7 @@
 // says why, the metric counts it, the process lives on, and once space returns the bridge
 // resumes by itself — with every alert it answered 200 for recorded.
 import { afterEach, describe, expect, it } from "vitest";
+import { requireSqlite } from "../../bridge/store/engine.js";
 import {
   type OperatedBridge,
   runbookYaml,
@@ -28,8 +29,8 @@ describe("a full disk", () => {
   it("answers 503 with Retry-After, turns /readyz 503 with the reason, counts it, and recovers by itself", async () => {
     bridge = await startOperatedBridge({ runbooks: { "web-down.yml": runbookYaml("web-down", "WebDown") } });
     const { url, db } = bridge;
-    const pages = db.$client.pragma("page_count", { simple: true }) as number;
-    db.$client.pragma(`max_page_count = ${pages + 4}`);
+    const pages = requireSqlite(db, "the full-disk test").pragma("page_count", { simple: true }) as number;
+    requireSqlite(db, "the full-disk test").pragma(`max_page_count = ${pages + 4}`);
 
     const accepted: string[] = [];
     let refused: { instance: string; answer: Response } | undefined;
@@ -54,13 +55,15 @@ describe("a full disk", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
 
     // Space returns: nothing is restarted, the next readiness check and the retried delivery succeed.
-    db.$client.pragma("max_page_count = 1073741823");
+    requireSqlite(db, "the full-disk test").pragma("max_page_count = 1073741823");
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect((await post(url, refused.instance)).status).toBe(200);
     accepted.push(refused.instance);
 
     // Nothing acknowledged was lost: each accepted alert has its execution.
-    const recorded = db.$client.prepare("SELECT target FROM executions").all() as { target: string }[];
+    const recorded = requireSqlite(db, "the full-disk test")
+      .prepare("SELECT target FROM executions")
+      .all() as { target: string }[];
     expect(new Set(recorded.map((row) => row.target))).toEqual(new Set(accepted));
   });
 });

@@ -16,7 +16,9 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { bridgeFile } from "../../bridge-files.js";
+import type { Db } from "../database.js";
 import * as schema from "./schema.js";
+import { createPostgresStoreDb, SQLITE_SHAPED_TYPES } from "./store-client.js";
 
 export type PostgresDb = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
@@ -49,16 +51,8 @@ function clientOptions(options: PostgresOptions): postgres.Options<Record<string
 }
 
 export async function openPostgres(url: string, options: PostgresOptions): Promise<OpenedPostgres> {
+  await migrateOrExplain(url, options);
   const sql = postgres(url, clientOptions(options));
-  try {
-    await migrateSerialized(url, options);
-  } catch (error) {
-    await sql.end({ timeout: 5 });
-    throw new Error(
-      `cannot prepare the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}. Check RUNBRIDGE_DATABASE_URL, that the server is up, and that this user may create tables in it.`,
-      { cause: error },
-    );
-  }
   const db = drizzle(sql, { schema });
   return {
     db,
@@ -67,6 +61,44 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       await sql.end({ timeout: 5 });
     },
   };
+}
+
+export interface OpenedPostgresStore {
+  /** The store's handle: the bridge's one set of queries, run on this database. */
+  db: Db;
+  /** The pool underneath (LISTEN/NOTIFY, tests). */
+  sql: postgres.Sql;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The bridge's store on PostgreSQL: migrated like openPostgres, with a pool whose values keep
+ * SQLite's shapes (store-client.ts), so every store function runs on it unchanged.
+ */
+export async function openPostgresStore(url: string, options: PostgresOptions): Promise<OpenedPostgresStore> {
+  await migrateOrExplain(url, options);
+  const sql = postgres(url, { ...clientOptions(options), types: SQLITE_SHAPED_TYPES });
+  return {
+    db: createPostgresStoreDb(sql),
+    sql,
+    url,
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Migrates, or says what to check: the URL (without its password), the server, the user's rights. */
+async function migrateOrExplain(url: string, options: PostgresOptions): Promise<void> {
+  try {
+    await migrateSerialized(url, options);
+  } catch (error) {
+    throw new Error(
+      `cannot prepare the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}. Check RUNBRIDGE_DATABASE_URL, that the server is up, and that this user may create tables in it.`,
+      { cause: error },
+    );
+  }
 }
 
 /**

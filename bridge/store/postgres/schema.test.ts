@@ -2,6 +2,7 @@
 // server: the derived tables, the checked-in migrations (a change to schema.ts without
 // `npx drizzle-kit generate --config drizzle.postgres.config.ts` fails here), how values
 // come back, and several bridges migrating one database at the same moment.
+import { readFileSync } from "node:fs";
 import { getTableName, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,11 @@ import { type OpenedPostgres, openPostgres, redactUrl } from "./database.js";
 import * as postgresSchema from "./schema.js";
 
 const OPTIONS = { poolSize: 4, statementTimeoutMs: 10_000 };
+const MIGRATIONS_CHECKED_IN = (
+  JSON.parse(readFileSync(new URL("./migrations/meta/_journal.json", import.meta.url), "utf8")) as {
+    entries: unknown[];
+  }
+).entries.length;
 
 interface IndexShape {
   unique: boolean;
@@ -234,7 +240,8 @@ describe("several bridges starting against one new database", () => {
       const applied = await first.sql<
         { n: number }[]
       >`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`;
-      expect(applied[0]?.n).toBe(1);
+      // Each checked-in migration once, however many bridges ran the migrator.
+      expect(applied[0]?.n).toBe(MIGRATIONS_CHECKED_IN);
     } finally {
       await Promise.all(bridges.map((bridge) => bridge.close()));
       await database.drop();

@@ -1,6 +1,6 @@
 /**
  * @module
- * Decides every alert of one Alertmanager delivery in ONE SQLite transaction: alert
+ * Decides every alert of one Alertmanager delivery in ONE transaction: alert
  * rows, executions, audit events and outbox rows commit together or not at all. The
  * caller answers 200 only after this returns, so an acknowledged alert is never lost.
  */
@@ -11,11 +11,13 @@ import type { RunbookSet } from "../runbooks/runbook-set.js";
 import { recordAlertDelivery } from "../store/alerts.js";
 import type { AuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
+import { lockForDecision } from "../store/decision-locks.js";
 import { inTransaction } from "../store/transaction.js";
 import { compactAlert } from "./compact-alert.js";
 import type { DecisionContext, DecisionOutcome } from "./context.js";
 import { decideFiring } from "./decide-firing.js";
 import { decideGroupResolved, decideResolved } from "./decide-resolved.js";
+import { decisionLocks } from "./decision-locks.js";
 
 export interface DecideOptions {
   db: Db;
@@ -58,7 +60,11 @@ export async function decideWebhook(
   alerts: NormalizedAlert[],
   groupResolved = false,
 ): Promise<WebhookDecision> {
-  return await inTransaction(options.db, async (tx) => {
+  const work = async (tx: Db): Promise<WebhookDecision> => {
+    // Replicas deciding at the same instant read guard state one after the other (PostgreSQL).
+    await lockForDecision(tx, () =>
+      decisionLocks(alerts, options.runbooks, { dryRun: options.dryRun, groupResolved }),
+    );
     const context: DecisionContext = { ...options, db: tx, written: [] };
     const hasGroupRunbooks = options.runbooks.runbooks.some(
       (loaded) => loaded.runbook.guards?.group === "group",
@@ -80,5 +86,8 @@ export async function decideWebhook(
       executions.push(...(await decideGroupResolved(context, alerts[0]?.groupKey ?? "")));
     }
     return { executions, events: context.written, cancelRequested: context.cancelRequested ?? false };
-  });
+  };
+  // A deadlock or serialization failure (PostgreSQL) is retried here: the work is only reads
+  // and writes of this transaction, so running it again is safe.
+  return await inTransaction(options.db, work, { conflictRetries: 4 });
 }

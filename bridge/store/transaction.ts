@@ -105,13 +105,49 @@ async function inPostgresTransaction<T>(
   }
 }
 
+export interface TransactionOptions {
+  /**
+   * PostgreSQL: how often to run `work` again after a deadlock or a serialization failure
+   * (40P01, 40001), which the server resolves by failing one of the transactions. Only for
+   * work that touches nothing but this transaction. SQLite never fails either way.
+   */
+  conflictRetries?: number;
+}
+
+const CONFLICT_CODES = new Set(["40P01", "40001"]);
+
+/** PostgreSQL's SQLSTATE of an error, whether thrown directly or as drizzle's "Failed query" cause. */
+export function postgresErrorCode(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /**
  * Runs `work` atomically. At the top, a transaction of its own (after any other caller's has
  * committed); inside another transaction, a savepoint: a failure undoes this work alone.
  */
-export async function inTransaction<T>(db: Db, work: (db: Db) => T | Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  db: Db,
+  work: (db: Db) => T | Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   const engine = engineOf(db);
-  if (engine.kind === "postgres") return inPostgresTransaction(db, engine.sql, work);
+  if (engine.kind === "postgres") {
+    const retries = insideTransactionOf(engine.sql) ? 0 : (options.conflictRetries ?? 0);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await inPostgresTransaction(db, engine.sql, work);
+      } catch (error) {
+        const code = postgresErrorCode(error);
+        if (attempt >= retries || !code || !CONFLICT_CODES.has(code)) throw error;
+        // Apart a little, so the transactions that collided do not collide again at once.
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
   const client = engine.client;
   const outer = insideTransactionOf(client);
   if (outer) {

@@ -4,7 +4,9 @@
  * batch per transaction so a webhook waits at most one batch for the write lock. Each batch
  * walks its table in insertion order (the rowid, or the execution id, which sorts by creation
  * time) from a cursor, so a batch reads at most `limit` rows whatever the table's size, and
- * needs no index on a time column that every decision would have to maintain.
+ * needs no index on a time column that every decision would have to maintain. PostgreSQL has
+ * no rowid: there alert rows are taken oldest first delivery first, `limit` at a time, until a
+ * batch finds fewer.
  *
  * What is kept, and why:
  * - An execution that is not final (executions/states.ts), or whose outbox row (or one of its
@@ -18,10 +20,12 @@
  * Rows that hang off a deleted execution (its outbox row, notifications, run jobs and breaker failures) go in
  * the same transaction, so no row names an execution that is gone.
  */
+import { sql } from "drizzle-orm";
 import { FINAL_STATES } from "../executions/states.js";
 import type { Db } from "./database.js";
-import { requireSqlite } from "./engine.js";
+import { sqliteClientOf } from "./engine.js";
 import { executionIdFloor } from "./ids.js";
+import { rawRow, rawRows, rawRun } from "./raw.js";
 import { inTransaction } from "./transaction.js";
 
 export interface PruneBatch {
@@ -31,46 +35,45 @@ export interface PruneBatch {
   next: string | number | undefined;
 }
 
-const finalStates = FINAL_STATES.map((state) => `'${state}'`).join(", ");
+const finalStates = sql.raw(FINAL_STATES.map((state) => `'${state}'`).join(", "));
 
 /** Deletes old, final executions (with their outbox rows, run jobs and breaker failures) among the next `limit` by id. */
 export async function pruneExecutionBatch(
   db: Db,
   batch: { cutoff: number; after: string; limit: number },
 ): Promise<PruneBatch> {
-  const client = requireSqlite(db, "retention");
-  return await inTransaction(db, () => {
+  return await inTransaction(db, async (tx) => {
     // Only executions created before the cutoff can have been updated before it.
-    const window = client
-      .prepare<[string, string, number], { id: string }>(
-        "SELECT id FROM executions WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
-      )
-      .all(batch.after, executionIdFloor(batch.cutoff), batch.limit);
+    const window = await rawRows<{ id: string }>(
+      tx,
+      sql`SELECT id FROM executions WHERE id > ${batch.after} AND id < ${executionIdFloor(batch.cutoff)}
+          ORDER BY id LIMIT ${batch.limit}`,
+    );
     const last = window.at(-1)?.id;
     if (last === undefined) return { deleted: 0, next: undefined };
-    const ids = client
-      .prepare<{ after: string; last: string; cutoff: number }, { id: string }>(`
-        SELECT e.id FROM executions e
-        WHERE e.id > @after AND e.id <= @last
-          AND e.state IN (${finalStates}) AND e.updated_at < @cutoff
-          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.execution_id = e.id AND o.state IN ('pending', 'in_flight'))
-          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.execution_id = e.id AND n.state IN ('pending', 'in_flight'))
-          AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.execution_id = e.id AND a.at >= @cutoff)`)
-      .all({ after: batch.after, last, cutoff: batch.cutoff })
-      .map((row) => row.id);
+    const ids = (
+      await rawRows<{ id: string }>(
+        tx,
+        sql`SELECT e.id FROM executions e
+          WHERE e.id > ${batch.after} AND e.id <= ${last}
+            AND e.state IN (${finalStates}) AND e.updated_at < ${batch.cutoff}
+            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.execution_id = e.id AND o.state IN ('pending', 'in_flight'))
+            AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.execution_id = e.id AND n.state IN ('pending', 'in_flight'))
+            AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.execution_id = e.id AND a.at >= ${batch.cutoff})`,
+      )
+    ).map((row) => row.id);
     if (ids.length === 0) return { deleted: 0, next: last };
-    const list = JSON.stringify(ids);
-    const ofThese = "IN (SELECT value FROM json_each(?))";
+    // At most `limit` ids (a few dozen): one parameter each.
+    const ofThese = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
     let deleted = 0;
-    for (const statement of [
-      `DELETE FROM outbox WHERE execution_id ${ofThese}`,
-      `DELETE FROM notifications WHERE execution_id ${ofThese}`,
-      `DELETE FROM run_jobs WHERE execution_id ${ofThese}`,
-      `DELETE FROM breaker_failures WHERE execution_id ${ofThese}`,
-      `DELETE FROM executions WHERE id ${ofThese}`,
-    ]) {
-      deleted += client.prepare(statement).run(list).changes;
-    }
+    deleted += await rawRun(tx, sql`DELETE FROM outbox WHERE execution_id IN (${ofThese})`);
+    deleted += await rawRun(tx, sql`DELETE FROM notifications WHERE execution_id IN (${ofThese})`);
+    deleted += await rawRun(tx, sql`DELETE FROM run_jobs WHERE execution_id IN (${ofThese})`);
+    deleted += await rawRun(tx, sql`DELETE FROM breaker_failures WHERE execution_id IN (${ofThese})`);
+    deleted += await rawRun(tx, sql`DELETE FROM executions WHERE id IN (${ofThese})`);
     return { deleted, next: last };
   });
 }
@@ -84,25 +87,29 @@ export async function pruneAuditBatch(
   db: Db,
   batch: { cutoff: number; after: number; limit: number },
 ): Promise<PruneBatch> {
-  const client = requireSqlite(db, "retention");
-  return await inTransaction(db, () => {
-    const window = client
-      .prepare<[number, number, number], { last: number | null; old: number | null }>(`
-        SELECT max(id) AS last, sum(at < ?) AS old
-        FROM (SELECT id, at FROM audit_events WHERE id > ? ORDER BY id LIMIT ?)`)
-      .get(batch.cutoff, batch.after, batch.limit);
+  return await inTransaction(db, async (tx) => {
+    const window = await rawRow<{ last: number | null; old: number | null }>(
+      tx,
+      sql`SELECT max(id) AS last, sum(CASE WHEN at < ${batch.cutoff} THEN 1 ELSE 0 END) AS old
+        FROM (SELECT id, at FROM audit_events WHERE id > ${batch.after} ORDER BY id LIMIT ${batch.limit}) AS walked`,
+    );
     if (!window?.last || !window.old) return { deleted: 0, next: undefined };
-    const { changes } = client
-      .prepare<{ after: number; last: number; cutoff: number }>(`
-        DELETE FROM audit_events WHERE id IN (
+    const deleted = await rawRun(
+      tx,
+      sql`DELETE FROM audit_events WHERE id IN (
           SELECT a.id FROM audit_events a
-          WHERE a.id > @after AND a.id <= @last AND a.at < @cutoff
+          WHERE a.id > ${batch.after} AND a.id <= ${window.last} AND a.at < ${batch.cutoff}
             AND (a.execution_id IS NULL
-              OR NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = a.execution_id)))`)
-      .run({ after: batch.after, last: window.last, cutoff: batch.cutoff });
-    return { deleted: changes, next: window.last };
+              OR NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = a.execution_id)))`,
+    );
+    return { deleted, next: Number(window.last) };
   });
 }
+
+/** An alert row that may go: delivered last before the cutoff, its occurrence's executions all final. */
+const alertMayGo = (cutoff: number) => sql`a.last_received_at < ${cutoff}
+  AND NOT EXISTS (SELECT 1 FROM executions e
+    WHERE e.fingerprint = a.fingerprint AND e.starts_at = a.starts_at AND e.state NOT IN (${finalStates}))`;
 
 /**
  * Deletes alert rows last delivered before the cutoff among the next `limit` by rowid, except
@@ -114,23 +121,37 @@ export async function pruneAlertBatch(
   db: Db,
   batch: { cutoff: number; after: number; limit: number },
 ): Promise<PruneBatch> {
-  const client = requireSqlite(db, "retention");
-  return await inTransaction(db, () => {
-    const window = client
-      .prepare<[number, number, number], { last: number | null; old: number | null }>(`
-        SELECT max(rowid) AS last, sum(first_received_at < ?) AS old
-        FROM (SELECT rowid, first_received_at FROM alerts WHERE rowid > ? ORDER BY rowid LIMIT ?)`)
-      .get(batch.cutoff, batch.after, batch.limit);
+  if (!sqliteClientOf(db)) return await pruneAlertBatchWithoutRowid(db, batch);
+  return await inTransaction(db, async (tx) => {
+    const window = await rawRow<{ last: number | null; old: number | null }>(
+      tx,
+      sql`SELECT max(rowid) AS last, sum(first_received_at < ${batch.cutoff}) AS old
+        FROM (SELECT rowid, first_received_at FROM alerts WHERE rowid > ${batch.after} ORDER BY rowid LIMIT ${batch.limit})`,
+    );
     if (!window?.last || !window.old) return { deleted: 0, next: undefined };
-    const { changes } = client
-      .prepare<{ after: number; last: number; cutoff: number }>(`
-        DELETE FROM alerts WHERE rowid IN (
+    const deleted = await rawRun(
+      tx,
+      sql`DELETE FROM alerts WHERE rowid IN (
           SELECT a.rowid FROM alerts a
-          WHERE a.rowid > @after AND a.rowid <= @last AND a.last_received_at < @cutoff
-            AND NOT EXISTS (SELECT 1 FROM executions e
-              WHERE e.fingerprint = a.fingerprint AND e.starts_at = a.starts_at
-                AND e.state NOT IN (${finalStates})))`)
-      .run({ after: batch.after, last: window.last, cutoff: batch.cutoff });
-    return { deleted: changes, next: window.last };
+          WHERE a.rowid > ${batch.after} AND a.rowid <= ${window.last} AND ${alertMayGo(batch.cutoff)})`,
+    );
+    return { deleted, next: window.last };
+  });
+}
+
+/** PostgreSQL: the oldest `limit` alert rows that may go; the walk ends with a batch that found fewer. */
+async function pruneAlertBatchWithoutRowid(
+  db: Db,
+  batch: { cutoff: number; after: number; limit: number },
+): Promise<PruneBatch> {
+  return await inTransaction(db, async (tx) => {
+    const deleted = await rawRun(
+      tx,
+      sql`DELETE FROM alerts WHERE (fingerprint, starts_at) IN (
+          SELECT a.fingerprint, a.starts_at FROM alerts a
+          WHERE a.first_received_at < ${batch.cutoff} AND ${alertMayGo(batch.cutoff)}
+          ORDER BY a.first_received_at LIMIT ${batch.limit})`,
+    );
+    return { deleted, next: deleted < batch.limit ? undefined : batch.after + deleted };
   });
 }

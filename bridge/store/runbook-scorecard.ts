@@ -12,6 +12,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { type Engine, engineOf } from "./engine.js";
 import { executionIdFloor } from "./ids.js";
 import { rawRows } from "./raw.js";
 
@@ -66,7 +67,7 @@ function rangeStart(windowStarts: readonly number[]): string {
 }
 
 /** One `SUM(CASE …)` per window, counting rows whose id falls in it (and that match `when`). */
-function perWindow(windowStarts: readonly number[], alias: string, when: SQL = sql`1`): SQL {
+function perWindow(windowStarts: readonly number[], alias: string, when: SQL = sql`1 = 1`): SQL {
   return sql.join(
     windowStarts.map(
       (start, index) =>
@@ -96,33 +97,37 @@ export const scorecardSql = {
       GROUP BY runbook, state, guard`,
   resolutionTimes: (windowStarts: readonly number[], states: readonly string[]): SQL => {
     const windows = sql.join(
-      windowStarts.map((start, index) => sql`SELECT ${index} AS window, ${executionIdFloor(start)} AS floor`),
+      windowStarts.map(
+        (start, index) =>
+          sql`SELECT CAST(${index} AS INTEGER) AS "window", CAST(${executionIdFloor(start)} AS TEXT) AS floor`,
+      ),
       sql` UNION ALL `,
     );
     return sql`
       WITH windows AS (${windows}),
       resolved AS (
         SELECT id, runbook,
-          alert_resolved_at - CAST(round(unixepoch(starts_at, 'subsec') * 1000) AS INTEGER) AS from_start,
+          alert_resolved_at - CAST(round(unixepoch(starts_at, 'subsec') * 1000) AS BIGINT) AS from_start,
           alert_resolved_at - dispatched_at AS from_dispatch
         FROM executions
         WHERE state IN (${stateList(states)}) AND id >= ${rangeStart(windowStarts)} AND runbook IS NOT NULL
           AND dispatched_at IS NOT NULL AND alert_resolved_at IS NOT NULL AND alert_resolved_at >= dispatched_at
       ),
       ranked AS (
-        SELECT resolved.runbook, windows.window, from_start, from_dispatch,
-          COUNT(*) OVER (PARTITION BY resolved.runbook, windows.window) AS n,
-          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_start) AS start_rank,
-          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows.window ORDER BY from_dispatch) AS dispatch_rank
+        SELECT resolved.runbook, windows."window", from_start, from_dispatch,
+          COUNT(*) OVER (PARTITION BY resolved.runbook, windows."window") AS n,
+          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows."window" ORDER BY from_start) AS start_rank,
+          ROW_NUMBER() OVER (PARTITION BY resolved.runbook, windows."window" ORDER BY from_dispatch) AS dispatch_rank
         FROM resolved JOIN windows ON resolved.id >= windows.floor
       )
-      SELECT runbook, window, MAX(n) AS count,
-        MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_start END) AS fromStartMedianMs,
-        MAX(CASE WHEN start_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_start END) AS fromStartP90Ms,
-        MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.5) AS INTEGER)) THEN from_dispatch END) AS fromDispatchMedianMs,
-        MAX(CASE WHEN dispatch_rank = MAX(1, CAST(ceil(n * 0.9) AS INTEGER)) THEN from_dispatch END) AS fromDispatchP90Ms
+      -- n is at least 1 in every partition, so each nearest rank, ceil(n * q), is at least 1.
+      SELECT runbook, "window", MAX(n) AS count,
+        MAX(CASE WHEN start_rank = CAST(ceil(n * 0.5) AS INTEGER) THEN from_start END) AS "fromStartMedianMs",
+        MAX(CASE WHEN start_rank = CAST(ceil(n * 0.9) AS INTEGER) THEN from_start END) AS "fromStartP90Ms",
+        MAX(CASE WHEN dispatch_rank = CAST(ceil(n * 0.5) AS INTEGER) THEN from_dispatch END) AS "fromDispatchMedianMs",
+        MAX(CASE WHEN dispatch_rank = CAST(ceil(n * 0.9) AS INTEGER) THEN from_dispatch END) AS "fromDispatchP90Ms"
       FROM ranked
-      GROUP BY runbook, window`;
+      GROUP BY runbook, "window"`;
   },
   relapses: (windowStarts: readonly number[]): SQL =>
     sql`
@@ -130,12 +135,13 @@ export const scorecardSql = {
       FROM executions
       WHERE relapse_of IS NOT NULL AND runbook IS NOT NULL AND id >= ${rangeStart(windowStarts)}
       GROUP BY runbook`,
-  lastFailures: (since: number, failureStates: readonly string[]): SQL =>
+  /** @param engine SQLite is told which index to use; PostgreSQL's planner picks it. */
+  lastFailures: (since: number, failureStates: readonly string[], engine: Engine["kind"] = "sqlite"): SQL =>
     sql`
       SELECT failure.runbook AS runbook, failure.id AS id, failure.state AS state, failure.reason AS reason,
-        COALESCE(failure.finished_at, failure.updated_at) AS at, failure.run_url AS runUrl
+        COALESCE(failure.finished_at, failure.updated_at) AS at, failure.run_url AS "runUrl"
       FROM (
-        SELECT MAX(id) AS id FROM executions INDEXED BY executions_scorecard
+        SELECT MAX(id) AS id FROM executions ${engine === "sqlite" ? sql.raw("INDEXED BY executions_scorecard") : sql.empty()}
         WHERE runbook IS NOT NULL AND state IN (${stateList(failureStates)}) AND id >= ${executionIdFloor(since)}
         GROUP BY runbook
       ) AS newest
@@ -200,5 +206,8 @@ export async function lastFailureByRunbook(
   since: number,
   failureStates: readonly string[],
 ): Promise<LastFailureRow[]> {
-  return await rawRows<LastFailureRow>(db, scorecardSql.lastFailures(since, failureStates));
+  return await rawRows<LastFailureRow>(
+    db,
+    scorecardSql.lastFailures(since, failureStates, engineOf(db).kind),
+  );
 }

@@ -22,10 +22,21 @@ export interface AlertmanagerAuth {
   secret: string;
 }
 
+/** PostgreSQL in place of the SQLite file: several bridges may share it. */
+export interface DatabaseConfig {
+  url: string;
+  /** Connections in this bridge's pool. */
+  poolSize: number;
+  /** PostgreSQL's statement_timeout for this bridge's statements. */
+  statementTimeoutMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
+  /** The embedded SQLite file, used unless `database` is set. */
   dbFile: string;
+  database?: DatabaseConfig;
   runbooksDir: string;
   alertmanagerAuth?: AlertmanagerAuth;
   apiToken?: string;
@@ -216,6 +227,21 @@ function readAlertmanagerAuth(read: Reader): AlertmanagerAuth | undefined {
   return { kind: secret.includes(":") ? "basic" : "bearer", secret };
 }
 
+/** RUNBRIDGE_DATABASE_URL selects PostgreSQL; without it the SQLite file (RUNBRIDGE_DB) is the store. */
+function readDatabase(read: Reader): DatabaseConfig | undefined {
+  const url = read.string("RUNBRIDGE_DATABASE_URL");
+  const poolSize = read.integer("RUNBRIDGE_DATABASE_POOL", 10, 1, 100);
+  const statementTimeoutMs = read.duration("RUNBRIDGE_DATABASE_STATEMENT_TIMEOUT", "30s");
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    read.problems.push(
+      "RUNBRIDGE_DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database); leave it unset to use the SQLite file in RUNBRIDGE_DB",
+    );
+    return undefined;
+  }
+  return { url, poolSize, statementTimeoutMs };
+}
+
 export function loadConfig(env: Env): Config {
   const read = new Reader(env);
   const host = read.string("HOST") ?? "127.0.0.1";
@@ -230,6 +256,7 @@ export function loadConfig(env: Env): Config {
     port: read.integer("PORT", 9009, 0, 65_535),
     host,
     dbFile: read.string("RUNBRIDGE_DB") ?? "./data/runbridge.db",
+    database: readDatabase(read),
     runbooksDir: read.string("RUNBRIDGE_RUNBOOKS") ?? "./runbooks",
     alertmanagerAuth: readAlertmanagerAuth(read),
     apiToken: read.string("RUNBRIDGE_API_TOKEN"),

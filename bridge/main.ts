@@ -34,8 +34,9 @@ import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.j
 import { settleStartupMemory } from "./settle-memory.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
-import { type Db, openDatabase } from "./store/database.js";
+import type { Db } from "./store/database.js";
 import { createGroupCommit } from "./store/group-commit.js";
+import { openStore } from "./store/open-store.js";
 import { startPruner } from "./store/pruner.js";
 import { createStorageHealth } from "./store/storage-health.js";
 
@@ -109,18 +110,21 @@ async function startParts(
   const now = options.clock ?? Date.now;
   const database = await parts.start(
     "database",
-    () => openDatabase(config.dbFile),
+    () => openStore(config),
     (opened) => opened.close(),
   );
   const db = database.db;
-  await parts.start(
-    "WAL checkpointer",
-    () =>
-      startCheckpointer(database.sqlite, config.dbFile, {
-        onError: (message) => log.warn({ message }, "WAL checkpoint failed"),
-      }),
-    (checkpointer) => checkpointer.stop(),
-  );
+  const sqliteFile = database.sqlite;
+  if (sqliteFile) {
+    await parts.start(
+      "WAL checkpointer",
+      () =>
+        startCheckpointer(sqliteFile, config.dbFile, {
+          onError: (message) => log.warn({ message }, "WAL checkpoint failed"),
+        }),
+      (checkpointer) => checkpointer.stop(),
+    );
+  }
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));
   if (config.enabled !== undefined) {
     await setKillSwitch(
@@ -262,7 +266,8 @@ async function startParts(
     runbooks: runbooks.current,
     runbookProblems: runbooks.problems,
     worker,
-    commits: createGroupCommit(db),
+    // Group commit batches SQLite's one writer; PostgreSQL commits deliveries side by side.
+    commits: database.engine === "sqlite" ? createGroupCommit(db) : undefined,
     storage,
     onCancelRequested: () => reconciler?.kick(),
     approvalsUnheld,
@@ -369,7 +374,7 @@ async function startParts(
   log.info(
     {
       url: server.url,
-      db: config.dbFile,
+      db: database.where,
       runbooks: config.runbooksDir,
       dryRun: config.dryRun,
       repository: config.repository,

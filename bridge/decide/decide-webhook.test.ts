@@ -101,6 +101,26 @@ describe.each(STORE_ENGINES)("on %s", (engine) => {
     });
 
     describe("what is stored of an alert", () => {
+      it("keeps an alert whose labels and annotations hold NUL (PostgreSQL stores U+FFFD in its place)", async () => {
+        const body = webhook([
+          firingAlert(
+            { instance: "web-1:9113", "evil\u0000key": "a\u0000b" },
+            { annotations: { summary: "nul \u0000 inside" } },
+          ),
+        ]);
+        const [decided] = (await deliver(body)).executions;
+        expect(decided?.state).toBe("pending");
+        const row = (await db.row("select labels, annotations from alerts")) as {
+          labels: string;
+          annotations: string;
+        };
+        const nul = db.engine === "postgres" ? "\uFFFD" : "\u0000";
+        expect(JSON.parse(row.labels)).toMatchObject({ [`evil${nul}key`]: `a${nul}b` });
+        expect(JSON.parse(row.annotations)).toEqual({ summary: `nul ${nul} inside` });
+        // Delivered again (an HA peer): the same occurrence, a duplicate.
+        expect((await deliver(body, T0 + 1_000)).executions[0]?.state).toBe("duplicate");
+      });
+
       it("stores a 1 MB label bounded and marked in the alert row and on the execution, and 20 deliveries stay small", async () => {
         const pages = () => db.sizeBytes();
         const huge = "x".repeat(1_048_576);

@@ -15,8 +15,9 @@ import { normalizeWebhook } from "../alerts/normalize.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
 import { loadRunbookSet, type RunbookSet } from "../runbooks/runbook-set.js";
 import { checkInvariants } from "../store/invariants.js";
+import { claimNextDispatch } from "../store/outbox.js";
 import { type OpenedPostgresStore, openPostgresStore } from "../store/postgres/database.js";
-import { rawRow } from "../store/raw.js";
+import { rawRow, rawRows, rawRun } from "../store/raw.js";
 import { decideWebhook } from "./decide-webhook.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
@@ -131,4 +132,34 @@ describe("three replicas on one PostgreSQL database", () => {
       await count("SELECT count(*) AS n FROM executions WHERE target LIKE 'cool-%' AND state = 'pending'"),
     ).toBe(rounds);
   }, 120_000);
+
+  it("claim each outbox row once, whichever replica's worker asks first", async () => {
+    const [first] = replicas;
+    if (!first) throw new Error("no replica");
+    const rows = 200;
+    const ids = (
+      await rawRows<{ id: string }>(
+        first.db,
+        sql`SELECT id FROM executions WHERE target LIKE 'race-%' LIMIT ${rows}`,
+      )
+    ).map((row) => row.id);
+    // Every row pending again, as after a crash; two claim loops per replica, as RUNBRIDGE_DISPATCH_CONCURRENCY=2.
+    await rawRun(first.db, sql`UPDATE outbox SET state = 'pending', next_attempt_at = 0`);
+    const claimed: string[] = [];
+    await Promise.all(
+      replicas.flatMap((replica) =>
+        [0, 1].map(async () => {
+          for (;;) {
+            const row = await claimNextDispatch(replica.db, T0);
+            if (!row) return;
+            claimed.push(row.executionId);
+          }
+        }),
+      ),
+    );
+    const outboxRows = await count("SELECT count(*) AS n FROM outbox");
+    expect(claimed).toHaveLength(outboxRows);
+    expect(new Set(claimed).size).toBe(outboxRows);
+    expect(ids.length).toBe(rows);
+  }, 60_000);
 });

@@ -80,7 +80,8 @@ export async function queryAudit(db: Db, query: AuditQuery): Promise<AuditEvent[
   if (query.before !== undefined) filters.push(lt(auditEvents.id, query.before));
   if (query.contains) {
     const escaped = query.contains.replace(/[\\%_]/g, (char) => `\\${char}`);
-    filters.push(sql`${auditEvents.message} LIKE ${`%${escaped}%`} ESCAPE '\\'`);
+    // lower() on both sides: SQLite's LIKE ignores ASCII case by itself, PostgreSQL's does not.
+    filters.push(sql`lower(${auditEvents.message}) LIKE lower(${`%${escaped}%`}) ESCAPE '\\'`);
   }
   return await db
     .select()

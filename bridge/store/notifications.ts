@@ -8,6 +8,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { changesOf } from "./engine.js";
+import { CLAIM_TRIES } from "./outbox.js";
 import { notifications, notificationThreads } from "./schema.js";
 import { inTransaction, writing } from "./transaction.js";
 
@@ -49,25 +50,34 @@ const FIRST_OF_ITS_THREAD = sql`(${notifications.thread} IS NULL OR NOT EXISTS (
  * attempt counted, before anything is sent.
  */
 export async function claimNextNotification(db: Db, now: number): Promise<NotificationRow | undefined> {
-  return await inTransaction(db, async (tx) => {
-    const row = await tx
-      .select()
-      .from(notifications)
-      .where(
-        and(
-          eq(notifications.state, "pending"),
-          sql`${notifications.nextAttemptAt} <= ${now}`,
-          FIRST_OF_ITS_THREAD,
-        ),
-      )
-      .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
-      .limit(1)
-      .get();
-    if (!row) return undefined;
-    const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
-    await tx.update(notifications).set(claimed).where(eq(notifications.id, row.id)).run();
-    return { ...row, ...claimed };
-  });
+  // As claimNextDispatch: only a row still pending is claimed; a row another worker took is skipped.
+  for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
+    const claim = await inTransaction(db, async (tx) => {
+      const row = await tx
+        .select()
+        .from(notifications)
+        .where(
+          and(
+            eq(notifications.state, "pending"),
+            sql`${notifications.nextAttemptAt} <= ${now}`,
+            FIRST_OF_ITS_THREAD,
+          ),
+        )
+        .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
+        .limit(1)
+        .get();
+      if (!row) return { row: undefined };
+      const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
+      const taken = await tx
+        .update(notifications)
+        .set(claimed)
+        .where(and(eq(notifications.id, row.id), eq(notifications.state, "pending")))
+        .run();
+      return changesOf(taken) === 1 ? { row: { ...row, ...claimed } } : { lost: true };
+    });
+    if (!("lost" in claim)) return claim.row;
+  }
+  return undefined;
 }
 
 /**

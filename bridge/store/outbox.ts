@@ -51,25 +51,40 @@ export async function enqueueDispatch(
   });
 }
 
+/** How often a claim looks again after another worker took the row it found. */
+export const CLAIM_TRIES = 8;
+
 /**
  * Claims the most urgent ready row: marks it in flight and counts the attempt, in its own
  * transaction, before any call to GitHub. After a crash, an in-flight row tells us a
  * call may have reached GitHub.
+ *
+ * Only a row still pending is claimed: on PostgreSQL another worker (of this bridge or
+ * another) may take the same row between the read and the update; its update waits for the
+ * first to commit and then changes nothing, and this claim looks for the next row.
  */
 export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow | undefined> {
-  return await inTransaction(db, async (tx) => {
-    const row = await tx
-      .select()
-      .from(outbox)
-      .where(and(eq(outbox.state, "pending"), lte(outbox.nextAttemptAt, now)))
-      .orderBy(asc(outbox.priority), asc(outbox.nextAttemptAt), asc(outbox.createdAt))
-      .limit(1)
-      .get();
-    if (!row) return undefined;
-    const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
-    await tx.update(outbox).set(claimed).where(eq(outbox.executionId, row.executionId)).run();
-    return { ...row, ...claimed };
-  });
+  for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
+    const claim = await inTransaction(db, async (tx) => {
+      const row = await tx
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.state, "pending"), lte(outbox.nextAttemptAt, now)))
+        .orderBy(asc(outbox.priority), asc(outbox.nextAttemptAt), asc(outbox.createdAt))
+        .limit(1)
+        .get();
+      if (!row) return { row: undefined };
+      const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
+      const taken = await tx
+        .update(outbox)
+        .set(claimed)
+        .where(and(eq(outbox.executionId, row.executionId), eq(outbox.state, "pending")))
+        .run();
+      return changesOf(taken) === 1 ? { row: { ...row, ...claimed } } : { lost: true };
+    });
+    if (!("lost" in claim)) return claim.row;
+  }
+  return undefined;
 }
 
 /** At start: rows a previous process left in flight may or may not have reached GitHub. */

@@ -9,6 +9,7 @@
  * - placeholders: SQLite's `?` become `$1, $2, …` (outside quoted text);
  * - values keep SQLite's shapes both ways, so the columns' own conversions in schema.ts work
  *   unchanged: booleans travel as 1/0, JSON as its text, bigint and numeric as JS numbers;
+ *   NUL, which PostgreSQL's text cannot hold, becomes U+FFFD (withoutNul);
  * - an autoincrementing key is given `default` where SQLite's builder writes `null`, and an
  *   ON CONFLICT target names bare columns;
  * - SQLite's `unixepoch()` exists on the server (a function created by migration 0001).
@@ -25,8 +26,29 @@ import { registerPostgres } from "../engine.js";
 import * as schema from "../schema.js";
 import { postgresConnectionFor } from "../transaction.js";
 
+/**
+ * PostgreSQL text cannot hold NUL (U+0000), nor jsonb its escape; alert content may (labels
+ * are untrusted input). Each becomes U+FFFD, the replacement character, so the alert is kept
+ * instead of failing its delivery forever. An escaped backslash before `u0000` is text, kept.
+ */
+export function withoutNul(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+}
+
+function jsonWithoutNul(json: string): string {
+  return json.includes("\\u0000")
+    ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd")
+    : withoutNul(json);
+}
+
 /** postgres.js type handlers that keep SQLite's value shapes (see the module comment). */
 export const SQLITE_SHAPED_TYPES: Record<string, postgres.PostgresType> = {
+  sqliteText: {
+    to: 25,
+    from: [25, 1043],
+    serialize: (value: unknown) => withoutNul(String(value)),
+    parse: (value: string) => value,
+  },
   sqliteBoolean: {
     to: 16,
     from: [16],
@@ -36,7 +58,7 @@ export const SQLITE_SHAPED_TYPES: Record<string, postgres.PostgresType> = {
   sqliteJson: {
     to: 3802,
     from: [114, 3802],
-    serialize: (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value)),
+    serialize: (value: unknown) => jsonWithoutNul(typeof value === "string" ? value : JSON.stringify(value)),
     parse: (value: string) => value,
   },
   sqliteInteger: {

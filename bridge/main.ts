@@ -23,6 +23,7 @@ import { createApp } from "./http/app.js";
 import type { HttpDeps } from "./http/deps.js";
 import { createEventStream, type EventStream } from "./http/events.js";
 import { ListenError, listen } from "./http/listen.js";
+import { createLeadership } from "./leadership.js";
 import { createLifecycle, StartError } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type BridgeMetrics, createBridgeMetrics } from "./metrics/bridge-metrics.js";
@@ -114,6 +115,8 @@ async function startParts(
     (opened) => opened.close(),
   );
   const db = database.db;
+  // PostgreSQL may be shared by several bridges: claims are taken back only once their lease ran out.
+  const sharedDatabase = database.engine === "postgres";
   const sqliteFile = database.sqlite;
   if (sqliteFile) {
     await parts.start(
@@ -125,6 +128,12 @@ async function startParts(
       (checkpointer) => checkpointer.stop(),
     );
   }
+  // Stopped after the timers it gates (parts stop in reverse): the lease is given up last.
+  const leadership = await parts.start(
+    "timers lease",
+    () => createLeadership({ db, shared: sharedDatabase, log, now }),
+    (lead) => lead.stop(),
+  );
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));
   if (config.enabled !== undefined) {
     await setKillSwitch(
@@ -206,6 +215,7 @@ async function startParts(
     dispatcher && !config.dryRun
       ? createOutboxWorker({
           db,
+          sharedDatabase,
           dispatcher,
           runbooks: activeRunbooks,
           bus,
@@ -222,6 +232,7 @@ async function startParts(
   // dry-run: they dispatch nothing.
   const notifier = createNotificationWorker({
     db,
+    sharedDatabase,
     api,
     runbooks: runbooks.current,
     bus,
@@ -233,6 +244,7 @@ async function startParts(
   });
   const reconciler = api
     ? createReconciler({
+        leads: leadership.leads,
         db,
         api,
         dispatcher,
@@ -317,6 +329,7 @@ async function startParts(
   }
   // Every succeeded run ends verified or not_cleared: the watcher runs whatever else is configured.
   const outcomes = createOutcomeWatcher({
+    leads: leadership.leads,
     db,
     runbooks: runbooks.current,
     bus,
@@ -333,7 +346,15 @@ async function startParts(
     () => outcomes.stop(),
   );
   // The storm breaker closes by itself: its issue and page are closed and resolved when it does.
-  const lapsedBreakers = createLapsedBreakerWatcher({ db, bus, log, now, intervalMs: 5_000, storage });
+  const lapsedBreakers = createLapsedBreakerWatcher({
+    db,
+    bus,
+    log,
+    now,
+    intervalMs: 5_000,
+    storage,
+    leads: leadership.leads,
+  });
   await parts.start(
     "lapsed breaker watcher",
     () => lapsedBreakers.start(),
@@ -356,6 +377,7 @@ async function startParts(
       "retention pruner",
       () =>
         startPruner({
+          leads: leadership.leads,
           db,
           retentionMs,
           now,

@@ -27,6 +27,19 @@ export interface DrainLoopOptions<Row> {
   recordUnexpected(row: Row, error: unknown): Promise<void>;
   /** Nothing is claimed before this time (GitHub's rate limit). */
   pausedUntil?(): number;
+  /**
+   * Claims are leases (`claim` sets one `ttlMs` long): renewed while `process` works on the
+   * row, so it stays this bridge's however long GitHub takes; when `shared`, rows whose
+   * claimant stopped renewing (a bridge sharing the database died) are taken back every
+   * `ttlMs / 2`.
+   */
+  lease?: {
+    ttlMs: number;
+    renew(row: Row, until: number): Promise<void>;
+    shared: boolean;
+    /** Hands rows whose lease ran out back to the queue; how many. */
+    releaseExpired(now: number): Promise<number>;
+  };
 }
 
 export interface DrainLoop {
@@ -111,11 +124,40 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
         await sleep(next === undefined ? 1_000 : Math.max(5, Math.min(next - current, 1_000)));
         continue;
       }
+      const claimed = row;
+      const lease = options.lease;
+      const renewing = lease
+        ? setInterval(() => {
+            lease.renew(claimed, options.now() + lease.ttlMs).catch((error: unknown) => {
+              log.warn({ err: error }, `${name}: cannot renew the lease of a row in flight; retrying`);
+            });
+          }, lease.ttlMs / 3)
+        : undefined;
       try {
         await options.process(row);
       } catch (error) {
         await failUnexpectedly(row, error);
+      } finally {
+        clearInterval(renewing);
       }
+    }
+  }
+
+  let reaper: NodeJS.Timeout | undefined;
+  async function releaseExpired(): Promise<void> {
+    const lease = options.lease;
+    if (!lease) return;
+    try {
+      const released = await lease.releaseExpired(options.now());
+      if (released > 0) {
+        log.warn(
+          { count: released },
+          `${name}: took back rows whose claimant stopped renewing its lease (a bridge sharing the database stopped)`,
+        );
+        wakeAll();
+      }
+    } catch (error) {
+      log.warn({ err: error }, `${name}: cannot look for rows with an expired lease; trying again later`);
     }
   }
 
@@ -124,10 +166,12 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
       if (running) return;
       running = true;
       for (let index = 0; index < options.concurrency; index++) loops.push(loop());
+      if (options.lease?.shared) reaper = setInterval(() => void releaseExpired(), options.lease.ttlMs / 2);
     },
     wake: wakeAll,
     async stop() {
       running = false;
+      clearInterval(reaper);
       wakeAll();
       await Promise.all(loops);
       loops.length = 0;

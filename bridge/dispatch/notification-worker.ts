@@ -29,7 +29,9 @@ import {
   nextNotificationReadyAt,
   readNotificationThread,
   releaseInFlightNotifications,
+  renewNotificationLease,
 } from "../store/notifications.js";
+import { DEFAULT_CLAIM_LEASE_MS } from "../store/outbox.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import { backoffMs } from "./backoff.js";
 import { findDiagnostics } from "./diagnostics-lookup.js";
@@ -47,6 +49,14 @@ export interface NotificationWorkerOptions extends PostDeps {
   concurrency?: number;
   clock?: () => number;
   storage?: StorageHealth;
+  /**
+   * Other bridges share the database (PostgreSQL): at start only rows whose claim lease ran
+   * out are taken back, and that is looked for every half lease while running. Alone, what
+   * is in flight at start was left by this bridge's predecessor and is taken back at once.
+   */
+  sharedDatabase?: boolean;
+  /** How long a claim answers for its row unless renewed (tests shorten it). */
+  claimLeaseMs?: number;
   /** Called after each processed row (tests). */
   onSettled?: (row: NotificationRow, outcome: NotificationOutcome["kind"]) => void;
 }
@@ -181,16 +191,24 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
     );
   }
 
+  const shared = options.sharedDatabase ?? false;
+  const leaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   const drain = createDrainLoop<NotificationRow>({
     name: "notifications",
     log,
     concurrency: options.concurrency ?? 1,
     now,
     storage: options.storage,
-    claim: (at) => claimNextNotification(db, at),
+    claim: (at) => claimNextNotification(db, at, at + leaseMs),
     nextReadyAt: () => nextNotificationReadyAt(db),
     process,
     recordUnexpected: (row, error) => settle(row, failureOutcome(row, error)),
+    lease: {
+      ttlMs: leaseMs,
+      renew: (row, until) => renewNotificationLease(db, row.id, until),
+      shared,
+      releaseExpired: (at) => releaseInFlightNotifications(db, at, "expired"),
+    },
   });
 
   let started = false;
@@ -198,7 +216,7 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
     async start() {
       if (started) return;
       started = true;
-      const released = await releaseInFlightNotifications(db, now());
+      const released = await releaseInFlightNotifications(db, now(), shared ? "expired" : "all");
       if (released > 0) {
         log.warn(
           { count: released },

@@ -20,11 +20,13 @@ import type { Db } from "../store/database.js";
 import { type Execution, findExecution } from "../store/executions.js";
 import {
   claimNextDispatch,
+  DEFAULT_CLAIM_LEASE_MS,
   finishDispatch,
   nextReadyAt,
   type OutboxRow,
   postponeClaim,
   releaseInFlight,
+  renewDispatchLease,
 } from "../store/outbox.js";
 import type { StorageHealth } from "../store/storage-health.js";
 import { backoffMs } from "./backoff.js";
@@ -47,6 +49,14 @@ export interface OutboxWorkerOptions {
   clock?: () => number;
   /** Told about writes the storage refused (full disk), so /readyz and the metric say so. */
   storage?: StorageHealth;
+  /**
+   * Other bridges share the database (PostgreSQL): at start only rows whose claim lease ran
+   * out are taken back, and that is looked for every half lease while running. Alone, what
+   * is in flight at start was left by this bridge's predecessor and is taken back at once.
+   */
+  sharedDatabase?: boolean;
+  /** How long a claim answers for its row unless renewed (tests shorten it). */
+  claimLeaseMs?: number;
   /**
    * Approval runbooks: before one is dispatched, whether its environment will hold the run
    * (required reviewers); when it cannot, the bridge holds the approval instead.
@@ -276,17 +286,25 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     else await finishDispatch(db, row.executionId, "failed", now(), "execution row missing");
   }
 
+  const shared = options.sharedDatabase ?? false;
+  const leaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   const drain = createDrainLoop<OutboxRow>({
     name: "outbox",
     log,
     concurrency: options.concurrency,
     now,
     storage: options.storage,
-    claim: (at) => claimNextDispatch(db, at),
+    claim: (at) => claimNextDispatch(db, at, at + leaseMs),
     nextReadyAt: () => nextReadyAt(db),
     process,
     recordUnexpected,
     pausedUntil: () => pauseUntil,
+    lease: {
+      ttlMs: leaseMs,
+      renew: (row, until) => renewDispatchLease(db, row.executionId, until),
+      shared,
+      releaseExpired: async (at) => (await releaseInFlight(db, at, "expired")).length,
+    },
   });
 
   let started = false;
@@ -294,7 +312,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     async start() {
       if (started) return;
       started = true;
-      const released = await releaseInFlight(db, now());
+      const released = await releaseInFlight(db, now(), shared ? "expired" : "all");
       if (released.length > 0) {
         log.warn(
           { count: released.length },

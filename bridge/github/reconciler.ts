@@ -36,6 +36,8 @@ import type { GitHubApi } from "./github-api.js";
 import { announceHeldApproval } from "./held-approvals.js";
 
 export interface ReconcilerOptions {
+  /** Whether this bridge runs the timed passes (the one holding the timers lease, leadership.ts); always, when absent. */
+  leads?: () => Promise<boolean>;
   db: Db;
   api: GitHubApi;
   dispatcher?: Dispatcher;
@@ -256,11 +258,16 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   /** A timed pass: its failure (the database unreadable, the disk full) waits for the next, never ends the process. */
+  /** Whether this bridge runs the timed passes (the one holding the timers lease, leadership.ts). */
+  const leads = options.leads ?? (async () => true);
+
   function runInBackground(): void {
-    runOnce().catch((error: unknown) => {
-      options.storage?.failed(error, now());
-      log.error({ err: error }, "reconciler: pass failed; will retry next pass");
-    });
+    leads()
+      .then((leading) => (leading ? runOnce() : undefined))
+      .catch((error: unknown) => {
+        options.storage?.failed(error, now());
+        log.error({ err: error }, "reconciler: pass failed; will retry next pass");
+      });
   }
 
   return {

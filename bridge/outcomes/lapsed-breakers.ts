@@ -25,6 +25,8 @@ export function createLapsedBreakerWatcher(options: {
   now: () => number;
   intervalMs: number;
   storage?: StorageHealth;
+  /** Whether this bridge runs the timed passes (leadership.ts); always, when absent. */
+  leads?: () => Promise<boolean>;
 }): LapsedBreakerWatcher {
   let timer: NodeJS.Timeout | undefined;
   const runOnce = async () => options.bus.publish(await closeLapsedBreakers(options.db, options.now()));
@@ -32,6 +34,7 @@ export function createLapsedBreakerWatcher(options: {
     start() {
       timer = setInterval(async () => {
         try {
+          if (options.leads && !(await options.leads())) return;
           await runOnce();
         } catch (error) {
           options.storage?.failed(error, options.now());

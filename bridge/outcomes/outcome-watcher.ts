@@ -17,6 +17,8 @@ import type { StorageHealth } from "../store/storage-health.js";
 import type { AlertmanagerAlerts } from "./alertmanager-alerts.js";
 
 export interface OutcomeWatcherOptions {
+  /** Whether this bridge runs the timed passes (the one holding the timers lease, leadership.ts); always, when absent. */
+  leads?: () => Promise<boolean>;
   db: Db;
   runbooks: () => RunbookSet | undefined;
   bus: AuditBus;
@@ -103,10 +105,12 @@ export function createOutcomeWatcher(options: OutcomeWatcherOptions): OutcomeWat
   return {
     start() {
       timer = setInterval(() => {
-        runOnce().catch((error: unknown) => {
-          options.storage?.failed(error, now());
-          log.error({ err: error }, "outcome watcher: pass failed; will retry next pass");
-        });
+        (options.leads ?? (async () => true))()
+          .then((leading) => (leading ? runOnce() : undefined))
+          .catch((error: unknown) => {
+            options.storage?.failed(error, now());
+            log.error({ err: error }, "outcome watcher: pass failed; will retry next pass");
+          });
       }, options.intervalMs);
       timer.unref();
     },

@@ -5,10 +5,10 @@
  * by the notification worker. Rows on one thread go out in order: a breaker's issue is
  * opened before it is closed, an incident triggered before it is resolved.
  */
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { changesOf } from "./engine.js";
-import { CLAIM_TRIES } from "./outbox.js";
+import { type Abandoned, CLAIM_TRIES, DEFAULT_CLAIM_LEASE_MS } from "./outbox.js";
 import { notifications, notificationThreads } from "./schema.js";
 import { inTransaction, writing } from "./transaction.js";
 
@@ -49,7 +49,11 @@ const FIRST_OF_ITS_THREAD = sql`(${notifications.thread} IS NULL OR NOT EXISTS (
  * Claims the next ready row (the oldest first, none ahead of its thread): in flight, the
  * attempt counted, before anything is sent.
  */
-export async function claimNextNotification(db: Db, now: number): Promise<NotificationRow | undefined> {
+export async function claimNextNotification(
+  db: Db,
+  now: number,
+  leaseUntil: number = now + DEFAULT_CLAIM_LEASE_MS,
+): Promise<NotificationRow | undefined> {
   // As claimNextDispatch: only a row still pending is claimed; a row another worker took is skipped.
   for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
     const claim = await inTransaction(db, async (tx) => {
@@ -67,7 +71,7 @@ export async function claimNextNotification(db: Db, now: number): Promise<Notifi
         .limit(1)
         .get();
       if (!row) return { row: undefined };
-      const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
+      const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, leaseUntil, updatedAt: now };
       const taken = await tx
         .update(notifications)
         .set(claimed)
@@ -84,15 +88,37 @@ export async function claimNextNotification(db: Db, now: number): Promise<Notifi
  * At start: rows a stopped process left in flight go out again. A Slack post or an issue
  * comment may then appear twice; PagerDuty deduplicates by dedup_key.
  */
-export async function releaseInFlightNotifications(db: Db, now: number): Promise<number> {
+export async function releaseInFlightNotifications(
+  db: Db,
+  now: number,
+  which: Abandoned = "all",
+): Promise<number> {
+  const abandoned =
+    which === "all"
+      ? eq(notifications.state, "in_flight")
+      : and(
+          eq(notifications.state, "in_flight"),
+          or(isNull(notifications.leaseUntil), lte(notifications.leaseUntil, now)),
+        );
   return await writing(db, async () => {
     return changesOf(
       await db
         .update(notifications)
-        .set({ state: "pending", nextAttemptAt: now, updatedAt: now })
-        .where(eq(notifications.state, "in_flight"))
+        .set({ state: "pending", nextAttemptAt: now, leaseUntil: null, updatedAt: now })
+        .where(abandoned)
         .run(),
     );
+  });
+}
+
+/** The lease of a notification this bridge is still sending, extended to `until`. */
+export async function renewNotificationLease(db: Db, id: number, until: number): Promise<void> {
+  return await writing(db, async () => {
+    await db
+      .update(notifications)
+      .set({ leaseUntil: until })
+      .where(and(eq(notifications.id, id), eq(notifications.state, "in_flight")))
+      .run();
   });
 }
 

@@ -4,7 +4,7 @@
  * so an acknowledged alert is never lost; the worker claims rows in priority order
  * (critical first) and records every attempt before it talks to GitHub.
  */
-import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { changesOf } from "./engine.js";
 import { hot } from "./hot-path.js";
@@ -54,6 +54,27 @@ export async function enqueueDispatch(
 /** How often a claim looks again after another worker took the row it found. */
 export const CLAIM_TRIES = 8;
 
+/** How long a claim answers for its row unless renewed (the drain loop renews it while it works). */
+export const DEFAULT_CLAIM_LEASE_MS = 60_000;
+
+/**
+ * Which in-flight rows to hand back: `all` when this bridge alone uses the database and has
+ * just started (whatever is in flight was its predecessor's); `expired` when bridges share it,
+ * so only rows whose claimant stopped renewing.
+ */
+export type Abandoned = "all" | "expired";
+
+/** The lease of a row this bridge is still working on, extended to `until`. */
+export async function renewDispatchLease(db: Db, executionId: string, until: number): Promise<void> {
+  return await writing(db, async () => {
+    await db
+      .update(outbox)
+      .set({ leaseUntil: until })
+      .where(and(eq(outbox.executionId, executionId), eq(outbox.state, "in_flight")))
+      .run();
+  });
+}
+
 /**
  * Claims the most urgent ready row: marks it in flight and counts the attempt, in its own
  * transaction, before any call to GitHub. After a crash, an in-flight row tells us a
@@ -63,7 +84,11 @@ export const CLAIM_TRIES = 8;
  * another) may take the same row between the read and the update; its update waits for the
  * first to commit and then changes nothing, and this claim looks for the next row.
  */
-export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow | undefined> {
+export async function claimNextDispatch(
+  db: Db,
+  now: number,
+  leaseUntil: number = now + DEFAULT_CLAIM_LEASE_MS,
+): Promise<OutboxRow | undefined> {
   for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
     const claim = await inTransaction(db, async (tx) => {
       const row = await tx
@@ -74,7 +99,7 @@ export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow 
         .limit(1)
         .get();
       if (!row) return { row: undefined };
-      const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, updatedAt: now };
+      const claimed = { state: "in_flight" as const, attempts: row.attempts + 1, leaseUntil, updatedAt: now };
       const taken = await tx
         .update(outbox)
         .set(claimed)
@@ -87,10 +112,17 @@ export async function claimNextDispatch(db: Db, now: number): Promise<OutboxRow 
   return undefined;
 }
 
-/** At start: rows a previous process left in flight may or may not have reached GitHub. */
-export async function releaseInFlight(db: Db, now: number): Promise<OutboxRow[]> {
+/**
+ * Rows a stopped bridge left in flight may or may not have reached GitHub: pending again, each
+ * marked uncertain so its next attempt looks for its run first.
+ */
+export async function releaseInFlight(db: Db, now: number, which: Abandoned = "all"): Promise<OutboxRow[]> {
+  const abandoned =
+    which === "all"
+      ? eq(outbox.state, "in_flight")
+      : and(eq(outbox.state, "in_flight"), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, now)));
   return await inTransaction(db, async (tx) => {
-    const rows = await tx.select().from(outbox).where(eq(outbox.state, "in_flight")).all();
+    const rows = await tx.select().from(outbox).where(abandoned).all();
     for (const row of rows) {
       await tx
         .update(outbox)
@@ -98,9 +130,11 @@ export async function releaseInFlight(db: Db, now: number): Promise<OutboxRow[]>
           state: "pending",
           uncertainSince: row.uncertainSince ?? row.updatedAt,
           nextAttemptAt: now,
+          leaseUntil: null,
           updatedAt: now,
         })
-        .where(eq(outbox.executionId, row.executionId))
+        // Still abandoned: its claimant may have renewed since the read (PostgreSQL).
+        .where(and(eq(outbox.executionId, row.executionId), abandoned))
         .run();
     }
     return rows;

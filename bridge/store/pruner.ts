@@ -14,6 +14,8 @@ import type { Db } from "./database.js";
 import { type PruneBatch, pruneAlertBatch, pruneAuditBatch, pruneExecutionBatch } from "./retention.js";
 
 export interface PrunerOptions {
+  /** Whether this bridge runs the timed passes (the one holding the timers lease, leadership.ts); always, when absent. */
+  leads?: () => Promise<boolean>;
   db: Db;
   /** Rows older than this are deleted (RUNBRIDGE_RETENTION). */
   retentionMs: number;
@@ -131,9 +133,12 @@ export function startPruner(options: PrunerOptions): Pruner {
     // setTimeout fires at once (with a warning) for a delay beyond 2^31-1 ms: wait at most that long.
     timer = setTimeout(
       () => {
-        runPass()
+        (options.leads ?? (async () => true))()
+          .then((leading) => (leading ? runPass() : undefined))
           .then(
-            (pass) => options.onPass?.(pass),
+            (pass) => {
+              if (pass) options.onPass?.(pass);
+            },
             (error) => options.onError?.(error),
           )
           .finally(() => schedule(options.intervalMs ?? HOUR));

@@ -161,6 +161,12 @@ export const outbox = sqliteTable(
     /** Set when an attempt may have reached GitHub without us learning the answer (crash, timeout, 5xx):
      * the next attempt first looks for a run carrying the execution id. */
     uncertainSince: integer("uncertain_since"),
+    /**
+     * While in flight: until when the claiming bridge answers for the row. It renews the lease
+     * while its call runs; a bridge that died stops renewing, and once the lease ran out any
+     * bridge sharing the database takes the row back (looking the run up first).
+     */
+    leaseUntil: integer("lease_until"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -199,6 +205,8 @@ export const notifications = sqliteTable(
     lastError: text("last_error"),
     /** What the channel answered for a sent row (issue URL, PagerDuty dedup_key). */
     result: text("result"),
+    /** While in flight: until when the claiming bridge answers for the row (as outbox.lease_until). */
+    leaseUntil: integer("lease_until"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -296,3 +304,15 @@ export const runJobs = sqliteTable(
   },
   (table) => [index("run_jobs_execution").on(table.executionId)],
 );
+
+/**
+ * Work that must happen once however many bridges share the database (the reconciler, the
+ * outcome and breaker timers, retention) runs on the bridge holding its lease; the holder
+ * renews it while it lives, and when it dies another bridge takes the lease once it expired.
+ */
+export const leases = sqliteTable("leases", {
+  name: text("name").primaryKey(),
+  /** The bridge process holding it (its instance id). */
+  holder: text("holder").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});

@@ -151,3 +151,4 @@ export const breakerFailures = toPostgres(sqliteSchema.breakerFailures);
 export const auditEvents = toPostgres(sqliteSchema.auditEvents);
 export const settings = toPostgres(sqliteSchema.settings);
 export const runJobs = toPostgres(sqliteSchema.runJobs);
+export const leases = toPostgres(sqliteSchema.leases);

@@ -29,6 +29,11 @@ export interface DatabaseConfig {
   poolSize: number;
   /** PostgreSQL's statement_timeout for this bridge's statements. */
   statementTimeoutMs: number;
+  /**
+   * How long an outbox or notification claim answers for its row unless renewed: when a bridge
+   * sharing the database dies, its rows in flight move to another bridge after at most this.
+   */
+  claimLeaseMs: number;
 }
 
 export interface Config {
@@ -232,6 +237,7 @@ function readDatabase(read: Reader): DatabaseConfig | undefined {
   const url = read.string("RUNBRIDGE_DATABASE_URL");
   const poolSize = read.integer("RUNBRIDGE_DATABASE_POOL", 10, 1, 100);
   const statementTimeoutMs = read.duration("RUNBRIDGE_DATABASE_STATEMENT_TIMEOUT", "30s");
+  const claimLeaseMs = read.duration("RUNBRIDGE_CLAIM_LEASE", "60s");
   if (url === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) {
     read.problems.push(
@@ -239,7 +245,7 @@ function readDatabase(read: Reader): DatabaseConfig | undefined {
     );
     return undefined;
   }
-  return { url, poolSize, statementTimeoutMs };
+  return { url, poolSize, statementTimeoutMs, claimLeaseMs };
 }
 
 export function loadConfig(env: Env): Config {

@@ -216,6 +216,7 @@ async function startParts(
       ? createOutboxWorker({
           db,
           sharedDatabase,
+          claimLeaseMs: config.database?.claimLeaseMs,
           dispatcher,
           runbooks: activeRunbooks,
           bus,
@@ -233,6 +234,7 @@ async function startParts(
   const notifier = createNotificationWorker({
     db,
     sharedDatabase,
+    claimLeaseMs: config.database?.claimLeaseMs,
     api,
     runbooks: runbooks.current,
     bus,

@@ -4,9 +4,11 @@
  * docs/benchmarks.md (only the part between the markers is replaced, so notes written
  * around it survive the next run).
  */
+
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { CompiledIdle } from "./compiled-idle.js";
 import type { Machine } from "./machine.js";
+import type { ReplicaResults } from "./replicas.js";
 import type { LatencySample, Settings, ThroughputSample } from "./samples.js";
 
 export const GOALS = {
@@ -20,6 +22,10 @@ export const GOALS = {
   p999Ms: 15,
   /** RSS of the compiled bridge, idle after start, in MB (issue 15). */
   compiledIdleRssMB: 80,
+  /** Decisions/s of 3 bridges on PostgreSQL against 1 on SQLite (issue 14). */
+  replicasRatio: 1.0,
+  /** p99 at the fixed rate spread over 3 bridges on PostgreSQL, in ms (issue 14). */
+  replicasP99Ms: 15,
 } as const;
 
 export interface MatchRow {
@@ -48,6 +54,7 @@ export interface BenchResults {
     warmup: number;
   };
   compiledIdle: CompiledIdle;
+  replicas?: ReplicaResults;
   match?: MatchRow[] | { error: string };
   profiles: string[];
 }
@@ -98,6 +105,7 @@ export function judge(results: BenchResults): Verdict[] {
   const kept = (s.latencyBridge?.achievedRate ?? 0) >= results.settings.rate * 0.98;
   const stormComplete = results.storm.sample.requests >= results.settings.stormAlerts;
   return [
+    ...replicaVerdicts(results),
     {
       goal: `bridge decisions/s ≥ ${GOALS.throughputRatio} × (b)`,
       figure: `${f0(s.bridge)}/s = ${f2(ratio)} × (b) ${f0(s.sqlite)}/s; ${f2(s.bridge / s.bare)} × (a) ${f0(s.bare)}/s`,
@@ -128,6 +136,37 @@ export function judge(results: BenchResults): Verdict[] {
       pass: MB(s.growth) <= GOALS.rssGrowthMB && stormComplete,
     },
   ];
+}
+
+function replicaVerdicts(results: BenchResults): Verdict[] {
+  const replicas = results.replicas;
+  if (!replicas || "skipped" in replicas) return [];
+  const sqlite = replicas.rows.find((row) => row.engine === "sqlite");
+  const three = replicas.rows.find((row) => row.engine === "postgres" && row.bridges === 3);
+  if (!sqlite || !three) return [];
+  const kept = three.achievedRate >= results.settings.rate * 0.98;
+  return [
+    {
+      goal: `3 bridges on PostgreSQL ≥ ${GOALS.replicasRatio} × 1 on SQLite (decisions/s)`,
+      figure: `${f0(three.rps)}/s = ${f2(three.rps / sqlite.rps)} × ${f0(sqlite.rps)}/s`,
+      pass: three.rps / sqlite.rps >= GOALS.replicasRatio,
+    },
+    {
+      goal: `p99 ≤ ${GOALS.replicasP99Ms} ms at ${f0(results.settings.rate)} req/s over 3 bridges on PostgreSQL`,
+      figure: `worst bridge p99 ${f2(three.p99Ms)} ms, p99.9 ${f2(three.p999Ms)} ms (1 on SQLite: ${f2(sqlite.p99Ms)} ms)${kept ? "" : `; rate NOT kept: ${f0(three.achievedRate)}/s`}`,
+      pass: three.p99Ms <= GOALS.replicasP99Ms && kept,
+    },
+  ];
+}
+
+function replicaLines(results: BenchResults): string[] {
+  const replicas = results.replicas;
+  if (!replicas) return ["not measured"];
+  if ("skipped" in replicas) return [`skipped: ${replicas.skipped}`];
+  return replicas.rows.map(
+    (row) =>
+      `${row.label.padEnd(26)} ${f0(row.rps).padStart(7)} decisions/s  at ${f0(results.settings.rate)}/s: p99 ${f2(row.p99Ms)} ms, p99.9 ${f2(row.p999Ms)} ms (worst bridge), ${f0(row.achievedRate)}/s kept${row.failed ? `, ${row.failed} failed` : ""}`,
+  );
 }
 
 function decisionsLine(recorded: Record<string, number>, counted: number): string {
@@ -185,6 +224,9 @@ export function renderConsole(results: BenchResults, verdicts: Verdict[]): strin
     "",
     "goals:",
     ...verdicts.map((verdict) => `  ${tag(verdict.pass)}  ${verdict.goal}: ${verdict.figure}`),
+    "",
+    "bridges sharing one PostgreSQL database (bench/replicas.ts; load split evenly over them):",
+    ...replicaLines(results).map((line) => `  ${line}`),
     "",
     "match benchmark (bench/match.ts):",
     ...matchLines(results.match).map((line) => `  ${line}`),
@@ -313,6 +355,32 @@ export function renderMarkdown(results: BenchResults, verdicts: Verdict[]): stri
     "Every request was a real decision: " +
       `${decisionsLine(results.decisions.recorded, results.decisions.counted)} (throughput and latency phases); ` +
       `${decisionsLine(results.storm.recorded, results.storm.sample.requests + results.storm.warmup)} (storm).`,
+    "",
+    "### Bridges on PostgreSQL (`bench/replicas.ts`)",
+    "",
+    `1, 2 and 3 bridge processes sharing one PostgreSQL database, next to one bridge on SQLite, in the same run. Throughput: ${results.settings.connections} connections in all, split evenly over the bridges (one wrk each), median of ${results.settings.rounds} rounds. Latency: ${f0(results.settings.rate)} req/s in all, one open-loop generator per bridge at its share; the worst bridge's figures. The bridges, the load generators and PostgreSQL share this machine's cores.`,
+    "",
+    ...(results.replicas && !("skipped" in results.replicas)
+      ? [
+          row(["Configuration", "Decisions/s", "× SQLite", "p99 (ms)", "p99.9 (ms)", "Rate kept (/s)"]),
+          row(["---", "---:", "---:", "---:", "---:", "---:"]),
+          ...results.replicas.rows.map((r) =>
+            row([
+              r.label,
+              f0(r.rps),
+              f2(
+                r.rps /
+                  (results.replicas && !("skipped" in results.replicas)
+                    ? (results.replicas.rows[0]?.rps ?? Number.NaN)
+                    : Number.NaN),
+              ),
+              f2(r.p99Ms),
+              f2(r.p999Ms),
+              f0(r.achievedRate),
+            ]),
+          ),
+        ]
+      : [replicaLines(results)[0] as string]),
     "",
     "### Match benchmark (`bench/match.ts`, routing cost per alert)",
     "",

@@ -5,6 +5,7 @@
  *   (a) bare Hono (@hono/node-server 2): read the body, answer 200
  *   (b) Hono + one SQLite insert per request (better-sqlite3, WAL, synchronous=NORMAL)
  *   (c) the real bridge (startBridge: temp database, a copy of runbooks/, dry-run, LOG_LEVEL=warn)
+ *   and 1, 2 and 3 bridges sharing one PostgreSQL database next to one on SQLite (bench/replicas.ts)
  *
  * Every server runs in its own process; so do the load generators (wrk for closed-loop
  * throughput, bench/load/open-loop.ts for latency at a fixed rate). Each request carries a
@@ -40,6 +41,7 @@ import {
   startServer,
 } from "./process.js";
 import { formatProfile, summariseProfile } from "./profile-summary.js";
+import { measureReplicas } from "./replicas.js";
 import {
   type BenchResults,
   judge,
@@ -311,6 +313,16 @@ async function main(): Promise<void> {
       `compiled bridge idle: RSS ${(compiledIdle.rss / 1e6).toFixed(0)} MB (private ${(compiledIdle.rssAnon / 1e6).toFixed(0)} MB)`,
     );
 
+    log("bridges on PostgreSQL: 1, 2 and 3 against one on SQLite");
+    const replicas = await measureReplicas({
+      work,
+      bridgeEnv: (dbFile) => bridgeEnv(dbFile, runbooks),
+      nodeFlags: bridgeFlags(join(profiles, "replicas")),
+      streams,
+      log,
+    });
+    if ("skipped" in replicas) log(`bridges on PostgreSQL: skipped, ${replicas.skipped}`);
+
     const match = await runMatch();
 
     const results: BenchResults = {
@@ -336,6 +348,7 @@ async function main(): Promise<void> {
         warmup: stormWarm.requests,
       },
       compiledIdle,
+      replicas,
       match,
       profiles: [...throughputProfiles, ...stormProfiles],
     };

@@ -4,11 +4,10 @@
  * takes them on PostgreSQL). Routing is pure, so the keys are known before anything is read:
  *
  * - every alert's occurrence (its executions, its alert row), and for a `group` runbook the
- *   Alertmanager group (its open episode), which a group's resolution reads too;
- * - a routed firing alert's runbook + target (cooldown, one active execution, the target's
- *   breaker) and its runbook (maxPerHour, the runbook's breaker);
- * - the storm limit, for a firing alert that may dispatch (not in dry-run, not a notify or
- *   dry-run runbook): only those count towards it.
+ *   Alertmanager group (its open episode), which a resolution reads too when group runbooks exist;
+ * - for a firing alert that may dispatch (not in dry-run, not a notify or dry-run runbook; only
+ *   those are counted by the guards), its runbook + target (cooldown, one active execution, the
+ *   target's breaker), its runbook (maxPerHour, the runbook's breaker) and the storm limit.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
@@ -21,18 +20,27 @@ export function decisionLocks(
   options: { dryRun: boolean; groupResolved: boolean },
 ): DecisionLocks {
   const locks: DecisionLocks = { occurrences: [], targets: [], runbooks: [], global: false };
+  // Alertmanager groups matter only to `group` runbooks: every alert of a route shares its
+  // group key, and locking it for all would decide a whole storm one alert at a time.
+  const hasGroupRunbooks = runbooks.runbooks.some((loaded) => loaded.runbook.guards?.group === "group");
   for (const alert of alerts) {
     locks.occurrences.push(alertOccurrenceKey(alert));
-    if (alert.groupKey) locks.occurrences.push(`group ${alert.groupKey}`);
-    if (alert.status !== "firing") continue;
     const route = runbooks.index.route(alert);
     const runbook = route.winner?.runbook.runbook;
-    if (!runbook) continue;
+    if (
+      alert.groupKey &&
+      (runbook?.guards?.group === "group" || (alert.status === "resolved" && hasGroupRunbooks))
+    )
+      locks.occurrences.push(`group ${alert.groupKey}`);
+    if (alert.status !== "firing") continue;
+    // Only a decision that may dispatch changes what the guards count (dry-run and notify
+    // decisions are never counted): the others read without waiting for anyone.
+    if (!runbook || options.dryRun || (runbook.mode !== "auto" && runbook.mode !== "approval")) continue;
     locks.targets.push(JSON.stringify([runbook.name, route.target ?? null]));
     locks.runbooks.push(runbook.name);
-    if (!options.dryRun && (runbook.mode === "auto" || runbook.mode === "approval")) locks.global = true;
+    locks.global = true;
   }
-  if (options.groupResolved) {
+  if (options.groupResolved && hasGroupRunbooks) {
     for (const alert of alerts) if (alert.groupKey) locks.occurrences.push(`group ${alert.groupKey}`);
   }
   return locks;

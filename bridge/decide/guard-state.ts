@@ -33,22 +33,29 @@ async function breakerSnapshot(db: Db, key: string, now: number): Promise<Breake
 
 export async function loadGuardState(db: Db, query: GuardStateQuery): Promise<GuardState> {
   const { now } = query;
-  const facts = await readDispatchFacts(db, {
-    runbook: query.runbook,
-    target: query.target,
-    activeSince: now - query.staleAfterMs,
-    stormSince: now - query.stormWindowMs,
-    now,
-  });
+  // Asked together: on PostgreSQL the reads go out on the transaction's connection one after
+  // the other without waiting for each answer (pipelined), one round trip instead of several.
+  const [facts, enabled, breaker, globalBreaker] = await Promise.all([
+    readDispatchFacts(db, {
+      runbook: query.runbook,
+      target: query.target,
+      activeSince: now - query.staleAfterMs,
+      stormSince: now - query.stormWindowMs,
+      now,
+    }),
+    isEnabled(db),
+    query.breakerKey ? breakerSnapshot(db, query.breakerKey, now) : undefined,
+    breakerSnapshot(db, "global", now),
+  ]);
   const { lastDispatch, active } = facts;
   return {
-    enabled: await isEnabled(db),
+    enabled,
     lastDispatch: lastDispatch?.committedAt
       ? { at: lastDispatch.committedAt, executionId: lastDispatch.id }
       : undefined,
     dispatchesLastHour: facts.dispatchesLastHour,
-    breaker: query.breakerKey ? await breakerSnapshot(db, query.breakerKey, now) : undefined,
-    globalBreaker: await breakerSnapshot(db, "global", now),
+    breaker,
+    globalBreaker,
     active: active ? { id: active.id, state: active.state, since: active.updatedAt } : undefined,
     recentDispatchesAll: facts.dispatchesAllSince,
   };

@@ -50,7 +50,7 @@ export async function readDispatchFacts(
   };
 }
 
-/** readDispatchFacts's reads through the builder (PostgreSQL): the same rules, the same order. */
+/** readDispatchFacts's reads through the builder (PostgreSQL): the same rules, asked together (pipelined). */
 async function readDispatchFactsBuilt(
   db: Db,
   query: {
@@ -64,45 +64,47 @@ async function readDispatchFactsBuilt(
   const sameTarget =
     query.target === undefined ? isNull(executions.target) : eq(executions.target, query.target);
   const countsAsDispatch = sql.raw(COUNTS_AS_DISPATCH);
-  const lastDispatch = await db
-    .select({ id: executions.id, committedAt: executions.committedAt })
-    .from(executions)
-    .where(and(eq(executions.runbook, query.runbook), sameTarget, countsAsDispatch))
-    .orderBy(desc(executions.committedAt))
-    .limit(1)
-    .get();
-  const lastHour = await db
-    .select({ committedAt: executions.committedAt })
-    .from(executions)
-    .where(
-      and(
-        eq(executions.runbook, query.runbook),
-        gt(executions.committedAt, query.now - HOUR),
-        countsAsDispatch,
-      ),
-    )
-    .orderBy(asc(executions.committedAt))
-    .all();
-  const active = await db
-    .select({ id: executions.id, state: executions.state, updatedAt: executions.updatedAt })
-    .from(executions)
-    .where(
-      and(
-        eq(executions.runbook, query.runbook),
-        sameTarget,
-        isNotNull(executions.committedAt),
-        inArray(executions.state, [...ACTIVE_STATES]),
-        gt(executions.updatedAt, query.activeSince),
-      ),
-    )
-    .orderBy(desc(executions.createdAt))
-    .limit(1)
-    .get();
-  const storm = await db
-    .select({ n: count() })
-    .from(executions)
-    .where(and(gt(executions.committedAt, query.stormSince), countsAsDispatch))
-    .get();
+  const [lastDispatch, lastHour, active, storm] = await Promise.all([
+    db
+      .select({ id: executions.id, committedAt: executions.committedAt })
+      .from(executions)
+      .where(and(eq(executions.runbook, query.runbook), sameTarget, countsAsDispatch))
+      .orderBy(desc(executions.committedAt))
+      .limit(1)
+      .get(),
+    db
+      .select({ committedAt: executions.committedAt })
+      .from(executions)
+      .where(
+        and(
+          eq(executions.runbook, query.runbook),
+          gt(executions.committedAt, query.now - HOUR),
+          countsAsDispatch,
+        ),
+      )
+      .orderBy(asc(executions.committedAt))
+      .all(),
+    db
+      .select({ id: executions.id, state: executions.state, updatedAt: executions.updatedAt })
+      .from(executions)
+      .where(
+        and(
+          eq(executions.runbook, query.runbook),
+          sameTarget,
+          isNotNull(executions.committedAt),
+          inArray(executions.state, [...ACTIVE_STATES]),
+          gt(executions.updatedAt, query.activeSince),
+        ),
+      )
+      .orderBy(desc(executions.createdAt))
+      .limit(1)
+      .get(),
+    db
+      .select({ n: count() })
+      .from(executions)
+      .where(and(gt(executions.committedAt, query.stormSince), countsAsDispatch))
+      .get(),
+  ]);
   return {
     lastDispatch,
     dispatchesLastHour: lastHour.map((row) => row.committedAt ?? 0),

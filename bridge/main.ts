@@ -8,6 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { type AuditBus, createAuditBus } from "./audit-bus.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { createConsoleFeed } from "./console-feed.js";
 import { readApprovalEnvironments } from "./dispatch/approval-environments.js";
 import { unheldApprovals } from "./dispatch/approval-readiness.js";
 import { createEnvironmentProtection } from "./dispatch/environment-protection.js";
@@ -32,6 +33,7 @@ import { createAlertmanagerAlerts } from "./outcomes/alertmanager-alerts.js";
 import { createLapsedBreakerWatcher } from "./outcomes/lapsed-breakers.js";
 import { createOutcomeWatcher, type OutcomeWatcher } from "./outcomes/outcome-watcher.js";
 import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.js";
+import { shareRunbookCommit } from "./runbooks/shared-commit.js";
 import { settleStartupMemory } from "./settle-memory.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
@@ -166,7 +168,24 @@ async function startParts(
   );
   if (octokit) observeAnswers(octokit, metrics.recordGitHubAnswer);
   const storage = createStorageHealth(metrics.recordStorageError);
-  await runbooks.reload();
+  // Bridges sharing a database follow one runbook commit from Git, recorded there.
+  const sharedCommit =
+    sharedDatabase && runbooks.fromGit
+      ? await parts.start(
+          "shared runbook commit",
+          async () => {
+            const shared = shareRunbookCommit({ db, reloader: runbooks, log, now });
+            await shared.start();
+            return shared;
+          },
+          (shared) => shared.stop(),
+        )
+      : undefined;
+  if (!sharedCommit) await runbooks.reload();
+  const runbooksFromGit =
+    runbooks.fromGit && sharedCommit
+      ? { ref: runbooks.fromGit.ref, reloadAt: sharedCommit.reloadAt }
+      : runbooks.fromGit;
 
   const dispatcher =
     options.dispatcher ??
@@ -268,7 +287,7 @@ async function startParts(
         now,
         onApproved: () => worker?.wake(),
         protection,
-        runbooksFromGit: runbooks.fromGit,
+        runbooksFromGit,
       })
     : undefined;
 
@@ -287,7 +306,13 @@ async function startParts(
     approvalsUnheld,
     now,
   };
-  const events = createEventStream(deps, { heartbeatMs: options.heartbeatMs });
+  // Stopped after the HTTP server (parts stop in reverse), so open streams end first.
+  const consoleFeed = await parts.start(
+    "console feed",
+    () => createConsoleFeed({ db, bus, log, wanted: () => events.clients() > 0 }),
+    (feed) => feed.close(),
+  );
+  const events = createEventStream({ ...deps, bus: consoleFeed.feed }, { heartbeatMs: options.heartbeatMs });
   const app = createApp(deps, { githubReceiver, metrics, events });
   // The port is taken before the workers start: a second bridge on the same database (the
   // old one still running) stops here instead of releasing the outbox rows the first holds.

@@ -174,8 +174,14 @@ interface Client {
   filter: EventFilter;
   /** Clients with equal filters share one encoded chunk per batch. */
   filterKey: string;
-  /** The newest audit id this client was sent (or has by its replay). */
-  lastSent: number;
+  /**
+   * Ids this client got in its replay or backlog, so a live event it already has is not sent
+   * twice. Ids are not published in order (on PostgreSQL transactions commit in any order, and
+   * other bridges' events arrive later), so "newer than the last one sent" would drop events.
+   */
+  replayed: Set<number>;
+  /** Live events held while the replay is read; sent after it, once the client is ready. */
+  held: AuditEvent[] | null;
   send(bytes: Uint8Array): void;
 }
 
@@ -188,8 +194,6 @@ function filterKey(filter: EventFilter): string {
 }
 
 interface Picked {
-  firstId: number;
-  lastId: number;
   /** The picked events' frames, concatenated. */
   chunk: Buffer;
 }
@@ -197,16 +201,14 @@ interface Picked {
 /** The events of a batch that `wanted` accepts, as one chunk of their (already encoded) frames. */
 function pick(batch: AuditEvent[], frames: Buffer[], wanted: (event: AuditEvent) => boolean): Picked | null {
   const parts: Buffer[] = [];
-  let firstId = Number.POSITIVE_INFINITY;
-  let lastId = 0;
   batch.forEach((event, index) => {
-    if (!wanted(event)) return;
-    parts.push(frames[index] as Buffer);
-    firstId = Math.min(firstId, event.id);
-    lastId = Math.max(lastId, event.id);
+    if (wanted(event)) parts.push(frames[index] as Buffer);
   });
-  return parts.length === 0 ? null : { firstId, lastId, chunk: Buffer.concat(parts) };
+  return parts.length === 0 ? null : { chunk: Buffer.concat(parts) };
 }
+
+/** How long a client's replayed ids are kept to skip live events it already has. */
+const REPLAYED_KEPT_MS = 60_000;
 
 /** Clients served per turn of the event loop while a batch fans out, so requests interleave. */
 const CLIENTS_PER_TURN = 64;
@@ -254,18 +256,19 @@ export function createEventStream(
             group = pick(batch, frames, (event) => eventMatches(client.filter, event));
             shared.set(client.filterKey, group);
           }
-          // A client that connected while this batch waited has some of it in its replay.
-          const part =
-            group === null || client.lastSent < group.firstId
-              ? group
-              : pick(
-                  batch,
-                  frames,
-                  (event) => event.id > client.lastSent && eventMatches(client.filter, event),
-                );
-          if (part !== null) {
-            client.lastSent = Math.max(client.lastSent, part.lastId);
-            client.send(part.chunk);
+          if (client.held !== null) {
+            // Still reading its replay: the events wait and are sent after it.
+            for (const event of batch) if (eventMatches(client.filter, event)) client.held.push(event);
+          } else {
+            const part =
+              group === null || client.replayed.size === 0
+                ? group
+                : pick(
+                    batch,
+                    frames,
+                    (event) => !client.replayed.has(event.id) && eventMatches(client.filter, event),
+                  );
+            if (part !== null) client.send(part.chunk);
           }
           served += 1;
           if (served % CLIENTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -312,9 +315,16 @@ export function createEventStream(
           };
           const sendText = (text: string): void => send(Buffer.from(text));
 
-          // Replay and register with no other task in between: on SQLite the store's reads
-          // finish within this turn of the event loop (only microtasks between them), so every
-          // event is either in the replay or published (and fanned out) after it.
+          // Registered before the replay is read: what is published meanwhile is held and sent
+          // after the replay, minus what the replay already had — nothing falls in between.
+          const client: Client = {
+            filter,
+            filterKey: filterKey(filter),
+            replayed: new Set(),
+            held: [],
+            send,
+          };
+          clients.add(client);
           const newest = (await queryAudit(deps.db, { n: 1 }))[0]?.id ?? 0;
           let replay: AuditEvent[] = [];
           let reset: string | undefined;
@@ -332,14 +342,6 @@ export function createEventStream(
           } else {
             replay = await backlogEvents(deps, filter, backlog);
           }
-          const client: Client = {
-            filter,
-            filterKey: filterKey(filter),
-            // From now: the replay (or backlog) ends at `newest` at most.
-            lastSent: newest,
-            send,
-          };
-          clients.add(client);
           const heartbeat = setInterval(() => {
             sendText(frame({ event: "heartbeat", data: { at: new Date().toISOString() } }));
           }, heartbeatMs);
@@ -373,6 +375,15 @@ export function createEventStream(
             frame({ event: "ready", data: { lastEventId: lastEventId ?? null, replayed: replay.length } }),
           );
           if (replayed.byteLength > 0) send(replayed);
+          client.replayed = new Set(replay.map((event) => event.id));
+          const held = (client.held ?? []).filter((event) => !client.replayed.has(event.id));
+          client.held = null;
+          if (held.length > 0) {
+            sendText(held.map((event) => frame({ event: "audit", id: event.id, data: event })).join(""));
+          }
+          // Past this, an event still unseen is not one the replay had (a transaction stays open
+          // for the statement timeout at most): the set is dropped and shared chunks go out whole.
+          setTimeout(() => client.replayed.clear(), REPLAYED_KEPT_MS).unref();
         },
         cancel() {
           finish();

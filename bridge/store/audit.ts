@@ -2,7 +2,7 @@
  * @module
  * The audit trail: append-only, one row per decision, dispatch attempt and state change.
  */
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { AuditKind } from "./audit-kinds.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
@@ -58,6 +58,17 @@ export async function appendAudit(db: Db, event: NewAuditEvent): Promise<AuditEv
     const inserted = await db.insert(auditEvents).values(row).returning({ id: auditEvents.id }).get();
     return { id: inserted?.id ?? 0, ...row };
   });
+}
+
+/** The events with these ids (those that exist), oldest first. */
+export async function auditEventsByIds(db: Db, ids: readonly number[]): Promise<AuditEvent[]> {
+  if (ids.length === 0) return [];
+  return await db
+    .select()
+    .from(auditEvents)
+    .where(inArray(auditEvents.id, [...ids]))
+    .orderBy(auditEvents.id)
+    .all();
 }
 
 export interface AuditQuery {

@@ -44,7 +44,16 @@ function clientOptions(options: PostgresOptions): postgres.Options<Record<string
   return {
     max: options.poolSize,
     // Server-side, so a statement stuck behind a lock is cancelled by PostgreSQL itself.
-    connection: { statement_timeout: options.statementTimeoutMs, application_name: "runbridge" },
+    connection: {
+      statement_timeout: options.statementTimeoutMs,
+      application_name: "runbridge",
+      // Statements are prepared once per connection. With the default, PostgreSQL switches to
+      // a generic plan after five runs, planned from the statistics of that moment: on a new
+      // database, with empty tables, that is a sequential scan of executions for every guard
+      // read, kept while the table grows (measured: 6,000 decisions made 6,000 scans reading 17.9
+      // million rows). Planned per run, the guards' time windows always use their indexes.
+      plan_cache_mode: "force_custom_plan",
+    },
     // NOTICEs (e.g. "relation already exists, skipping") are not the bridge's to print.
     onnotice: () => {},
   };

@@ -104,11 +104,20 @@ async function fire(alertname: string, instance: string): Promise<string> {
   expect(executions).toMatchObject([{ state: "pending" }]);
   return executions[0]?.id as string;
 }
-/** The issue the bridge opened for `id`, once its body names the execution. */
+/**
+ * The issue the bridge opened for `id`, once its body names the execution and the bridge has
+ * recorded its number: GitHub answers the issue's creation before the bridge stores the number,
+ * and an answer arriving in between finds no approval held on that issue (under load this gap
+ * let a /reject change nothing, in 3 of 6 loaded runs).
+ */
 async function issueFor(id: string) {
-  return waitUntil(() => gh.state.issues.find((issue) => issue.body?.includes(id)), {
+  const issue = await waitUntil(() => gh.state.issues.find((found) => found.body?.includes(id)), {
     what: `an approval issue naming ${id}`,
   });
+  await waitUntil(async () => (await execution(id)).approvalIssue === issue.number, {
+    what: `the bridge recording issue #${issue.number} for ${id}`,
+  });
+  return issue;
 }
 async function comment(issue: number, login: string, body: string, action = "created"): Promise<void> {
   serial += 1;

@@ -49,7 +49,8 @@ ENV HOST=0.0.0.0 \
     PORT=9009 \
     RUNBRIDGE_DB=/data/runbridge.db \
     RUNBRIDGE_RUNBOOKS=/app/runbooks \
-    NODE_ENV=production
+    NODE_ENV=production \
+    MALLOC_ARENA_MAX=2
 
 RUN groupadd --system --gid 10001 runbridge \
   && useradd --system --uid 10001 --gid runbridge --home-dir /app --shell /usr/sbin/nologin runbridge \

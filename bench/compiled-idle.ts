@@ -2,14 +2,14 @@
  * @module
  * Idle memory of the compiled bridge, started exactly as `npm start` starts it: the build in
  * dist/ (built first when its sources changed), plain Node with the bridge's flags
- * (scripts/bridge-node-flags.mjs), no tsx. Read 5 s after it is ready, before any request.
+ * and environment (scripts/bridge-node-flags.mjs), no tsx. Read 5 s after it is ready, before any request.
  * Beside VmRSS it reports RssAnon: the part private to the process. The rest is mostly the
  * Node binary's own pages mapped from disk (shared, and dropped by the kernel under pressure).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BRIDGE_NODE_FLAGS } from "../scripts/bridge-node-flags.mjs";
+import { BRIDGE_ENV, BRIDGE_NODE_FLAGS } from "../scripts/bridge-node-flags.mjs";
 import { REPO_DIR, runCommand, sleep } from "./process.js";
 
 export interface CompiledIdle {
@@ -37,7 +37,7 @@ export async function measureCompiledIdle(env: Record<string, string>): Promise<
   if (build.code !== 0) throw new Error(`scripts/build-bridge.mjs failed:\n${build.stdout}${build.stderr}`);
   const child = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, join(REPO_DIR, "dist/bridge/main.js")], {
     cwd: REPO_DIR,
-    env: { ...process.env, ...env, LOG_LEVEL: "info" },
+    env: { ...process.env, ...BRIDGE_ENV, ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   try {

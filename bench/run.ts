@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
-import { BRIDGE_NODE_FLAGS } from "../scripts/bridge-node-flags.mjs";
+import { BRIDGE_ENV, BRIDGE_NODE_FLAGS } from "../scripts/bridge-node-flags.mjs";
 import { measureCompiledIdle } from "./compiled-idle.js";
 import type { OpenLoopOptions, OpenLoopResult } from "./load/open-loop.js";
 import { runWrk } from "./load/wrk.js";
@@ -78,6 +78,8 @@ function prepareRunbooks(work: string): string {
 
 function bridgeEnv(dbFile: string, runbooks: string): Record<string, string> {
   return {
+    // As npm start runs it (malloc arenas).
+    ...BRIDGE_ENV,
     PORT: "0",
     HOST: "127.0.0.1",
     RUNBRIDGE_DB: dbFile,

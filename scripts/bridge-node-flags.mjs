@@ -15,3 +15,15 @@
  * collection, instead of holding it while idle (bridge/settle-memory.ts; ~20 MB at idle).
  */
 export const BRIDGE_NODE_FLAGS = ["--max-semi-space-size=8", "--expose-gc"];
+
+/**
+ * The environment the compiled bridge starts with, beside its flags (glibc reads it when the
+ * process starts, so it cannot be set from inside the bridge).
+ *
+ * MALLOC_ARENA_MAX=2: glibc gives each thread that allocates its own malloc arena (Node has
+ * the main thread, libuv's pool and V8's workers), and each keeps the memory it freed. Two
+ * arenas are enough for a process whose allocations happen on the main thread. Measured on
+ * the compiled bridge at idle (2 cores, same minutes): 102-108 MB without, 94.8-95.8 MB with 2
+ * (private memory 40-47 MB → 33 MB); 1 arena saved no more.
+ */
+export const BRIDGE_ENV = { MALLOC_ARENA_MAX: "2" };

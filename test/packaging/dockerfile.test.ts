@@ -10,7 +10,7 @@ import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { minimatch } from "minimatch";
 import { describe, expect, it } from "vitest";
-import { BRIDGE_NODE_FLAGS } from "../../scripts/bridge-node-flags.mjs";
+import { BRIDGE_ENV, BRIDGE_NODE_FLAGS } from "../../scripts/bridge-node-flags.mjs";
 import {
   type Instruction,
   instructions,
@@ -193,7 +193,7 @@ describe("Dockerfile", () => {
     expect(packageJson.scripts.build).toMatch(/\bnpm run build:bridge\b/);
     expect(packageJson.scripts["build:bridge"]).toBe("node scripts/build-bridge.mjs");
     expect(packageJson.scripts.start).toMatch(
-      /\bnode scripts\/build-bridge\.mjs --if-changed && node (--\S+ )*dist\/bridge\/main\.js$/,
+      /\bnode scripts\/build-bridge\.mjs --if-changed && ([A-Z_]+=\S+ )*node (--\S+ )*dist\/bridge\/main\.js$/,
     );
     const build = runCommands(buildStages.at(-1) as Stage);
     expect(build).toMatch(/\bnpm run build:bridge\b/);
@@ -302,6 +302,15 @@ describe("Dockerfile", () => {
 
   it("runs the bridge with the same Node flags as npm start (scripts/bridge-node-flags.mjs)", () => {
     const start = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toMatch(new RegExp(`&& node ${BRIDGE_NODE_FLAGS.join(" ")} dist/bridge/main\\.js$`));
+    const environment = Object.entries(BRIDGE_ENV)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(" ");
+    expect(start).toMatch(
+      new RegExp(`&& ${environment} node ${BRIDGE_NODE_FLAGS.join(" ")} dist/bridge/main\\.js$`),
+    );
+  });
+
+  it("runs the bridge with the same environment as npm start (BRIDGE_ENV)", () => {
+    expect(env).toMatchObject(BRIDGE_ENV);
   });
 });

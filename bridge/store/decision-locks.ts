@@ -55,14 +55,13 @@ export async function lockForDecision(db: Db, locks: () => DecisionLocks): Promi
   const keys = orderedLockKeys(locks());
   if (keys.length === 0) return;
   // One round trip; pg_advisory_xact_lock is volatile, so PostgreSQL calls it after sorting,
-  // in the order given. A 64-bit hash collision only makes two keys share a lock.
+  // in the order given. A 64-bit hash collision only makes two keys share a lock. The keys go
+  // as one JSON parameter, so the statement's text (and its prepared statement) is the same
+  // however many keys a delivery locks.
   await rawRun(
     db,
     sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0))
-        FROM unnest(${sql.raw("ARRAY[")}${sql.join(
-          keys.map((key) => sql`${key}::text`),
-          sql`, `,
-        )}${sql.raw("]")}) WITH ORDINALITY AS wanted(key, position)
+        FROM json_array_elements_text(${JSON.stringify(keys)}::json) WITH ORDINALITY AS wanted(key, position)
         ORDER BY position`,
   );
 }

@@ -27,16 +27,18 @@ export interface DispatchFacts {
   dispatchesAllSince: number;
 }
 
-export async function readDispatchFacts(
-  db: Db,
-  query: {
-    runbook: string;
-    target: string | undefined;
-    activeSince: number;
-    stormSince: number;
-    now: number;
-  },
-): Promise<DispatchFacts> {
+/** Whose dispatches to read, and the windows the guards look back over. */
+export interface DispatchFactsQuery {
+  runbook: string;
+  target: string | undefined;
+  /** Active executions last heard of before this stop counting as active. */
+  activeSince: number;
+  /** Start of the storm limit's window. */
+  stormSince: number;
+  now: number;
+}
+
+export async function readDispatchFacts(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
   const statements = hot(db);
   const target = query.target ?? null;
   if (!statements) return await readDispatchFactsBuilt(db, query);
@@ -55,16 +57,7 @@ export async function readDispatchFacts(
  * decision pays one statement's round trip, parse and write instead of four (the decision path
  * is bounded by per-statement cost there, not by the reads themselves).
  */
-async function readDispatchFactsBuilt(
-  db: Db,
-  query: {
-    runbook: string;
-    target: string | undefined;
-    activeSince: number;
-    stormSince: number;
-    now: number;
-  },
-): Promise<DispatchFacts> {
+async function readDispatchFactsBuilt(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
   const sameTarget = query.target === undefined ? sql`target IS NULL` : sql`target = ${query.target}`;
   const countsAsDispatch = sql.raw(COUNTS_AS_DISPATCH);
   const activeStates = sql.join(

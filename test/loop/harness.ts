@@ -1,8 +1,9 @@
 /**
  * @module
- * The GitHub side of the loop, in-process but over real HTTP: a real SQLite file, the bridge's
- * Hono app with POST /webhook/github served on loopback, handlers calling the GitHub API
- * emulator through the bridge's own Octokit client, and runs started by the bridge's dispatcher.
+ * The GitHub side of the loop, in-process but over real HTTP: a real SQLite file (or another
+ * engine's store, test/fixtures/store/engine-store.ts), the bridge's Hono app with POST
+ * /webhook/github served on loopback, handlers calling the GitHub API emulator through the
+ * bridge's own Octokit client, and runs started by the bridge's dispatcher.
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -18,6 +19,7 @@ import { createLogger } from "../../bridge/logger.js";
 import type { ResolvedRunbook } from "../../bridge/runbooks/resolved-runbook.js";
 import type { RunbookSet } from "../../bridge/runbooks/runbook-set.js";
 import type { AuditEvent } from "../../bridge/store/audit.js";
+import type { Db } from "../../bridge/store/database.js";
 import { updateExecution } from "../../bridge/store/execution-writes.js";
 import { type Execution, findExecution } from "../../bridge/store/executions.js";
 import { type TempDatabase, tempDatabase } from "../fixtures/store/temp-database.js";
@@ -31,6 +33,8 @@ export const REPOSITORY = { owner: "acme", repo: "infra" };
 export interface LoopHarness {
   url: string;
   db: TempDatabase;
+  /** The store the bridge uses: `db.db`, or the one given to startLoopHarness (another engine). */
+  store: Db;
   gh: GitHubEmulator;
   octokit: GitHubClient;
   api: GitHubApi;
@@ -51,9 +55,12 @@ export async function startLoopHarness(
     secret?: string | undefined;
     now?: number;
     runbooksFromGit?: GitHubHandlerDeps["runbooksFromGit"];
+    /** A store to use instead of the temporary SQLite file. */
+    store?: Db;
   } = {},
 ): Promise<LoopHarness> {
   const db = tempDatabase();
+  const store = options.store ?? db.db;
   const gh = await createGitHubEmulator();
   const log = createLogger("silent");
   const config = loadConfig({
@@ -74,7 +81,7 @@ export async function startLoopHarness(
   const clock = { now: options.now ?? Date.parse("2025-06-02T12:00:00Z") };
   const runbooks = { set: loopRunbooks() as RunbookSet | undefined };
   const handlerDeps: GitHubHandlerDeps = {
-    db: db.db,
+    db: store,
     runbooks: () => runbooks.set,
     bus,
     log,
@@ -85,7 +92,7 @@ export async function startLoopHarness(
   const secret = "secret" in options ? options.secret : SECRET;
   const receiver = secret === undefined ? undefined : createGitHubWebhookReceiver(secret, handlerDeps);
   const deps: HttpDeps = {
-    db: db.db,
+    db: store,
     config,
     log,
     bus,
@@ -102,6 +109,7 @@ export async function startLoopHarness(
   return {
     url,
     db,
+    store,
     gh,
     octokit,
     api,
@@ -111,12 +119,12 @@ export async function startLoopHarness(
     runbooks,
     handlerDeps,
     async dispatched(over = {}) {
-      const execution = await seedExecution(db.db, clock.now, over);
+      const execution = await seedExecution(store, clock.now, over);
       const runbook = runbooks.set?.index.byName.get(execution.runbook ?? "")?.runbook as ResolvedRunbook;
       const run = await dispatcher.dispatch(execution, runbook, AbortSignal.timeout(5_000));
       if (!run.runId) throw new Error("the emulator returned no run id");
-      await updateExecution(db.db, execution.id, { runId: run.runId, runUrl: run.runUrl ?? null });
-      return (await findExecution(db.db, execution.id)) as Execution & { runId: number };
+      await updateExecution(store, execution.id, { runId: run.runId, runUrl: run.runUrl ?? null });
+      return (await findExecution(store, execution.id)) as Execution & { runId: number };
     },
     async close() {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

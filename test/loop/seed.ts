@@ -51,7 +51,8 @@ export async function seedExecution(
     ...over,
   };
   await insertExecution(db, row);
-  db.insert(alerts)
+  await db
+    .insert(alerts)
     .values({
       fingerprint,
       startsAt,

@@ -7,23 +7,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { STORE_ENGINES, useEngineStore } from "../../../test/fixtures/store/engine-store.js";
 import { deliver, workflowRunPayload } from "../../../test/loop/github-webhooks.js";
 import { type LoopHarness, SECRET, startLoopHarness } from "../../../test/loop/harness.js";
 import { LOOP_RUNBOOKS } from "../../../test/loop/seed.js";
-import { openBreakers } from "../../executions/breaker-changes.js";
+import type { StatusAnswer } from "../../http/api-types.js";
 import { loadRunbookSet } from "../../runbooks/runbook-set.js";
-import { queryAudit } from "../../store/audit.js";
-import { findExecutionByRunId } from "../../store/executions.js";
 
 const T0 = Date.parse("2025-06-02T12:00:00Z");
 let h: LoopHarness;
-
-beforeEach(async () => {
-  h = await startLoopHarness({ now: T0 });
-});
-afterEach(async () => {
-  await h.close();
-});
 
 /** A workflow_run delivery of a manual run: the real example, as GitHub sends it for `gh workflow run`. */
 function manualRun(options: {
@@ -89,101 +81,141 @@ async function fire(host: string, startsAt: string): Promise<{ state: string; re
   return body.executions[0] as { state: string; reason: string };
 }
 
-describe("manual runs", () => {
-  it("are recorded with source manual and the actor, once, and tracked to their end", async () => {
-    await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
-    await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
-    const recorded = await findExecutionByRunId(h.db.db, 7001);
-    expect(recorded).toMatchObject({
-      id: expect.stringMatching(/^ex_/),
-      occurrenceKey: "manual:7001",
-      source: "manual",
-      actor: "alice",
-      runbook: "nginx-loop",
-      target: "web-1",
-      runId: 7001,
-      state: "queued",
-      committedAt: T0 - 30_000,
-    });
-    expect(await queryAudit(h.db.db, { kind: "execution.manual" })).toMatchObject([
-      {
-        executionId: recorded?.id,
-        message: `run 7001 [manual-7001] of runbook nginx-loop on web-1 started by @alice, not by the bridge: recorded as ${recorded?.id}`,
-      },
-    ]);
+describe.each(STORE_ENGINES)("on %s", (engine) => {
+  const store = useEngineStore(engine, "manual_run");
 
-    await post(manualRun({ runId: 7001, status: "in_progress", actor: "alice" }));
-    expect((await findExecutionByRunId(h.db.db, 7001))?.state).toBe("running");
-    await post(manualRun({ runId: 7001, status: "completed", conclusion: "success", actor: "alice" }));
-    expect((await findExecutionByRunId(h.db.db, 7001))?.state).toBe("succeeded");
+  beforeEach(async () => {
+    h = await startLoopHarness({ now: T0, store: store.db });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
 
-    const listed = (await (await fetch(`${h.url}/api/executions`)).json()) as {
-      executions: { id: string; source: string; actor: string | null }[];
-    };
-    expect(listed.executions).toContainEqual(
-      expect.objectContaining({ id: recorded?.id, source: "manual", actor: "alice" }),
+  /** The execution recorded for a run, as far as a manual run fills it in. */
+  const executionOfRun = (runId: number) =>
+    store.row<{
+      id: string;
+      occurrenceKey: string;
+      source: string;
+      actor: string | null;
+      runbook: string | null;
+      target: string | null;
+      runId: number | null;
+      state: string;
+      committedAt: number | null;
+    }>(
+      `select id, occurrence_key as "occurrenceKey", source, actor, runbook, target, run_id as "runId",
+        state, committed_at as "committedAt"
+       from executions where run_id = ?`,
+      runId,
     );
-  });
 
-  it("make the bridge suppress an alert for the same target while active; another target runs", async () => {
-    await post(manualRun({ runId: 7002, status: "in_progress" }));
-    const same = await fire("web-1", "2025-06-02T11:59:00Z");
-    expect(same.state).toBe("suppressed");
-    expect(same.reason).toContain((await findExecutionByRunId(h.db.db, 7002))?.id);
-    const other = await fire("web-2", "2025-06-02T11:59:00Z");
-    expect(other.state).toBe("pending");
+  /** The execution.manual audit events, newest first. */
+  const manualRunEvents = () =>
+    store.rows(
+      `select execution_id as "executionId", message from audit_events where kind = 'execution.manual' order by id desc`,
+    );
 
-    // Once the manual run ends, the target is free again.
-    await post(manualRun({ runId: 7002, status: "completed", conclusion: "success" }));
-    h.clock.now += 60_000;
-    expect((await fire("web-1", "2025-06-02T12:00:30Z")).state).toBe("pending");
-  });
+  /** The breakers the bridge reports open now (GET /api/status). */
+  async function openBreakerKeys(): Promise<string[]> {
+    const status = (await (await fetch(`${h.url}/api/status`)).json()) as StatusAnswer;
+    return status.openBreakers.map((breaker) => breaker.key);
+  }
 
-  it("start the runbook's cooldown, counted from when the run was created", async () => {
-    // The loop runbook with a 10m cooldown.
-    const dir = mkdtempSync(join(tmpdir(), "runbridge-manual-"));
-    const text = readFileSync(join(LOOP_RUNBOOKS, "nginx-loop.yml"), "utf8");
-    writeFileSync(join(dir, "nginx-loop.yml"), text.replace("guards:\n", "guards:\n  cooldown: 10m\n"));
-    const { set, problems } = loadRunbookSet(dir);
-    rmSync(dir, { recursive: true, force: true });
-    expect(problems).toEqual([]);
-    h.runbooks.set = set;
+  describe("manual runs", () => {
+    it("are recorded with source manual and the actor, once, and tracked to their end", async () => {
+      await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
+      await post(manualRun({ runId: 7001, status: "queued", actor: "alice" }));
+      const recorded = await executionOfRun(7001);
+      expect(recorded).toMatchObject({
+        id: expect.stringMatching(/^ex_/),
+        occurrenceKey: "manual:7001",
+        source: "manual",
+        actor: "alice",
+        runbook: "nginx-loop",
+        target: "web-1",
+        runId: 7001,
+        state: "queued",
+        committedAt: T0 - 30_000,
+      });
+      expect(await manualRunEvents()).toMatchObject([
+        {
+          executionId: recorded?.id,
+          message: `run 7001 [manual-7001] of runbook nginx-loop on web-1 started by @alice, not by the bridge: recorded as ${recorded?.id}`,
+        },
+      ]);
 
-    await post(manualRun({ runId: 7050, status: "completed", conclusion: "success" }));
-    h.clock.now = T0 + 5 * 60_000;
-    const during = await fire("web-1", "2025-06-02T12:04:00Z");
-    expect(during.state).toBe("suppressed");
-    expect(during.reason).toContain("cooldown");
-    // 10m after the run was created (T0 - 30s), the target may be remediated again.
-    h.clock.now = T0 + 10 * 60_000;
-    expect((await fire("web-1", "2025-06-02T12:09:00Z")).state).toBe("pending");
-  });
+      await post(manualRun({ runId: 7001, status: "in_progress", actor: "alice" }));
+      expect((await executionOfRun(7001))?.state).toBe("running");
+      await post(manualRun({ runId: 7001, status: "completed", conclusion: "success", actor: "alice" }));
+      expect((await executionOfRun(7001))?.state).toBe("succeeded");
 
-  it("feed the runbook's breaker when they fail", async () => {
-    for (const runId of [7101, 7102, 7103]) {
-      await post(
-        manualRun({
-          runId,
-          status: "completed",
-          conclusion: "failure",
-          title: `Remediate nginx-loop on web-${runId} [manual-${runId}]`,
-        }),
+      const listed = (await (await fetch(`${h.url}/api/executions`)).json()) as {
+        executions: { id: string; source: string; actor: string | null }[];
+      };
+      expect(listed.executions).toContainEqual(
+        expect.objectContaining({ id: recorded?.id, source: "manual", actor: "alice" }),
       );
-    }
-    expect((await findExecutionByRunId(h.db.db, 7103))?.state).toBe("failed");
-    expect((await openBreakers(h.db.db, h.clock.now)).map((breaker) => breaker.key)).toEqual([
-      "runbook:nginx-loop",
-    ]);
-  });
+    });
 
-  it.each([
-    ["a marker naming another run", { title: "Remediate nginx-loop on web-1 [manual-1]" }],
-    ["a bridge execution's marker", { title: "Remediate nginx-loop on web-1 [ex_0000000000000000aa]" }],
-    ["another workflow", { path: ".github/workflows/deploy.yml" }],
-    ["a runbook that is not loaded", { title: "Remediate db-failover on db-1 [manual-7201]" }],
-  ])("are not recorded from %s", async (_, over) => {
-    await post(manualRun({ runId: 7201, status: "in_progress", ...over }));
-    expect(await findExecutionByRunId(h.db.db, 7201)).toBeUndefined();
-    expect(await queryAudit(h.db.db, { kind: "execution.manual" })).toEqual([]);
+    it("make the bridge suppress an alert for the same target while active; another target runs", async () => {
+      await post(manualRun({ runId: 7002, status: "in_progress" }));
+      const same = await fire("web-1", "2025-06-02T11:59:00Z");
+      expect(same.state).toBe("suppressed");
+      expect(same.reason).toContain((await executionOfRun(7002))?.id);
+      const other = await fire("web-2", "2025-06-02T11:59:00Z");
+      expect(other.state).toBe("pending");
+
+      // Once the manual run ends, the target is free again.
+      await post(manualRun({ runId: 7002, status: "completed", conclusion: "success" }));
+      h.clock.now += 60_000;
+      expect((await fire("web-1", "2025-06-02T12:00:30Z")).state).toBe("pending");
+    });
+
+    it("start the runbook's cooldown, counted from when the run was created", async () => {
+      // The loop runbook with a 10m cooldown.
+      const dir = mkdtempSync(join(tmpdir(), "runbridge-manual-"));
+      const text = readFileSync(join(LOOP_RUNBOOKS, "nginx-loop.yml"), "utf8");
+      writeFileSync(join(dir, "nginx-loop.yml"), text.replace("guards:\n", "guards:\n  cooldown: 10m\n"));
+      const { set, problems } = loadRunbookSet(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expect(problems).toEqual([]);
+      h.runbooks.set = set;
+
+      await post(manualRun({ runId: 7050, status: "completed", conclusion: "success" }));
+      h.clock.now = T0 + 5 * 60_000;
+      const during = await fire("web-1", "2025-06-02T12:04:00Z");
+      expect(during.state).toBe("suppressed");
+      expect(during.reason).toContain("cooldown");
+      // 10m after the run was created (T0 - 30s), the target may be remediated again.
+      h.clock.now = T0 + 10 * 60_000;
+      expect((await fire("web-1", "2025-06-02T12:09:00Z")).state).toBe("pending");
+    });
+
+    it("feed the runbook's breaker when they fail", async () => {
+      for (const runId of [7101, 7102, 7103]) {
+        await post(
+          manualRun({
+            runId,
+            status: "completed",
+            conclusion: "failure",
+            title: `Remediate nginx-loop on web-${runId} [manual-${runId}]`,
+          }),
+        );
+      }
+      expect((await executionOfRun(7103))?.state).toBe("failed");
+      expect(await openBreakerKeys()).toEqual(["runbook:nginx-loop"]);
+    });
+
+    it.each([
+      ["a marker naming another run", { title: "Remediate nginx-loop on web-1 [manual-1]" }],
+      ["a bridge execution's marker", { title: "Remediate nginx-loop on web-1 [ex_0000000000000000aa]" }],
+      ["another workflow", { path: ".github/workflows/deploy.yml" }],
+      ["a runbook that is not loaded", { title: "Remediate db-failover on db-1 [manual-7201]" }],
+    ])("are not recorded from %s", async (_, over) => {
+      await post(manualRun({ runId: 7201, status: "in_progress", ...over }));
+      expect(await executionOfRun(7201)).toBeUndefined();
+      expect(await manualRunEvents()).toEqual([]);
+    });
   });
 });

@@ -82,6 +82,7 @@ describe("startBridge", () => {
     );
     // What had started was stopped, last first; the workers come after the port and never ran.
     expect(log.lines.filter((line) => line.msg.startsWith("stopped the ")).map((line) => line.part)).toEqual([
+      "console feed",
       "metrics",
       "timers lease",
       "WAL checkpointer",

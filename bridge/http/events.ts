@@ -45,7 +45,7 @@ export interface EventStreamOptions {
 
 export interface EventStream {
   routes: Hono;
-  /** Connected clients. */
+  /** Connected clients, including those whose replay is still being read. */
   clients(): number;
   /** Ends every open stream (shutdown); new connections are refused with 503. */
   close(): void;
@@ -325,22 +325,30 @@ export function createEventStream(
             send,
           };
           clients.add(client);
-          const newest = (await queryAudit(deps.db, { n: 1 }))[0]?.id ?? 0;
+          let newest = 0;
           let replay: AuditEvent[] = [];
           let reset: string | undefined;
-          if (lastEventId !== undefined && lastEventId > newest) {
-            // An id this database never handed out (it was replaced or restored): replaying
-            // "after it" would drop every new event, so the client starts from now instead.
-            reset = `Last-Event-ID ${lastEventId} is newer than the newest event (${newest}): the bridge's database was replaced; reload the current state`;
-          } else if (lastEventId !== undefined) {
-            const missed = await missedEvents(deps, filter, lastEventId, replayLimit);
-            replay = missed.events;
-            if (missed.overflow) {
-              reset = `more than ${replayLimit} events were missed; reload the current state`;
-              replay = [];
+          try {
+            newest = (await queryAudit(deps.db, { n: 1 }))[0]?.id ?? 0;
+            if (lastEventId !== undefined && lastEventId > newest) {
+              // An id this database never handed out (it was replaced or restored): replaying
+              // "after it" would drop every new event, so the client starts from now instead.
+              reset = `Last-Event-ID ${lastEventId} is newer than the newest event (${newest}): the bridge's database was replaced; reload the current state`;
+            } else if (lastEventId !== undefined) {
+              const missed = await missedEvents(deps, filter, lastEventId, replayLimit);
+              replay = missed.events;
+              if (missed.overflow) {
+                reset = `more than ${replayLimit} events were missed; reload the current state`;
+                replay = [];
+              }
+            } else {
+              replay = await backlogEvents(deps, filter, backlog);
             }
-          } else {
-            replay = await backlogEvents(deps, filter, backlog);
+          } catch (error) {
+            // The database did not answer: this reader is not kept (the stream fails, the
+            // browser reconnects).
+            clients.delete(client);
+            throw error;
           }
           const heartbeat = setInterval(() => {
             sendText(frame({ event: "heartbeat", data: { at: new Date().toISOString() } }));
@@ -407,7 +415,9 @@ export function createEventStream(
 
   return {
     routes: app,
-    clients: () => open.size,
+    // Counted from registration, before the replay is read: a reader still reading its replay
+    // wants the events published meanwhile (console-feed.ts reads other bridges' only then).
+    clients: () => clients.size,
     close() {
       closed = true;
       unsubscribe();

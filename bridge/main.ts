@@ -306,13 +306,16 @@ async function startParts(
     approvalsUnheld,
     now,
   };
-  // Stopped after the HTTP server (parts stop in reverse), so open streams end first.
+  // Stopped after the HTTP server (parts stop in reverse), so open streams end first. The feed
+  // listens before the stream exists: a notification arriving in between finds no reader.
+  let streamClients = () => 0;
   const consoleFeed = await parts.start(
     "console feed",
-    () => createConsoleFeed({ db, bus, log, wanted: () => events.clients() > 0 }),
+    () => createConsoleFeed({ db, bus, log, wanted: () => streamClients() > 0 }),
     (feed) => feed.close(),
   );
   const events = createEventStream({ ...deps, bus: consoleFeed.feed }, { heartbeatMs: options.heartbeatMs });
+  streamClients = events.clients;
   const app = createApp(deps, { githubReceiver, metrics, events });
   // The port is taken before the workers start: a second bridge on the same database (the
   // old one still running) stops here instead of releasing the outbox rows the first holds.

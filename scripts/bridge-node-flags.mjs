@@ -23,7 +23,7 @@ export const BRIDGE_NODE_FLAGS = ["--max-semi-space-size=8", "--expose-gc"];
  * MALLOC_ARENA_MAX=2: glibc gives each thread that allocates its own malloc arena (Node has
  * the main thread, libuv's pool and V8's workers), and each keeps the memory it freed. Two
  * arenas are enough for a process whose allocations happen on the main thread. Measured on
- * the compiled bridge at idle (2 cores, same minutes): 102-108 MB without, 94.8-95.8 MB with 2
- * (private memory 40-47 MB → 33 MB); 1 arena saved no more.
+ * the compiled bridge at idle (2 cores, same minutes): 102-108 MB without, 94.8-94.9 MB with 2
+ * (private memory 40-47 MB → 33 MB); 1 arena (94.7-95.8 MB) saved no more.
  */
 export const BRIDGE_ENV = { MALLOC_ARENA_MAX: "2" };

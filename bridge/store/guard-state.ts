@@ -41,7 +41,7 @@ export interface DispatchFactsQuery {
 export async function readDispatchFacts(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
   const statements = hot(db);
   const target = query.target ?? null;
-  if (!statements) return await readDispatchFactsBuilt(db, query);
+  if (!statements) return await readDispatchFactsAtOnce(db, query);
   return {
     lastDispatch: statements.lastDispatch.get(query.runbook, target),
     dispatchesLastHour: statements.dispatchesSince
@@ -57,7 +57,7 @@ export async function readDispatchFacts(db: Db, query: DispatchFactsQuery): Prom
  * decision pays one statement's round trip, parse and write instead of four (the decision path
  * is bounded by per-statement cost there, not by the reads themselves).
  */
-async function readDispatchFactsBuilt(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
+async function readDispatchFactsAtOnce(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
   const sameTarget = query.target === undefined ? sql`target IS NULL` : sql`target = ${query.target}`;
   const countsAsDispatch = sql.raw(COUNTS_AS_DISPATCH);
   const activeStates = sql.join(

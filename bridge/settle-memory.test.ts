@@ -36,7 +36,12 @@ describe("settleStartupMemory", () => {
   it("gives up when the bridge stays busy", async () => {
     let collections = 0;
     const stopBusy = busyLoop();
-    settleStartupMemory(log, { delayMs: 20, checkEveryMs: 20, giveUpAfterMs: 100, collect: () => collections++ });
+    settleStartupMemory(log, {
+      delayMs: 20,
+      checkEveryMs: 20,
+      giveUpAfterMs: 100,
+      collect: () => collections++,
+    });
     await sleep(200);
     stopBusy();
     await sleep(100);

@@ -41,7 +41,9 @@ export function settleStartupMemory(
     checkEveryMs = 1_000,
     giveUpAfterMs = 300_000,
     quietBelow = 0.05,
-    collect = globalThis.gc ? () => globalThis.gc?.({ type: "major", execution: "sync", flavor: "last-resort" }) : undefined,
+    collect = globalThis.gc
+      ? () => globalThis.gc?.({ type: "major", execution: "sync", flavor: "last-resort" })
+      : undefined,
   }: SettleOptions = {},
 ): StopSettling {
   if (!collect) return () => {};

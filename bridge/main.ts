@@ -38,8 +38,10 @@ import { settleStartupMemory } from "./settle-memory.js";
 import { appendAudit } from "./store/audit.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import type { Db } from "./store/database.js";
+import { engineOf } from "./store/engine.js";
 import { createGroupCommit } from "./store/group-commit.js";
 import { openStore } from "./store/open-store.js";
+import { startPlannerStatistics } from "./store/postgres/planner-statistics.js";
 import { startPruner } from "./store/pruner.js";
 import { createStorageHealth } from "./store/storage-health.js";
 
@@ -136,6 +138,14 @@ async function startParts(
     () => createLeadership({ db, shared: sharedDatabase, log, now }),
     (lead) => lead.stop(),
   );
+  const engine = engineOf(db);
+  if (engine.kind === "postgres") {
+    await parts.start(
+      "planner statistics",
+      () => startPlannerStatistics({ sql: engine.sql, leads: leadership.leads, log }),
+      (statistics) => statistics.stop(),
+    );
+  }
   const bus = createAuditBus((error) => log.error({ err: error }, "audit listener failed"));
   if (config.enabled !== undefined) {
     await setKillSwitch(

@@ -109,53 +109,56 @@ export async function decideFiring(
 ): Promise<DecisionOutcome> {
   const route = context.runbooks.index.route(alert);
   const occurrenceKey = occurrenceKeyFor(alert, route, groupStart);
-  const groupRunbook = route.winner?.runbook.runbook;
-  // A group's episode lasts until the whole group resolves, whichever of its alerts come and go.
-  const existing =
-    groupRunbook?.guards?.group === "group" && alert.groupKey
-      ? await findOpenGroupExecution(context.db, groupRunbook.name, alert.groupKey)
-      : await findExecutionByOccurrence(context.db, occurrenceKey);
+  const winner = route.winner?.runbook;
+  const runbook = winner?.runbook;
+  const target = route.target;
+  const breaker = runbook ? runbookBreakerAt(runbook.guards?.breaker, runbook.name, target) : undefined;
+  // The same alert (fingerprint) firing again soon after this runbook was verified to clear it.
+  const relapseWithin = runbook?.outcome;
+  // The decision's reads, asked together: on PostgreSQL they go out in one write and come back
+  // in one round trip. The guard state is read even when the occurrence turns out to be a
+  // duplicate; on SQLite that is a few prepared reads.
+  const [existing, state, earlier] = await Promise.all([
+    // A group's episode lasts until the whole group resolves, whichever of its alerts come and go.
+    runbook?.guards?.group === "group" && alert.groupKey
+      ? findOpenGroupExecution(context.db, runbook.name, alert.groupKey)
+      : findExecutionByOccurrence(context.db, occurrenceKey),
+    runbook
+      ? loadGuardState(context.db, {
+          runbook: runbook.name,
+          target,
+          // A global-scope runbook's breaker is the global breaker, which is always read.
+          breakerKey: breaker?.scope === "global" ? undefined : breaker?.key,
+          stormWindowMs: context.storm.windowMs,
+          staleAfterMs: context.staleAfterMs,
+          now: context.now,
+        })
+      : undefined,
+    runbook && relapseWithin && !occurrenceKey.startsWith("group:")
+      ? lastVerifiedSince(
+          context.db,
+          alert.fingerprint,
+          runbook.name,
+          context.now - relapseWithin.relapseWithinMs,
+        )
+      : undefined,
+  ]);
   if (existing) return await duplicateOutcome(context, alert, existing);
 
-  const winner = route.winner?.runbook;
-  const target = route.target;
   let decision: Decision;
   let verdict: Verdict = { allow: true };
-  if (!winner) {
+  if (!winner || !runbook || !state) {
     decision = {
       state: "suppressed",
       guard: "no_runbook",
       reason: `no runbook: ${route.reason} (alertname ${alert.alertname})`,
     };
   } else {
-    const runbook = winner.runbook;
-    const breaker = runbookBreakerAt(runbook.guards?.breaker, runbook.name, target);
-    const state = await loadGuardState(context.db, {
-      runbook: runbook.name,
-      target,
-      // A global-scope runbook's breaker is the global breaker, which is always read.
-      breakerKey: breaker?.scope === "global" ? undefined : breaker?.key,
-      stormWindowMs: context.storm.windowMs,
-      staleAfterMs: context.staleAfterMs,
-      now: context.now,
-    });
     verdict = evaluateGuards({ alert, runbook, target, state, storm: context.storm, now: context.now });
     decision = verdict.allow
       ? modeDecision(winner, context, target)
       : { state: "suppressed", guard: verdict.guard, reason: verdict.reason };
   }
-
-  // The same alert (fingerprint) firing again soon after this runbook was verified to clear it.
-  const relapseWithin = winner?.runbook.outcome;
-  const earlier =
-    winner && relapseWithin && !occurrenceKey.startsWith("group:")
-      ? await lastVerifiedSince(
-          context.db,
-          alert.fingerprint,
-          winner.runbook.name,
-          context.now - relapseWithin.relapseWithinMs,
-        )
-      : undefined;
 
   const id = newExecutionId(context.now);
   context.written.push(

@@ -12,7 +12,7 @@ import { recordAlertDelivery } from "../store/alerts.js";
 import type { AuditEvent } from "../store/audit.js";
 import type { Db } from "../store/database.js";
 import { lockForDecision } from "../store/decision-locks.js";
-import { inTransaction } from "../store/transaction.js";
+import { inTransaction, pipelined } from "../store/transaction.js";
 import { compactAlert } from "./compact-alert.js";
 import type { DecisionContext, DecisionOutcome } from "./context.js";
 import { decideFiring } from "./decide-firing.js";
@@ -62,23 +62,25 @@ export async function decideWebhook(
 ): Promise<WebhookDecision> {
   const work = async (tx: Db): Promise<WebhookDecision> => {
     // Replicas deciding at the same instant read guard state one after the other (PostgreSQL).
-    await lockForDecision(tx, () =>
-      decisionLocks(alerts, options.runbooks, { dryRun: options.dryRun, groupResolved }),
-    );
+    const locks = () => decisionLocks(alerts, options.runbooks, { dryRun: options.dryRun, groupResolved });
     const context: DecisionContext = { ...options, db: tx, written: [] };
     const hasGroupRunbooks = options.runbooks.runbooks.some(
       (loaded) => loaded.runbook.guards?.group === "group",
     );
     const groupStart = hasGroupRunbooks ? groupStarts(alerts, options.runbooks) : () => "";
     const executions: DecisionOutcome[] = [];
-    for (const alert of alerts) {
+    for (const [index, alert] of alerts.entries()) {
       // What is stored is bounded (one rule, compact-alert.ts); decisions see the whole alert.
       const kept = compactAlert(alert);
-      await recordAlertDelivery(
-        tx,
-        { ...alert, labels: kept.labels, annotations: kept.annotations },
-        options.now,
-      );
+      const record = () =>
+        recordAlertDelivery(
+          tx,
+          { ...alert, labels: kept.labels, annotations: kept.annotations },
+          options.now,
+        );
+      // The locks come first, before any read; the first alert's row goes with them.
+      if (index === 0) await pipelined(tx, () => lockForDecision(tx, locks), record);
+      else await record();
       if (alert.status === "resolved") executions.push(...(await decideResolved(context, alert)));
       else executions.push(await decideFiring(context, alert, groupStart, kept));
     }

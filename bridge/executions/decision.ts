@@ -12,6 +12,7 @@ import type { Db } from "../store/database.js";
 import { insertExecution } from "../store/execution-writes.js";
 import type { NewExecution } from "../store/executions.js";
 import { enqueueDispatch } from "../store/outbox.js";
+import { pipelined } from "../store/transaction.js";
 import { openStormBreaker } from "./breaker-changes.js";
 import { notifyDecision } from "./notifications.js";
 import { spoken } from "./outcome.js";
@@ -43,25 +44,30 @@ export async function recordDecision(tx: Db, decision: DecisionRecord): Promise<
     committedAt: dispatching ? now : null,
     relapseOf: decision.relapse?.of ?? null,
   };
-  await insertExecution(tx, row);
   const about = {
     id: row.id,
     alertname: row.alertname,
     runbook: row.runbook ?? null,
     target: row.target ?? null,
   };
-  if (dispatching) await enqueueDispatch(tx, execution.id, execution.severity, now);
-  const written = [
-    await appendAudit(
-      tx,
-      executionEvent(about, now, `decision.${execution.state}`, execution.reason, {
-        guard: execution.guard ?? null,
-        route,
-        fingerprint: execution.fingerprint,
-        startsAt: execution.startsAt,
-      }),
-    ),
-  ];
+  // The execution first (the others refer to it), then its outbox row and its audit event,
+  // sent together (store/transaction.ts pipelined: one round trip on PostgreSQL).
+  const [, , decided] = await pipelined(
+    tx,
+    () => insertExecution(tx, row),
+    async () => (dispatching ? await enqueueDispatch(tx, execution.id, execution.severity, now) : undefined),
+    () =>
+      appendAudit(
+        tx,
+        executionEvent(about, now, `decision.${execution.state}`, execution.reason, {
+          guard: execution.guard ?? null,
+          route,
+          fingerprint: execution.fingerprint,
+          startsAt: execution.startsAt,
+        }),
+      ),
+  );
+  const written = [decided];
   if (decision.relapse) {
     const { of, clearedAt, relapseWithin } = decision.relapse;
     written.push(

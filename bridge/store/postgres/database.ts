@@ -47,12 +47,8 @@ function clientOptions(options: PostgresOptions): postgres.Options<Record<string
     connection: {
       statement_timeout: options.statementTimeoutMs,
       application_name: "runbridge",
-      // Statements are prepared once per connection. With the default, PostgreSQL switches to
-      // a generic plan after five runs, planned from the statistics of that moment: on a new
-      // database, with empty tables, that is a sequential scan of executions for every guard
-      // read, kept while the table grows (measured: 6,000 decisions made 6,000 scans reading 17.9
-      // million rows). Planned per run, the guards' time windows always use their indexes.
-      plan_cache_mode: "force_custom_plan",
+      // plan_cache_mode stays PostgreSQL's default: prepared statements keep a generic plan,
+      // which planner-statistics.ts keeps from being planned on empty tables.
     },
     // NOTICEs (e.g. "relation already exists, skipping") are not the bridge's to print.
     onnotice: () => {},

@@ -22,6 +22,9 @@ import type { Db } from "./store/database.js";
 
 export const AUDIT_CHANNEL = "runbridge_audit";
 
+/** How long ids wait to be sent together to the other bridges. */
+const SEND_EVERY_MS = 100;
+
 export interface ConsoleFeed {
   feed: AuditBus;
   close(): Promise<void>;
@@ -69,14 +72,18 @@ export async function createConsoleFeed(options: {
   const feed = createAuditBus((error) => log.error({ err: error }, "console feed listener failed"));
   const wanted = options.wanted ?? (() => true);
 
-  // Ids published here are sent once per turn of the event loop, after the delivery's answer.
+  // Ids published here are gathered for SEND_EVERY_MS and sent in one message: every NOTIFY
+  // wakes every bridge's listening connection, and in a storm one per decision made the
+  // bridges spend their time telling each other (a console's reader does not see 100 ms).
   let outgoing: number[] = [];
+  let sendTimer: NodeJS.Timeout | undefined;
   const unsubscribe = bus.subscribe((event) => {
     feed.publish([event]);
-    if (outgoing.length === 0) setImmediate(sendOutgoing);
+    if (outgoing.length === 0) sendTimer = setTimeout(sendOutgoing, SEND_EVERY_MS).unref();
     outgoing.push(event.id);
   });
   function sendOutgoing(): void {
+    clearTimeout(sendTimer);
     const ids = outgoing;
     outgoing = [];
     for (const message of auditMessages(origin, ids)) {
@@ -106,6 +113,8 @@ export async function createConsoleFeed(options: {
     feed,
     async close() {
       unsubscribe();
+      // What this bridge published last still reaches the others' consoles.
+      sendOutgoing();
       await listener?.stop();
       await reading;
     },

@@ -3,7 +3,7 @@
  * The alerts table keeps the latest state of each occurrence and how often it was
  * delivered — useful to see HA peers and retries at work.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { Db } from "./database.js";
 import { hot } from "./hot-path.js";
@@ -35,26 +35,7 @@ export async function recordAlertDelivery(db: Db, alert: RecordedAlert, now: num
     resolvedAt: alert.status === "resolved" ? now : null,
   } satisfies typeof alerts.$inferInsert;
   return await writing(db, async () => {
-    const statements = hot(db);
-    if (statements) {
-      statements.upsertAlert.run(toDriverRow(alerts, row));
-      return;
-    }
-    // The same upsert as the prepared one (hot-path.ts), built.
-    await db
-      .insert(alerts)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [alerts.fingerprint, alerts.startsAt],
-        set: {
-          status: sql`excluded.status`,
-          endsAt: sql`excluded.ends_at`,
-          lastReceivedAt: sql`excluded.last_received_at`,
-          deliveries: sql`${alerts.deliveries} + 1`,
-          resolvedAt: sql`CASE WHEN excluded.status = 'resolved' THEN coalesce(${alerts.resolvedAt}, excluded.last_received_at) END`,
-        },
-      })
-      .run();
+    await hot(db).upsertAlert.run(toDriverRow(alerts, row));
   });
 }
 

@@ -50,13 +50,9 @@ export async function appendAudit(db: Db, event: NewAuditEvent): Promise<AuditEv
       message: event.message,
       data: event.data ?? null,
     };
-    const statements = hot(db);
-    if (statements) {
-      const { lastInsertRowid } = statements.insertAudit.run(toDriverRow(auditEvents, row));
-      return { id: Number(lastInsertRowid), ...row };
-    }
-    const inserted = await db.insert(auditEvents).values(row).returning({ id: auditEvents.id }).get();
-    return { id: inserted?.id ?? 0, ...row };
+    const inserted = await hot(db).insertAudit.get(toDriverRow(auditEvents, row));
+    if (!inserted) throw new Error("appending an audit event returned no id");
+    return { id: Number(inserted.id), ...row };
   });
 }
 

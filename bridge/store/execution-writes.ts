@@ -14,9 +14,7 @@ import { writing } from "./transaction.js";
 /** Inserts a decided execution (the hot path: a prepared statement, no query building). */
 export async function insertExecution(db: Db, row: NewExecution): Promise<void> {
   return await writing(db, async () => {
-    const statements = hot(db);
-    if (statements) statements.insertExecution.run(toDriverRow(executions, row));
-    else await db.insert(executions).values(row).run();
+    await hot(db).insertExecution.run(toDriverRow(executions, row));
   });
 }
 

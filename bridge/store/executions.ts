@@ -38,11 +38,7 @@ export async function findExecutionByOccurrence(
   db: Db,
   occurrenceKey: string,
 ): Promise<Execution | undefined> {
-  const statements = hot(db);
-  if (!statements) {
-    return await db.select().from(executions).where(eq(executions.occurrenceKey, occurrenceKey)).get();
-  }
-  const raw = statements.executionByOccurrence.get(occurrenceKey);
+  const raw = await hot(db).executionByOccurrence.get(occurrenceKey);
   return raw ? fromDriverRow<Execution>(executions, raw) : undefined;
 }
 
@@ -320,20 +316,5 @@ export async function lastVerifiedSince(
   since: number,
 ): Promise<Pick<Execution, "id" | "clearedAt"> | undefined> {
   // Runs on every routed decision: a statement prepared once (hot-path.ts), not a drizzle query.
-  const statements = hot(db);
-  if (statements) return statements.lastVerified.get(fingerprint, runbook, since);
-  return await db
-    .select({ id: executions.id, clearedAt: executions.clearedAt })
-    .from(executions)
-    .where(
-      and(
-        eq(executions.fingerprint, fingerprint),
-        eq(executions.runbook, runbook),
-        eq(executions.state, "verified"),
-        gte(executions.clearedAt, since),
-      ),
-    )
-    .orderBy(desc(executions.clearedAt))
-    .limit(1)
-    .get();
+  return await hot(db).lastVerified.get(fingerprint, runbook, since);
 }

@@ -58,11 +58,13 @@ describe("group commit", () => {
     const commits = createGroupCommit(db.db);
     const pages = db.sqlite.pragma("page_count", { simple: true }) as number;
     db.sqlite.pragma(`max_page_count = ${pages + 2}`);
+    // A plain INSERT (no RETURNING): SQLite undoes the whole transaction when it finds the disk
+    // full there; an INSERT … RETURNING, like appendAudit's, fails alone (the next test).
     const big = (message: string) => async () =>
-      await inTransaction(
-        db.db,
-        async (tx) =>
-          (await appendAudit(tx, { at: 1, kind: "kill_switch", message: message.repeat(20_000) })).id,
+      await inTransaction(db.db, async () =>
+        db.sqlite
+          .prepare("INSERT INTO audit_events (at, kind, message) VALUES (1, 'kill_switch', ?)")
+          .run(message.repeat(20_000)),
       );
     const results = await Promise.allSettled([
       commits.run(write("a")),
@@ -76,6 +78,27 @@ describe("group commit", () => {
     db.sqlite.pragma("max_page_count = 1073741823");
     // "c" never ran outside the transaction that SQLite had undone.
     expect(db.count("audit_events")).toBe(0);
+  });
+
+  it("when only the delivery's own statement fails on a full disk, the others of the batch commit", async () => {
+    const commits = createGroupCommit(db.db);
+    const pages = db.sqlite.pragma("page_count", { simple: true }) as number;
+    db.sqlite.pragma(`max_page_count = ${pages + 2}`);
+    const big = async () =>
+      await inTransaction(
+        db.db,
+        async (tx) => (await appendAudit(tx, { at: 1, kind: "kill_switch", message: "x".repeat(20_000) })).id,
+      );
+    const results = await Promise.allSettled([
+      commits.run(write("a")),
+      commits.run(big),
+      commits.run(write("c")),
+    ]);
+    db.sqlite.pragma("max_page_count = 1073741823");
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "SQLITE_FULL" });
+    // What was answered is what was written: "a" and "c", not the one that failed.
+    expect(db.count("audit_events")).toBe(2);
   });
 
   it("splits a burst larger than the batch size into several commits, all answered", async () => {

@@ -8,9 +8,10 @@ import { and, eq, gte, inArray, sql } from "drizzle-orm";
 import { ACTIVE_STATES, UNSETTLED_STATES } from "../executions/states.js";
 import type { BreakerRow } from "./breakers.js";
 import type { Db } from "./database.js";
+import { isPostgres } from "./engine.js";
 import type { Execution } from "./executions.js";
-import { COUNTS_AS_DISPATCH, hot } from "./hot-path.js";
-import { rawRow, rawRows } from "./raw.js";
+import { COUNTS_AS_DISPATCH, hot, postgresHotStatement } from "./hot-path.js";
+import { rawRows } from "./raw.js";
 import { breakers, executions } from "./schema.js";
 import { fromDriverRow } from "./table-rows.js";
 
@@ -39,18 +40,47 @@ export interface DispatchFactsQuery {
 }
 
 export async function readDispatchFacts(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
+  if (isPostgres(db)) return await readDispatchFactsAtOnce(db, query);
   const statements = hot(db);
   const target = query.target ?? null;
-  if (!statements) return await readDispatchFactsAtOnce(db, query);
+  const [lastDispatch, lastHour, active, storm] = await Promise.all([
+    statements.lastDispatch.get(query.runbook, target),
+    statements.dispatchesSince.all(query.runbook, query.now - HOUR),
+    statements.activeExecution.get(query.runbook, target, query.activeSince),
+    statements.dispatchesAllSince.get(query.stormSince),
+  ]);
   return {
-    lastDispatch: statements.lastDispatch.get(query.runbook, target),
-    dispatchesLastHour: statements.dispatchesSince
-      .all(query.runbook, query.now - HOUR)
-      .map((row) => row.committedAt ?? 0),
-    active: statements.activeExecution.get(query.runbook, target, query.activeSince),
-    dispatchesAllSince: statements.dispatchesAllSince.get(query.stormSince)?.n ?? 0,
+    lastDispatch,
+    dispatchesLastHour: lastHour.map((row) => row.committedAt ?? 0),
+    active,
+    dispatchesAllSince: storm?.n ?? 0,
   };
 }
+
+interface FactsRow {
+  lastDispatch: string | null;
+  lastHour: string | null;
+  active: string | null;
+  storm: number | string;
+}
+
+/** The facts statement's text, for a target (`= @target`, which its index can use) or for none. */
+function dispatchFactsSql(sameTarget: string): string {
+  const activeStates = ACTIVE_STATES.map((state) => `'${state}'`).join(", ");
+  return `SELECT
+      (SELECT json_build_object('id', id, 'committedAt', committed_at)::text FROM executions
+        WHERE runbook = @runbook AND ${sameTarget} AND ${COUNTS_AS_DISPATCH}
+        ORDER BY committed_at DESC LIMIT 1) AS "lastDispatch",
+      (SELECT json_agg(committed_at ORDER BY committed_at)::text FROM executions
+        WHERE runbook = @runbook AND committed_at > @hourAgo AND ${COUNTS_AS_DISPATCH}) AS "lastHour",
+      (SELECT json_build_object('id', id, 'state', state, 'updatedAt', updated_at)::text FROM executions
+        WHERE runbook = @runbook AND ${sameTarget} AND committed_at IS NOT NULL
+          AND state IN (${activeStates}) AND updated_at > @activeSince
+        ORDER BY created_at DESC LIMIT 1) AS "active",
+      (SELECT count(*) FROM executions WHERE committed_at > @stormSince AND ${COUNTS_AS_DISPATCH}) AS "storm"`;
+}
+const FACTS_FOR_TARGET = dispatchFactsSql("target = @target");
+const FACTS_WITHOUT_TARGET = dispatchFactsSql("target IS NULL");
 
 /**
  * readDispatchFacts on PostgreSQL: the same four reads as one statement of subqueries, so a
@@ -58,31 +88,17 @@ export async function readDispatchFacts(db: Db, query: DispatchFactsQuery): Prom
  * is bounded by per-statement cost there, not by the reads themselves).
  */
 async function readDispatchFactsAtOnce(db: Db, query: DispatchFactsQuery): Promise<DispatchFacts> {
-  const sameTarget = query.target === undefined ? sql`target IS NULL` : sql`target = ${query.target}`;
-  const countsAsDispatch = sql.raw(COUNTS_AS_DISPATCH);
-  const activeStates = sql.join(
-    ACTIVE_STATES.map((state) => sql`${state}`),
-    sql`, `,
-  );
-  const row = await rawRow<{
-    lastDispatch: string | null;
-    lastHour: string | null;
-    active: string | null;
-    storm: number | string;
-  }>(
+  const statement = postgresHotStatement<FactsRow>(
     db,
-    sql`SELECT
-      (SELECT json_build_object('id', id, 'committedAt', committed_at)::text FROM executions
-        WHERE runbook = ${query.runbook} AND ${sameTarget} AND ${countsAsDispatch}
-        ORDER BY committed_at DESC LIMIT 1) AS "lastDispatch",
-      (SELECT json_agg(committed_at ORDER BY committed_at)::text FROM executions
-        WHERE runbook = ${query.runbook} AND committed_at > ${query.now - HOUR} AND ${countsAsDispatch}) AS "lastHour",
-      (SELECT json_build_object('id', id, 'state', state, 'updatedAt', updated_at)::text FROM executions
-        WHERE runbook = ${query.runbook} AND ${sameTarget} AND committed_at IS NOT NULL
-          AND state IN (${activeStates}) AND updated_at > ${query.activeSince}
-        ORDER BY created_at DESC LIMIT 1) AS "active",
-      (SELECT count(*) FROM executions WHERE committed_at > ${query.stormSince} AND ${countsAsDispatch}) AS "storm"`,
+    query.target === undefined ? FACTS_WITHOUT_TARGET : FACTS_FOR_TARGET,
   );
+  const row = await statement.get({
+    runbook: query.runbook,
+    target: query.target ?? null,
+    hourAgo: query.now - HOUR,
+    activeSince: query.activeSince,
+    stormSince: query.stormSince,
+  });
   return {
     lastDispatch: row?.lastDispatch ? JSON.parse(row.lastDispatch) : undefined,
     dispatchesLastHour: row?.lastHour ? (JSON.parse(row.lastHour) as number[]) : [],
@@ -93,9 +109,7 @@ async function readDispatchFactsAtOnce(db: Db, query: DispatchFactsQuery): Promi
 
 /** A breaker row by key (the hot path's prepared read). */
 export async function readBreakerFast(db: Db, key: string): Promise<BreakerRow | undefined> {
-  const statements = hot(db);
-  if (!statements) return await db.select().from(breakers).where(eq(breakers.key, key)).get();
-  const raw = statements.breaker.get(key);
+  const raw = await hot(db).breaker.get(key);
   return raw ? fromDriverRow<BreakerRow>(breakers, raw) : undefined;
 }
 

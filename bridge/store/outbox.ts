@@ -45,9 +45,7 @@ export async function enqueueDispatch(
     updatedAt: now,
   } satisfies typeof outbox.$inferInsert;
   return await writing(db, async () => {
-    const statements = hot(db);
-    if (statements) statements.insertOutbox.run(toDriverRow(outbox, row));
-    else await db.insert(outbox).values(row).run();
+    await hot(db).insertOutbox.run(toDriverRow(outbox, row));
   });
 }
 

@@ -12,10 +12,7 @@ import { writing } from "./transaction.js";
 const ENABLED = "enabled";
 
 export async function isEnabled(db: Db): Promise<boolean> {
-  const statements = hot(db);
-  const row = statements
-    ? statements.enabled.get()
-    : await db.select({ value: settings.value }).from(settings).where(eq(settings.key, ENABLED)).get();
+  const row = await hot(db).enabled.get();
   return row ? row.value === "true" : true;
 }
 

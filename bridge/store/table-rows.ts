@@ -24,9 +24,17 @@ function entries(table: Table): ColumnEntry[] {
   return list;
 }
 
-/** `INSERT INTO t (every column) VALUES (@everyProperty)`: bind it with `toDriverRow`. */
+/** A key the database numbers by itself (SQLite's INTEGER PRIMARY KEY AUTOINCREMENT, PostgreSQL's identity). */
+function numberedByDatabase(column: Column): boolean {
+  return column.primary && (column as Column & { autoIncrement?: boolean }).autoIncrement === true;
+}
+
+/**
+ * `INSERT INTO t (every column) VALUES (@everyProperty)`: bind it with `toDriverRow`. A key
+ * the database numbers itself is left out (`RETURNING id` reads it back).
+ */
 export function insertSql(table: Table): string {
-  const list = entries(table);
+  const list = entries(table).filter((entry) => !numberedByDatabase(entry.column));
   return `INSERT INTO ${getTableName(table)} (${list.map((entry) => entry.column.name).join(", ")})
     VALUES (${list.map((entry) => `@${entry.property}`).join(", ")})`;
 }

@@ -36,6 +36,9 @@ export interface OpenedDatabase {
 
 const MIGRATIONS = fileURLToPath(bridgeFile("store/migrations"));
 
+/** How long a statement waits for another connection's lock before it fails with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 export function openDatabase(file: string): OpenedDatabase {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);
@@ -43,7 +46,7 @@ export function openDatabase(file: string): OpenedDatabase {
   // NORMAL in WAL mode is durable against process crashes (kill -9); only an OS crash
   // can lose the last transactions, which Alertmanager would then deliver again.
   sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("wal_autocheckpoint = 0");
   const db = drizzle(sqlite, { schema });

@@ -50,7 +50,8 @@ ENV HOST=0.0.0.0 \
     RUNBRIDGE_DB=/data/runbridge.db \
     RUNBRIDGE_RUNBOOKS=/app/runbooks \
     NODE_ENV=production \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=32768
 
 RUN groupadd --system --gid 10001 runbridge \
   && useradd --system --uid 10001 --gid runbridge --home-dir /app --shell /usr/sbin/nologin runbridge \

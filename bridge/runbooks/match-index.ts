@@ -8,6 +8,7 @@
 import type { MatchableAlert } from "./alert-shape.js";
 import type { LoadedRunbook } from "./loaded-runbook.js";
 import { type CompiledRunbook, compileRunbook } from "./matcher.js";
+import { compareNames } from "./name-order.js";
 import { extractTarget } from "./target.js";
 
 /** Annotations through which an alert may name its runbook. */
@@ -51,7 +52,7 @@ function rank(a: Candidate, b: Candidate): number {
   return (
     b.priority - a.priority ||
     b.specificity - a.specificity ||
-    a.runbook.runbook.name.localeCompare(b.runbook.runbook.name)
+    compareNames(a.runbook.runbook.name, b.runbook.runbook.name)
   );
 }
 

@@ -12,6 +12,7 @@ import { checkExamples } from "./examples.js";
 import { listRunbookFiles, parseRunbookText } from "./load.js";
 import type { LoadedRunbook } from "./loaded-runbook.js";
 import { buildMatchIndex, type MatchIndex } from "./match-index.js";
+import { compareNames } from "./name-order.js";
 import { RunbookProblem } from "./problem.js";
 
 export interface RunbookSource {
@@ -77,7 +78,7 @@ export function buildRunbookSet(sources: readonly RunbookSource[], commitSha?: s
   if (problems.length > 0) return { problems };
 
   const hash = createHash("sha256");
-  for (const loaded of [...runbooks].sort((a, b) => a.runbook.name.localeCompare(b.runbook.name))) {
+  for (const loaded of [...runbooks].sort((a, b) => compareNames(a.runbook.name, b.runbook.name))) {
     hash.update(`${basename(loaded.file)}\0${loaded.sourceHash}\n`);
   }
   return { set: { runbooks, index, sourceHash: hash.digest("hex"), commitSha }, problems: [] };

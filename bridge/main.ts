@@ -122,16 +122,16 @@ async function startParts(
   // PostgreSQL may be shared by several bridges: claims are taken back only once their lease ran out.
   const sharedDatabase = database.engine === "postgres";
   const sqliteFile = database.sqlite;
-  if (sqliteFile) {
-    await parts.start(
-      "WAL checkpointer",
-      () =>
-        startCheckpointer(sqliteFile, config.dbFile, {
-          onError: (message) => log.warn({ message }, "WAL checkpoint failed"),
-        }),
-      (checkpointer) => checkpointer.stop(),
-    );
-  }
+  const checkpointer = !sqliteFile
+    ? undefined
+    : await parts.start(
+        "WAL checkpointer",
+        () =>
+          startCheckpointer(sqliteFile, config.dbFile, {
+            onError: (message) => log.warn({ message }, "WAL checkpoint failed"),
+          }),
+        (started) => started.stop(),
+      );
   // Stopped after the timers it gates (parts stop in reverse): the lease is given up last.
   const leadership = await parts.start(
     "timers lease",
@@ -173,6 +173,7 @@ async function startParts(
         dryRun: config.dryRun,
         approvalsUnheld: () => approvalsUnheld(),
         now,
+        wal: checkpointer,
       }),
     (started) => started.close(),
   );

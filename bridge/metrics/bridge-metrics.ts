@@ -11,10 +11,11 @@
  *   // on shutdown
  *   metrics.close();
  */
-import { Counter, collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { AuditBus } from "../audit-bus.js";
 import type { UnheldApproval } from "../dispatch/approval-readiness.js";
 import { queryAudit } from "../store/audit.js";
+import type { Checkpointer } from "../store/checkpointer.js";
 import type { Db } from "../store/database.js";
 import { listExecutions } from "../store/executions.js";
 import { executionIdTime } from "../store/ids.js";
@@ -32,6 +33,8 @@ export interface BridgeMetricsOptions extends StoreGaugeSources {
   approvalsUnheld?: () => UnheldApproval[];
   /** Node.js process metrics (process_*, nodejs_*); default true. */
   processMetrics?: boolean;
+  /** The SQLite WAL's checkpointer; absent on PostgreSQL. */
+  wal?: Pick<Checkpointer, "walBytes" | "restarts">;
 }
 
 export interface BridgeMetrics {
@@ -87,6 +90,7 @@ export async function createBridgeMetrics(options: BridgeMetricsOptions): Promis
     registers: [registry],
   });
   for (const code of STORAGE_ERROR_CODES) storageErrors.inc({ code }, 0);
+  if (options.wal) registerWalMetrics(registry, options.wal);
   return {
     registry,
     render: () => registry.metrics(),
@@ -95,4 +99,29 @@ export async function createBridgeMetrics(options: BridgeMetricsOptions): Promis
     recordStorageError: (code) => storageErrors.inc({ code: oneOf(code, STORAGE_ERROR_CODES) }),
     close: unsubscribe,
   };
+}
+
+/**
+ * The -wal file beside the SQLite database: its size stays bounded under load (the
+ * checkpointer starts the WAL again once 64 MB are in use); one that keeps growing means a
+ * reader holds a transaction open on the file (docs/operations.md).
+ */
+function registerWalMetrics(registry: Registry, wal: Pick<Checkpointer, "walBytes" | "restarts">): void {
+  new Gauge({
+    name: "runbridge_sqlite_wal_bytes",
+    help: "Size of the SQLite -wal file in bytes; bounded under load, growing only while a reader holds the file.",
+    registers: [registry],
+    collect() {
+      this.set(wal.walBytes());
+    },
+  });
+  new Counter({
+    name: "runbridge_sqlite_wal_restarts_total",
+    help: "Times the checkpointer started the SQLite WAL again from its beginning (keeps the -wal file bounded).",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(wal.restarts());
+    },
+  });
 }

@@ -100,6 +100,8 @@ export interface Checkpointer {
   running(): boolean;
   /** How many times the WAL was started again from its beginning. */
   restarts(): number;
+  /** The -wal file's size now, in bytes (0 when there is none). */
+  walBytes(): number;
   stop(): Promise<void>;
 }
 
@@ -116,7 +118,9 @@ export function startCheckpointer(
     onError = () => {},
   }: CheckpointerOptions = {},
 ): Checkpointer {
-  if (file === ":memory:") return { running: () => false, restarts: () => 0, stop: async () => {} };
+  if (file === ":memory:") {
+    return { running: () => false, restarts: () => 0, walBytes: () => 0, stop: async () => {} };
+  }
   const driver = fileURLToPath(import.meta.resolve("better-sqlite3"));
   // total_changes(): rows inserted, updated or deleted through this connection since it opened.
   const changes = sqlite.prepare("SELECT total_changes()").pluck();
@@ -198,6 +202,7 @@ export function startCheckpointer(
   return {
     running: () => worker !== undefined,
     restarts: () => restarts,
+    walBytes,
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);

@@ -33,7 +33,12 @@ export const SETTINGS = QUICK
       throughputS: 6,
       rounds: 3,
       rate: 1_000,
-      latencyWarmupS: 3,
+      // The open-loop generator is a fresh Node process each round, and ~10 s after it starts,
+      // at 1,000 req/s, V8 optimizes its HTTP client on worker threads: ~130 ms of CPU within
+      // 200 ms on this 2-core machine, which starved the server: after a 3 s lead-in, five runs
+      // of a probe in five had a cluster of 16-86 slow requests (max 20-108 ms) 7.5 s into the
+      // round. With 15 s, two runs in two had no such cluster (docs/benchmarks.md).
+      latencyWarmupS: 15,
       latencyS: 10,
       latencyRounds: 2,
       stormAlerts: 100_000,

@@ -42349,7 +42349,10 @@ function secretSlotProblems(runbook) {
 }
 
 // bridge/runbooks/semantics.ts
+var canonicalZones;
 function isTimeZone(zone) {
+  canonicalZones ??= new Set(Intl.supportedValuesOf("timeZone"));
+  if (canonicalZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return true;

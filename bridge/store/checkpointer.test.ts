@@ -15,6 +15,17 @@ function walBytes(): number {
   return statSync(`${database.file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 }
 
+/** A worker from the first write, passes every 10 ms, and restarts once `restartBytes` are in use. */
+function startRestartingCheckpointer(restartBytes: number): Checkpointer {
+  return startCheckpointer(database.sqlite, database.file, {
+    intervalMs: 10,
+    idleStopMs: 60_000,
+    walStartBytes: 1,
+    restartBytes,
+    tailFrames: 64,
+  });
+}
+
 function write(rows: number): void {
   const insert = database.sqlite.prepare(
     "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
@@ -73,13 +84,7 @@ describe("WAL checkpointer", () => {
 
   it("keeps the WAL bounded under a steady stream of writes: the tail is checkpointed between transactions and the WAL starts again", async () => {
     database = tempDatabase();
-    checkpointer = startCheckpointer(database.sqlite, database.file, {
-      intervalMs: 10,
-      idleStopMs: 60_000,
-      walStartBytes: 1,
-      restartBytes: 256 * 1024,
-      tailFrames: 64,
-    });
+    checkpointer = startRestartingCheckpointer(256 * 1024);
     // Commits between every turn of the event loop, as at 1,000 decisions/s: a PASSIVE
     // checkpoint alone never finds a moment with every frame copied, and the WAL grows
     // by the whole volume written (measured without the RESTART: the -wal file ends as
@@ -115,13 +120,7 @@ describe("WAL checkpointer", () => {
 
   it("skips a restart without waiting while another connection reads, and keeps the data", async () => {
     database = tempDatabase();
-    checkpointer = startCheckpointer(database.sqlite, database.file, {
-      intervalMs: 10,
-      idleStopMs: 60_000,
-      walStartBytes: 1,
-      restartBytes: 64 * 1024,
-      tailFrames: 64,
-    });
+    checkpointer = startRestartingCheckpointer(64 * 1024);
     const Database = (await import("better-sqlite3")).default;
     const reader = new Database(database.file, { readonly: true });
     try {

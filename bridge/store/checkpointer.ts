@@ -46,7 +46,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-db.pragma("busy_timeout = 5000");
+db.pragma("busy_timeout = " + workerData.busyTimeoutMs);
 // The -wal file keeps its size after a restart; what is in use is the frames since then.
 const frameBytes = db.pragma("page_size", { simple: true }) + 24;
 let waitingForMain = false;
@@ -86,8 +86,9 @@ export interface CheckpointerOptions {
   /** The worker starts once the -wal file is this large. */
   walStartBytes?: number;
   /**
-   * Once the -wal file is this large, the WAL is started again from its beginning (the
-   * main thread's RESTART checkpoint of the tail). It bounds the file's size under load.
+   * Once this much of the WAL is in use (frames since it last started again), it is started
+   * again from its beginning (the main thread's RESTART checkpoint of the tail). It bounds the
+   * -wal file's size under load: this plus what is written during one interval.
    */
   restartBytes?: number;
   /** The most frames (pages) the main thread copies in that RESTART: keeps its pause short. */
@@ -135,11 +136,11 @@ export function startCheckpointer(
    * The tail of the checkpoint, on the one writing connection, between two transactions. With
    * no busy wait: a reader elsewhere (a CLI report) makes it skip this turn, never sleep here.
    */
-  const restartFromMain = (worker: Worker, attempt = 0): void => {
+  const restartFromMain = (asking: Worker, attempt = 0): void => {
     if (!sqlite.open) return;
     if (sqlite.inTransaction) {
-      if (attempt < 100) setImmediate(() => restartFromMain(worker, attempt + 1));
-      else worker.postMessage("restarted");
+      if (attempt < 100) setImmediate(() => restartFromMain(asking, attempt + 1));
+      else asking.postMessage("restarted");
       return;
     }
     try {
@@ -150,14 +151,14 @@ export function startCheckpointer(
       onError(String(error));
     } finally {
       sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      worker.postMessage("restarted");
+      asking.postMessage("restarted");
     }
   };
 
   const startWorker = (): Worker => {
     const started = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, intervalMs, driver, restartBytes, tailFrames },
+      workerData: { file, intervalMs, driver, restartBytes, tailFrames, busyTimeoutMs: BUSY_TIMEOUT_MS },
     });
     started.unref();
     started.on("message", (message: { kind: string; message?: string }) => {

@@ -73,4 +73,4 @@ EXPOSE 9009
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||9009)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-CMD ["node", "--max-semi-space-size=8", "--expose-gc", "--invocation-count-for-maglev=5000", "--invocation-count-for-turbofan=100000", "dist/bridge/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--expose-gc", "--invocation-count-for-maglev=5000", "--invocation-count-for-turbofan=100000", "--bytecode-old-age=1", "--flush-baseline-code", "dist/bridge/main.js"]

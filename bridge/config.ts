@@ -5,7 +5,8 @@
  * stops the start with a message naming the variable and what it expects.
  */
 import { isIP } from "node:net";
-import { parseDuration } from "./runbooks/duration.js";
+import { formatDuration, parseDuration } from "./runbooks/duration.js";
+import { DEFAULT_CLAIM_LEASE_MS } from "./store/outbox.js";
 
 export interface GitHubConfig {
   apiUrl: string;
@@ -237,7 +238,7 @@ function readDatabase(read: Reader): DatabaseConfig | undefined {
   const url = read.string("RUNBRIDGE_DATABASE_URL");
   const poolSize = read.integer("RUNBRIDGE_DATABASE_POOL", 10, 1, 100);
   const statementTimeoutMs = read.duration("RUNBRIDGE_DATABASE_STATEMENT_TIMEOUT", "30s");
-  const claimLeaseMs = read.duration("RUNBRIDGE_CLAIM_LEASE", "60s");
+  const claimLeaseMs = read.duration("RUNBRIDGE_CLAIM_LEASE", formatDuration(DEFAULT_CLAIM_LEASE_MS));
   if (url === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) {
     read.problems.push(

@@ -2,27 +2,19 @@
 // of them with 40P01. With conflictRetries the bridge runs that one's work again and both commit;
 // without, the failure reaches the caller with its SQLSTATE.
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { usePostgresStore } from "../../../test/fixtures/store/postgres-store.js";
 import type { Db } from "../database.js";
 import { rawRow, rawRun } from "../raw.js";
 import { inTransaction, postgresErrorCode } from "../transaction.js";
-import { type OpenedPostgresStore, openPostgresStore } from "./database.js";
 
-let database: TestDatabase;
-let store: OpenedPostgresStore;
+const postgres = usePostgresStore("conflicts", { poolSize: 4 });
 
 beforeAll(async () => {
-  database = await createTestDatabase("conflicts");
-  store = await openPostgresStore(database.url, { poolSize: 4, statementTimeoutMs: 10_000 });
   await rawRun(
-    store.db,
+    postgres.store.db,
     sql`INSERT INTO settings (key, value, updated_at) VALUES ('a', '0', 0), ('b', '0', 0)`,
   );
-});
-afterAll(async () => {
-  await store.close();
-  await database.drop();
 });
 
 /** Resolves once both sides arrived: each holds its first row lock before asking for the other's. */
@@ -49,7 +41,7 @@ describe("a deadlock between two transactions", () => {
     const runs = { first: 0, second: 0 };
     await Promise.all([
       inTransaction(
-        store.db,
+        postgres.store.db,
         async (tx) => {
           runs.first += 1;
           await bump(tx, "a");
@@ -59,7 +51,7 @@ describe("a deadlock between two transactions", () => {
         { conflictRetries: 2 },
       ),
       inTransaction(
-        store.db,
+        postgres.store.db,
         async (tx) => {
           runs.second += 1;
           await bump(tx, "b");
@@ -71,7 +63,7 @@ describe("a deadlock between two transactions", () => {
     ]);
     expect(runs.first + runs.second).toBe(3);
     expect(
-      await rawRow(store.db, sql`SELECT string_agg(value, ',' ORDER BY key) AS v FROM settings`),
+      await rawRow(postgres.store.db, sql`SELECT string_agg(value, ',' ORDER BY key) AS v FROM settings`),
     ).toEqual({
       v: "2,2",
     });
@@ -80,12 +72,12 @@ describe("a deadlock between two transactions", () => {
   it("reaches the caller as 40P01 when no retry is allowed", async () => {
     const meet = meetingPoint();
     const results = await Promise.allSettled([
-      inTransaction(store.db, async (tx) => {
+      inTransaction(postgres.store.db, async (tx) => {
         await bump(tx, "a");
         await meet();
         await bump(tx, "b");
       }),
-      inTransaction(store.db, async (tx) => {
+      inTransaction(postgres.store.db, async (tx) => {
         await bump(tx, "b");
         await meet();
         await bump(tx, "a");

@@ -4,10 +4,9 @@
 // made while `executions` was empty is kept as the table grows, until the keeper's ANALYZE
 // invalidates it, and the plan made then uses an index the empty-table plan did not.
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.js";
+import { describe, expect, it } from "vitest";
+import { usePostgresStore } from "../../../test/fixtures/store/postgres-store.js";
 import { COUNTS_AS_DISPATCH } from "../hot-path.js";
-import { type OpenedPostgresStore, openPostgresStore } from "./database.js";
 import { startPlannerStatistics, tablesToAnalyze } from "./planner-statistics.js";
 
 const log = pino({ level: "silent" });
@@ -30,20 +29,10 @@ describe("tablesToAnalyze", () => {
 });
 
 describe("on PostgreSQL", () => {
-  let database: TestDatabase;
-  let store: OpenedPostgresStore;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("planner");
-    store = await openPostgresStore(database.url, { poolSize: 2, statementTimeoutMs: 10_000 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const postgres = usePostgresStore("planner", { poolSize: 2 });
 
   it("analyzes a table that filled up, which replaces the generic plans made while it was empty", async () => {
-    const session = await store.sql.reserve();
+    const session = await postgres.store.sql.reserve();
     try {
       // A generic plan, as a prepared statement gets after five runs, made now: executions is empty.
       await session.unsafe("SET plan_cache_mode = force_generic_plan");
@@ -54,7 +43,7 @@ describe("on PostgreSQL", () => {
         (await session.unsafe("EXPLAIN EXECUTE storm(0)")).map((row) => Object.values(row)[0]).join("\n");
       const planWhenEmpty = await plan();
 
-      await store.sql.unsafe(`
+      await postgres.store.sql.unsafe(`
         INSERT INTO executions (id, occurrence_key, fingerprint, starts_at, group_key, alertname, severity,
           runbook, target, state, reason, alert, created_at, updated_at, committed_at)
         SELECT 'ex_' || i, 'occurrence ' || i, 'fp' || i, '2026-12-06T00:00:00Z', '', 'A', 'critical',
@@ -65,7 +54,7 @@ describe("on PostgreSQL", () => {
       expect(await plan()).toBe(planWhenEmpty);
 
       const statistics = startPlannerStatistics({
-        sql: store.sql,
+        sql: postgres.store.sql,
         leads: async () => true,
         log,
         intervalMs: 60_000,
@@ -95,7 +84,7 @@ describe("on PostgreSQL", () => {
 
   it("does nothing on a bridge that does not hold the timers lease", async () => {
     const statistics = startPlannerStatistics({
-      sql: store.sql,
+      sql: postgres.store.sql,
       leads: async () => false,
       log,
       intervalMs: 60_000,

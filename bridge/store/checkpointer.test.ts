@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
@@ -15,15 +15,37 @@ function walBytes(): number {
   return statSync(`${database.file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 }
 
+/** What the checkpointer reported through onError, per test. */
+let errors: string[] = [];
+
 /** A worker from the first write, passes every 10 ms, and restarts once `restartBytes` are in use. */
 function startRestartingCheckpointer(restartBytes: number): Checkpointer {
+  errors = [];
   return startCheckpointer(database.sqlite, database.file, {
     intervalMs: 10,
     idleStopMs: 60_000,
     walStartBytes: 1,
     restartBytes,
     tailFrames: 64,
+    onError: (message) => errors.push(message),
   });
+}
+
+/**
+ * This process's read-only descriptors of the database file: the checkpointer's. SQLite opens
+ * the file read-write, for the bridge's connection and for the worker's.
+ */
+function readOnlyDescriptorsOfDatabase(): number {
+  const file = realpathSync(database.file);
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== file) return false;
+      const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+      return flags !== undefined && (Number.parseInt(flags, 8) & 0o3) === 0;
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 function write(rows: number): void {
@@ -116,6 +138,29 @@ describe("WAL checkpointer", () => {
     expect(
       database.sqlite.prepare("SELECT count(*) FROM settings WHERE key LIKE 'steady-%'").pluck().get(),
     ).toBe(50);
+    // Each restart was asked for after the worker synced the database file, without an error.
+    expect(errors).toEqual([]);
+  });
+
+  it("syncs the database file through one descriptor that stop() leaves open: closing it would drop SQLite's locks", async () => {
+    database = tempDatabase();
+    expect(readOnlyDescriptorsOfDatabase()).toBe(0);
+    checkpointer = startRestartingCheckpointer(64 * 1024);
+    write(50);
+    await vi.waitFor(() => expect(checkpointer.running()).toBe(true), { timeout: 2_000, interval: 20 });
+    expect(readOnlyDescriptorsOfDatabase()).toBe(1);
+    await checkpointer.stop();
+    expect(readOnlyDescriptorsOfDatabase()).toBe(1);
+    // A checkpointer started again on the same file syncs through the same descriptor.
+    checkpointer = startRestartingCheckpointer(64 * 1024);
+    write(50);
+    await vi.waitFor(() => expect(checkpointer.running()).toBe(true), { timeout: 2_000, interval: 20 });
+    await vi.waitFor(() => expect(checkpointer.restarts()).toBeGreaterThan(0), {
+      timeout: 3_000,
+      interval: 20,
+    });
+    expect(readOnlyDescriptorsOfDatabase()).toBe(1);
+    expect(errors).toEqual([]);
   });
 
   it("skips a restart without waiting while another connection reads, and keeps the data", async () => {

@@ -21,7 +21,8 @@
  * working memory — into a bridge that then sits idle. With these thresholds nothing of
  * starting is optimized, and the decision path, run thousands of times a second in a storm,
  * still is within seconds. Measured on the compiled bridge (2 cores, same minutes, four runs
- * each): idle 82.3-89.8 MB → 75.9-76.5 MB (mapped files 54.4 → 48.9 MB, private 28-36 → 27-28 MB);
+ * each, in MiB): idle 82.3-89.8 MiB → 75.9-76.5 MiB (mapped files 54.4 → 48.9 MiB, private
+ * 28-36 → 27-28 MiB);
  * wrk, 32 connections, rounds of 4 s from a fresh start: the first round 5,930-5,942 decisions/s
  * against 6,272-6,899 with V8's defaults, the rounds after it 7,754-8,558 against 4,551-8,616.
  *

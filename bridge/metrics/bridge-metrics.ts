@@ -103,8 +103,8 @@ export async function createBridgeMetrics(options: BridgeMetricsOptions): Promis
 
 /**
  * The -wal file beside the SQLite database: its size stays bounded under load (the
- * checkpointer starts the WAL again once 64 MB are in use); one that keeps growing means a
- * reader holds a transaction open on the file (docs/operations.md).
+ * checkpointer starts the WAL again once its `restartBytes` are in use); one that keeps growing
+ * means a reader holds a transaction open on the file (docs/operations.md).
  */
 function registerWalMetrics(registry: Registry, wal: Pick<Checkpointer, "walBytes" | "restarts">): void {
   new Gauge({

@@ -18,11 +18,11 @@
  *
  * Before it asks, the worker syncs the database file itself. SQLite syncs the database file only
  * in a checkpoint that copies the WAL's last frame, so under steady writes the worker's passes
- * leave everything they copied unsynced for the main thread's RESTART to flush: 4.6–7.9 ms on
- * the main thread every ~2 s at 1,000 decisions/s, at times 15 ms, which set the bridge's p99.9. Synced on
- * the worker first, the RESTART has only the tail's pages left: 2.0–3.9 ms (docs/benchmarks.md).
- * That sync is only a head start: the RESTART still syncs what it copies, so a failed or skipped
- * one changes nothing but the pause.
+ * leave everything they copied unsynced for the main thread's RESTART to flush. Measured at
+ * 1,000 decisions/s, a RESTART every ~2 s, 30 of each, two builds run in turn: 5.2–9.3 ms on the
+ * main thread without this sync (at times 15 ms, which set the bridge's p99.9), 2.1–3.4 ms with
+ * it (docs/benchmarks.md). The sync is only a head start: the RESTART still syncs what it
+ * copies, so a failed or skipped one changes nothing but the pause.
  *
  * The worker runs only while the bridge writes enough to need it. A worker thread is a
  * second V8 isolate, about 20 MB of resident memory, and an idle bridge, or one that records
@@ -53,13 +53,13 @@ interface CheckpointResult {
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+const { fdatasyncSync } = require("node:fs");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma("busy_timeout = " + workerData.busyTimeoutMs);
 // The -wal file keeps its size after a restart; what is in use is the frames since then.
 const frameBytes = db.pragma("page_size", { simple: true }) + 24;
 let waitingForMain = false;
-const { fdatasyncSync } = require("node:fs");
 const pass = () => {
   if (waitingForMain) return;
   try {

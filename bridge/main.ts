@@ -36,6 +36,7 @@ import { createRunbookReloader, type RunbookOrigin } from "./runbooks/reloader.j
 import { shareRunbookCommit } from "./runbooks/shared-commit.js";
 import { settleStartupMemory } from "./settle-memory.js";
 import { appendAudit } from "./store/audit.js";
+import { asBackgroundWork } from "./store/background-work.js";
 import { startCheckpointer } from "./store/checkpointer.js";
 import type { Db } from "./store/database.js";
 import { engineOf } from "./store/engine.js";
@@ -342,14 +343,14 @@ async function startParts(
   if (worker) {
     await parts.start(
       "outbox worker",
-      () => worker.start(),
+      () => asBackgroundWork(() => worker.start()),
       () => worker.stop(),
     );
   }
   await parts.start(
     "notification worker",
     async () => {
-      await notifier.start();
+      await asBackgroundWork(() => notifier.start());
       // Whatever queued a notification (a decision, a GitHub event, an operator's reset)
       // published its audit event after the commit: the worker sends it now.
       return bus.subscribe((event) => {
@@ -364,7 +365,7 @@ async function startParts(
   if (reconciler) {
     await parts.start(
       "reconciler",
-      () => reconciler.start(),
+      () => asBackgroundWork(() => reconciler.start()),
       () => reconciler.stop(),
     );
   }
@@ -383,7 +384,7 @@ async function startParts(
   });
   await parts.start(
     "outcome watcher",
-    () => outcomes.start(),
+    () => asBackgroundWork(() => outcomes.start()),
     () => outcomes.stop(),
   );
   // The storm breaker closes by itself: its issue and page are closed and resolved when it does.
@@ -398,7 +399,7 @@ async function startParts(
   });
   await parts.start(
     "lapsed breaker watcher",
-    () => lapsedBreakers.start(),
+    () => asBackgroundWork(() => lapsedBreakers.start()),
     () => lapsedBreakers.stop(),
   );
   // After the port is ours, like the workers: a bridge that cannot start asks GitHub nothing.
@@ -417,22 +418,29 @@ async function startParts(
     await parts.start(
       "retention pruner",
       () =>
-        startPruner({
-          leads: leadership.leads,
-          db,
-          retentionMs,
-          now,
-          onPass: (pass) => {
-            const { executions, auditEvents, alerts } = pass.deleted;
-            if (executions + auditEvents + alerts > 0)
-              log.info({ pass }, "retention: pruned what is older than RUNBRIDGE_RETENTION");
-          },
-          onError: (error) => log.error({ err: error }, "retention pass failed; the next pass retries"),
-        }),
+        asBackgroundWork(() =>
+          startPruner({
+            leads: leadership.leads,
+            db,
+            retentionMs,
+            now,
+            onPass: (pass) => {
+              const { executions, auditEvents, alerts } = pass.deleted;
+              if (executions + auditEvents + alerts > 0)
+                log.info({ pass }, "retention: pruned what is older than RUNBRIDGE_RETENTION");
+            },
+            onError: (error) => log.error({ err: error }, "retention pass failed; the next pass retries"),
+          }),
+        ),
       (pruner) => pruner.stop(),
     );
   }
-  await parts.start("runbook watch", runbooks.watch, (stopWatching) => stopWatching());
+  // A reload the watch starts (a file changed) records its audit line as background work.
+  await parts.start(
+    "runbook watch",
+    () => asBackgroundWork(runbooks.watch),
+    (stopWatching) => stopWatching(),
+  );
 
   log.info(
     {

@@ -18,6 +18,7 @@ import { linkRun, markHeardOf, recordJobStates, recordRunState } from "../execut
 import { CANCELLABLE_ON_GITHUB_STATES } from "../executions/states.js";
 import type { Logger } from "../logger.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
+import { asBackgroundWork } from "../store/background-work.js";
 import type { Db } from "../store/database.js";
 import {
   approvalsNotEscalated,
@@ -257,10 +258,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return running;
   }
 
-  /** A timed pass: its failure (the database unreadable, the disk full) waits for the next, never ends the process. */
   /** Whether this bridge runs the timed passes (the one holding the timers lease, leadership.ts). */
   const leads = options.leads ?? (async () => true);
 
+  /** A timed pass: its failure (the database unreadable, the disk full) waits for the next, never ends the process. */
   function runInBackground(): void {
     leads()
       .then((leading) => (leading ? runOnce() : undefined))
@@ -276,7 +277,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       timer.unref();
     },
     kick() {
-      setImmediate(runInBackground);
+      // Kicked from a request (a cancel), the pass is still background work: it must not
+      // hold the event loop in a long wait for another process's lock.
+      asBackgroundWork(() => setImmediate(runInBackground));
     },
     runOnce,
     async stop() {

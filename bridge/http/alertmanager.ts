@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { normalizeWebhook } from "../alerts/normalize.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
 import { decideWebhook } from "../decide/decide-webhook.js";
+import { BUSY_TIMEOUT_MS, isBusyTimeout } from "../store/database.js";
 import { alertmanagerAuth } from "./auth.js";
 import { limitBody } from "./body-limit.js";
 import type { HttpDeps } from "./deps.js";
@@ -58,18 +59,23 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
         deps.storage?.succeeded();
       } catch (error) {
         const storageError = deps.storage?.failed(error, deps.now()) ?? false;
+        const locked = !storageError && isBusyTimeout(error);
         deps.log.error(
           { err: error, alerts: alerts.length },
           storageError
             ? "cannot record alerts: the database cannot take writes (disk full or I/O error); answering 503 so Alertmanager retries"
-            : "cannot record alerts; answering 503 so Alertmanager retries",
+            : locked
+              ? `cannot record alerts: another process held the database's write lock for ${BUSY_TIMEOUT_MS / 1000} s (a sqlite3 shell or a backup tool writing?); answering 503 so Alertmanager retries`
+              : "cannot record alerts; answering 503 so Alertmanager retries",
         );
         c.header("Retry-After", "5");
         return c.json(
           {
             error: storageError
               ? `cannot record the alerts: the database cannot take writes (${(error as { code?: string }).code}); free disk space, then Alertmanager's retry succeeds`
-              : "cannot record the alerts right now (database unavailable); retry",
+              : locked
+                ? "cannot record the alerts right now: the database is locked by another process; retry"
+                : "cannot record the alerts right now (database unavailable); retry",
           },
           503,
         );

@@ -188,6 +188,8 @@ export function startCheckpointer(
       else asking.postMessage("restarted");
       return;
     }
+    // The connection's own timeout differs for background work (background-work.ts): put back what was there.
+    const busyTimeout = sqlite.pragma("busy_timeout", { simple: true }) as number;
     try {
       sqlite.pragma("busy_timeout = 0");
       const [result] = sqlite.pragma("wal_checkpoint(RESTART)") as CheckpointResult[];
@@ -195,7 +197,7 @@ export function startCheckpointer(
     } catch (error) {
       onError(String(error));
     } finally {
-      sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      sqlite.pragma(`busy_timeout = ${busyTimeout}`);
       asking.postMessage("restarted");
     }
   };

@@ -39,6 +39,12 @@ const MIGRATIONS = fileURLToPath(bridgeFile("store/migrations"));
 /** How long a statement waits for another connection's lock before it fails with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
+/** Whether `error` is SQLite's busy timeout running out: another process holds the write lock. */
+export function isBusyTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
 export function openDatabase(file: string): OpenedDatabase {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TempDatabase, tempDatabase } from "../../test/fixtures/store/temp-database.js";
+import { holdWriteLock } from "../../test/fixtures/store/write-lock-holder.js";
 import { appendAudit } from "./audit.js";
 import { createGroupCommit } from "./group-commit.js";
 import { inTransaction } from "./transaction.js";
@@ -99,6 +100,37 @@ describe("group commit", () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "SQLITE_FULL" });
     // What was answered is what was written: "a" and "c", not the one that failed.
     expect(db.count("audit_events")).toBe(2);
+  });
+
+  it("fails the whole batch at once when another process holds the write lock: one busy wait, not one per delivery", async () => {
+    const commits = createGroupCommit(db.db);
+    // Shorter than the bridge's 5 s, so the test is quick; the rule is the same.
+    db.sqlite.pragma("busy_timeout = 200");
+    const holder = await holdWriteLock(db.file, 3_000);
+    try {
+      let attempts = 0;
+      const attempting = (message: string) => () => {
+        attempts += 1;
+        return write(message)();
+      };
+      const results = await Promise.allSettled(["a", "b", "c", "d"].map((m) => commits.run(attempting(m))));
+      expect(results.map((result) => result.status)).toEqual([
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+      ]);
+      for (const result of results) {
+        expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "SQLITE_BUSY" });
+      }
+      // Only the first delivery waited for the lock; the others were not tried.
+      expect(attempts).toBe(1);
+      await holder.released;
+      expect(db.count("audit_events")).toBe(0);
+      expect(await commits.run(write("after"))).toBeTypeOf("number");
+    } finally {
+      await holder.stop();
+    }
   });
 
   it("splits a burst larger than the batch size into several commits, all answered", async () => {

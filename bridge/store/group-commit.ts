@@ -6,7 +6,7 @@
  * writes, and one failing delivery rolls back alone; but the commit's cost — writing the
  * touched pages to the WAL — is paid once per batch instead of once per request.
  */
-import type { Db } from "./database.js";
+import { type Db, isBusyTimeout } from "./database.js";
 import { sqliteClientOf } from "./engine.js";
 import { inTransaction } from "./transaction.js";
 
@@ -47,6 +47,10 @@ export function createGroupCommit(db: Db, maxBatch = 256): GroupCommit {
             // (PostgreSQL rolls back to the savepoint and the transaction goes on.)
             const sqlite = sqliteClientOf(db);
             if (sqlite && !sqlite.inTransaction) throw error;
+            // Another process holds the write lock: each delivery after this one would wait
+            // out the whole busy timeout again, synchronously, the event loop with it (a batch
+            // of four took 20 s to answer). The batch fails together, at once, with 503s.
+            if (sqlite && isBusyTimeout(error)) throw error;
             outcomes.push({ ok: false, error });
           }
         }

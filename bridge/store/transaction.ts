@@ -16,6 +16,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
 import type postgres from "postgres";
+import { BACKGROUND_BUSY_TIMEOUT_MS, isBackgroundWork } from "./background-work.js";
 import type { Db } from "./database.js";
 import { engineOf } from "./engine.js";
 
@@ -46,10 +47,26 @@ async function holdingConnection<T>(client: Database.Database, use: () => Promis
     waiting.push(() => {});
   }
   try {
-    return await use();
+    return await waitingAsLongAsAllowed(client, use);
   } finally {
     waiting.shift();
     waiting[0]?.();
+  }
+}
+
+/**
+ * Runs `use`, which holds the connection, with the busy timeout its caller is allowed:
+ * background work waits only briefly for another process's lock (background-work.ts). The
+ * timeout is the connection's, so it is put back however `use` ends.
+ */
+async function waitingAsLongAsAllowed<T>(client: Database.Database, use: () => Promise<T>): Promise<T> {
+  if (!isBackgroundWork()) return await use();
+  const previous = client.pragma("busy_timeout", { simple: true }) as number;
+  client.pragma(`busy_timeout = ${BACKGROUND_BUSY_TIMEOUT_MS}`);
+  try {
+    return await use();
+  } finally {
+    if (client.open) client.pragma(`busy_timeout = ${previous}`);
   }
 }
 

@@ -159,7 +159,7 @@ describe("a second process holding the write lock mid-storm", () => {
     cleanups.push(() => rig.close());
     const alerts = stormAlerts(160, { dispatchEvery: 10 });
     let accepted = 0;
-    const answers: { sentAt: number; answeredAt: number; status: number | string }[] = [];
+    const answers: { sentAt: number; answeredAt: number; status: number | string; body?: string }[] = [];
     const storm = sendStorm(rig.url, alerts, {
       senders: 4,
       pauseMs: 50,
@@ -168,7 +168,12 @@ describe("a second process holding the write lock mid-storm", () => {
       onAnswer(_alert, answer, sentAt) {
         const status = typeof answer === "string" ? answer : answer.status;
         if (status === 200) accepted += 1;
-        answers.push({ sentAt, answeredAt: Date.now(), status });
+        answers.push({
+          sentAt,
+          answeredAt: Date.now(),
+          status,
+          body: typeof answer === "string" ? undefined : answer.body,
+        });
         if (typeof answer !== "string" && answer.status === 503) expect(answer.retryAfter).toBe("5");
       },
     });
@@ -187,8 +192,10 @@ describe("a second process holding the write lock mid-storm", () => {
       windows.push({ from, to: Date.now() });
     };
     await hold(30, 2_000); // shorter than busy_timeout (5 s): writers wait, then succeed
-    // Longer than the busy timeout even after both outbox loops have each waited it out first
-    // (better-sqlite3 waits synchronously): SQLITE_BUSY → 503, and Alertmanager retries.
+    // Longer than the busy timeout: SQLITE_BUSY → 503, and Alertmanager retries. The background
+    // loops queued before a delivery's commit (the outboxes' claims…) give up after a brief wait
+    // (store/background-work.ts), so the delivery is answered after one busy timeout, not after
+    // one each for them and for it: better-sqlite3 waits synchronously.
     await hold(accepted + 20, 16_000);
     await storm;
     const metLock = (window?: { from: number; to: number }) =>
@@ -203,13 +210,24 @@ describe("a second process holding the write lock mid-storm", () => {
       "answers within the busy timeout",
     ).toEqual([]);
     expect(beyond, "deliveries in flight while the 16 s lock was held").toContain(503);
+    const first503 = answers.find(
+      ({ answeredAt, status }) => status === 503 && windows[1] && answeredAt > windows[1].from,
+    );
+    // One busy timeout (5 s) after the lock was taken, with room for a slow machine; with every
+    // background loop waiting out the timeout first it came at 15 s or later.
+    expect((first503?.answeredAt ?? Number.POSITIVE_INFINITY) - (windows[1]?.from ?? 0)).toBeLessThan(10_000);
+    expect(first503?.body).toContain("the database is locked by another process");
+    expect(
+      rig.logLines().some((line) => line.includes("another process held the database's write lock")),
+    ).toBe(true);
 
     await waitForDrain(rig);
     await expectAccountedFor(rig, alerts);
     const refused = alerts.flatMap((alert) => alert.answers.filter((status) => status === 503)).length;
     console.log(
       `[faults] write lock held 2 s, then 16 s: ${alerts.length} alerts, ${refused} deliveries answered 503; ` +
-        `answers during the 2 s lock ${JSON.stringify(countStatuses(within))}, during the 16 s lock ${JSON.stringify(countStatuses(beyond))}`,
+        `answers during the 2 s lock ${JSON.stringify(countStatuses(within))}, during the 16 s lock ${JSON.stringify(countStatuses(beyond))}, ` +
+        `the first 503 ${(first503?.answeredAt ?? 0) - (windows[1]?.from ?? 0)} ms after it was taken`,
     );
   }, 120_000);
 });

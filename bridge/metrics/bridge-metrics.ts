@@ -34,7 +34,7 @@ export interface BridgeMetricsOptions extends StoreGaugeSources {
   /** Node.js process metrics (process_*, nodejs_*); default true. */
   processMetrics?: boolean;
   /** The SQLite WAL's checkpointer; absent on PostgreSQL. */
-  wal?: Pick<Checkpointer, "walBytes" | "restarts">;
+  wal?: Pick<Checkpointer, "walBytes" | "restarts" | "readAheadBytes">;
 }
 
 export interface BridgeMetrics {
@@ -106,7 +106,10 @@ export async function createBridgeMetrics(options: BridgeMetricsOptions): Promis
  * checkpointer starts the WAL again once its `restartBytes` are in use); one that keeps growing
  * means a reader holds a transaction open on the file (docs/operations.md).
  */
-function registerWalMetrics(registry: Registry, wal: Pick<Checkpointer, "walBytes" | "restarts">): void {
+function registerWalMetrics(
+  registry: Registry,
+  wal: Pick<Checkpointer, "walBytes" | "restarts" | "readAheadBytes">,
+): void {
   new Gauge({
     name: "runbridge_sqlite_wal_bytes",
     help: "Size of the SQLite -wal file in bytes; bounded under load, growing only while a reader holds the file.",
@@ -122,6 +125,15 @@ function registerWalMetrics(registry: Registry, wal: Pick<Checkpointer, "walByte
     collect() {
       this.reset();
       this.inc(wal.restarts());
+    },
+  });
+  new Counter({
+    name: "runbridge_sqlite_wal_read_ahead_bytes_total",
+    help: "Bytes of the -wal file the checkpointer read just ahead of the writer, so a commit never waits for a block evicted from the page cache.",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(wal.readAheadBytes());
     },
   });
 }

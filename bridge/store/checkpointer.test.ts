@@ -19,7 +19,10 @@ function walBytes(): number {
 let errors: string[] = [];
 
 /** A worker from the first write, passes every 10 ms, and restarts once `restartBytes` are in use. */
-function startRestartingCheckpointer(restartBytes: number): Checkpointer {
+function startRestartingCheckpointer(
+  restartBytes: number,
+  readAhead: { readAheadBytes?: number; readAheadMs?: number } = {},
+): Checkpointer {
   errors = [];
   return startCheckpointer(database.sqlite, database.file, {
     intervalMs: 10,
@@ -27,6 +30,7 @@ function startRestartingCheckpointer(restartBytes: number): Checkpointer {
     walStartBytes: 1,
     restartBytes,
     tailFrames: 64,
+    ...readAhead,
     onError: (message) => errors.push(message),
   });
 }
@@ -139,6 +143,37 @@ describe("WAL checkpointer", () => {
       database.sqlite.prepare("SELECT count(*) FROM settings WHERE key LIKE 'steady-%'").pluck().get(),
     ).toBe(50);
     // Each restart was asked for after the worker synced the database file, without an error.
+    expect(errors).toEqual([]);
+  });
+
+  it("reads the -wal file just ahead of the writer, where it is (the wal-index header's mxFrame), about as much as is written", async () => {
+    database = tempDatabase();
+    checkpointer = startRestartingCheckpointer(512 * 1024, { readAheadBytes: 64 * 1024, readAheadMs: 5 });
+    const insert = database.sqlite.prepare(
+      "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+    );
+    const frameBytes = (database.sqlite.pragma("page_size", { simple: true }) as number) + 24;
+    let commits = 0;
+    const writeForOneTurn = async () => {
+      for (let i = 0; i < 5; i++) insert.run(`ahead-${commits++ % 50}`, "z".repeat(3_000), Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    };
+    const started = Date.now();
+    while (checkpointer.restarts() === 0 && Date.now() - started < 15_000) await writeForOneTurn();
+    expect(checkpointer.restarts()).toBeGreaterThan(0);
+
+    const readBefore = checkpointer.readAheadBytes();
+    const commitsBefore = commits;
+    const second = Date.now();
+    while (Date.now() - second < 1_000) await writeForOneTurn();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the worker's next report
+    const written = (commits - commitsBefore) * 2 * frameBytes;
+    const read = checkpointer.readAheadBytes() - readBefore;
+    // Each block once as the writer nears it, and the WAL's beginning once per restart: at a
+    // wrong offset (past the end of the file) it would read next to nothing; reading the
+    // whole file every time, many times what was written.
+    expect(read).toBeGreaterThan(written / 4);
+    expect(read).toBeLessThan(written * 2 + 64 * 1024 * 40);
     expect(errors).toEqual([]);
   });
 

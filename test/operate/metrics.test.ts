@@ -168,6 +168,7 @@ describe("GET /metrics", () => {
     // The bridge's writes so far are in its -wal file; too few for the checkpointer to restart it.
     expect(value(samples, "runbridge_sqlite_wal_bytes")).toBeGreaterThan(0);
     expect(value(samples, "runbridge_sqlite_wal_restarts_total")).toBe(0);
+    expect(value(samples, "runbridge_sqlite_wal_read_ahead_bytes_total")).toBe(0);
     expect(value(samples, "runbridge_github_rate_limit_remaining", { resource: "core" })).toBeGreaterThan(0);
     const last = value(samples, "runbridge_last_event_timestamp_seconds") ?? 0;
     expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(60);

@@ -6,6 +6,7 @@
  * the rows in flight were processed and recorded.
  */
 import type { Logger } from "../logger.js";
+import { isBusyTimeout } from "../store/database.js";
 import type { StorageHealth } from "../store/storage-health.js";
 
 export interface DrainLoopOptions<Row> {
@@ -106,10 +107,23 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
         storageFailures = 0;
         options.storage?.succeeded();
       } catch (error) {
+        storageFailures += 1;
+        if (isBusyTimeout(error)) {
+          // Another process holds the write lock (a sqlite3 shell, a backup). A claim gives up
+          // after a brief wait (store/background-work.ts), so trying again each second costs
+          // little, and the outbox resumes within a second of the lock's release. Said once.
+          if (storageFailures === 1) {
+            log.warn(
+              { err: error },
+              `${name}: another process holds the database's write lock; trying again every second`,
+            );
+          }
+          await sleep(1_000);
+          continue;
+        }
         // A full disk fails every claim until space returns: back off (1 s doubling to 30 s)
         // instead of spinning, and say so once rather than every second.
         const storage = options.storage?.failed(error, options.now()) ?? false;
-        storageFailures += 1;
         if (!storage || storageFailures === 1) {
           log.error(
             { err: error },

@@ -56,6 +56,8 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
   let running = false;
   /** Claims in a row that failed (a full disk): the back-off grows with it. */
   let storageFailures = 0;
+  /** Claims in a row refused because another process held the write lock. */
+  let lockedClaims = 0;
   const sleepers = new Set<() => void>();
   const loops: Promise<void>[] = [];
 
@@ -103,16 +105,18 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
       let row: Row | undefined;
       try {
         row = await options.claim(current);
-        if (storageFailures > 0) log.info(`${name}: the database takes writes again; resuming`);
+        if (storageFailures + lockedClaims > 0)
+          log.info(`${name}: the database takes writes again; resuming`);
         storageFailures = 0;
+        lockedClaims = 0;
         options.storage?.succeeded();
       } catch (error) {
-        storageFailures += 1;
         if (isBusyTimeout(error)) {
+          lockedClaims += 1;
           // Another process holds the write lock (a sqlite3 shell, a backup). A claim gives up
           // after a brief wait (store/background-work.ts), so trying again each second costs
           // little, and the outbox resumes within a second of the lock's release. Said once.
-          if (storageFailures === 1) {
+          if (lockedClaims === 1) {
             log.warn(
               { err: error },
               `${name}: another process holds the database's write lock; trying again every second`,
@@ -124,6 +128,7 @@ export function createDrainLoop<Row>(options: DrainLoopOptions<Row>): DrainLoop 
         // A full disk fails every claim until space returns: back off (1 s doubling to 30 s)
         // instead of spinning, and say so once rather than every second.
         const storage = options.storage?.failed(error, options.now()) ?? false;
+        storageFailures += 1;
         if (!storage || storageFailures === 1) {
           log.error(
             { err: error },

@@ -59,6 +59,26 @@ function write(rows: number): void {
   for (let i = 0; i < rows; i++) insert.run(`checkpointer-test-${i}`, "x".repeat(2_000), Date.now());
 }
 
+/**
+ * A steady writer: five commits of ~3 KB rows (two WAL frames each), then `pause` lets the event
+ * loop turn, as between requests at 1,000 decisions/s. `commits` counts what it wrote.
+ */
+function steadyWriter(prefix: string, pause: () => Promise<unknown>) {
+  const insert = database.sqlite.prepare(
+    "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+  );
+  const writer = {
+    frameBytes: (database.sqlite.pragma("page_size", { simple: true }) as number) + 24,
+    commits: 0,
+    async writeForOneTurn() {
+      for (let i = 0; i < 5; i++)
+        insert.run(`${prefix}-${writer.commits++ % 50}`, "y".repeat(3_000), Date.now());
+      await pause();
+    },
+  };
+  return writer;
+}
+
 describe("WAL checkpointer", () => {
   it("runs its worker only while the bridge writes, and empties the WAL when writes stop", async () => {
     database = tempDatabase();
@@ -115,15 +135,8 @@ describe("WAL checkpointer", () => {
     // checkpoint alone never finds a moment with every frame copied, and the WAL grows
     // by the whole volume written (measured without the RESTART: the -wal file ends as
     // large as what was written).
-    const insert = database.sqlite.prepare(
-      "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-    );
-    const frameBytes = (database.sqlite.pragma("page_size", { simple: true }) as number) + 24;
-    let commits = 0;
-    const writeForOneTurn = async () => {
-      for (let i = 0; i < 5; i++) insert.run(`steady-${commits++ % 50}`, "y".repeat(3_000), Date.now());
-      await new Promise((resolve) => setImmediate(resolve));
-    };
+    const writer = steadyWriter("steady", () => new Promise((resolve) => setImmediate(resolve)));
+    const { frameBytes, writeForOneTurn } = writer;
     // Until the first restart: the worker thread has to start first, slower on a busy machine.
     const started = Date.now();
     while (checkpointer.restarts() === 0 && Date.now() - started < 15_000) await writeForOneTurn();
@@ -132,10 +145,10 @@ describe("WAL checkpointer", () => {
     // Then a second of the same: an unbounded WAL would grow by all of it.
     const sizeBefore = walBytes();
     const restartsBefore = checkpointer.restarts();
-    const commitsBefore = commits;
+    const commitsBefore = writer.commits;
     const second = Date.now();
     while (Date.now() - second < 1_000) await writeForOneTurn();
-    const written = (commits - commitsBefore) * 2 * frameBytes;
+    const written = (writer.commits - commitsBefore) * 2 * frameBytes;
     expect(written).toBeGreaterThan(8 * 2 ** 20);
     expect(walBytes() - sizeBefore).toBeLessThan(written / 2);
     expect(checkpointer.restarts()).toBeGreaterThan(restartsBefore);
@@ -149,25 +162,18 @@ describe("WAL checkpointer", () => {
   it("reads the -wal file just ahead of the writer, where it is (the wal-index header's mxFrame), about as much as is written", async () => {
     database = tempDatabase();
     checkpointer = startRestartingCheckpointer(512 * 1024, { readAheadBytes: 64 * 1024, readAheadMs: 5 });
-    const insert = database.sqlite.prepare(
-      "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-    );
-    const frameBytes = (database.sqlite.pragma("page_size", { simple: true }) as number) + 24;
-    let commits = 0;
-    const writeForOneTurn = async () => {
-      for (let i = 0; i < 5; i++) insert.run(`ahead-${commits++ % 50}`, "z".repeat(3_000), Date.now());
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    };
+    const writer = steadyWriter("ahead", () => new Promise((resolve) => setTimeout(resolve, 1)));
+    const { frameBytes, writeForOneTurn } = writer;
     const started = Date.now();
     while (checkpointer.restarts() === 0 && Date.now() - started < 15_000) await writeForOneTurn();
     expect(checkpointer.restarts()).toBeGreaterThan(0);
 
     const readBefore = checkpointer.readAheadBytes();
-    const commitsBefore = commits;
+    const commitsBefore = writer.commits;
     const second = Date.now();
     while (Date.now() - second < 1_000) await writeForOneTurn();
     await new Promise((resolve) => setTimeout(resolve, 50)); // the worker's next report
-    const written = (commits - commitsBefore) * 2 * frameBytes;
+    const written = (writer.commits - commitsBefore) * 2 * frameBytes;
     const read = checkpointer.readAheadBytes() - readBefore;
     // Each block once as the writer nears it, and the WAL's beginning once per restart: at a
     // wrong offset (past the end of the file) it would read next to nothing; reading the

@@ -193,9 +193,10 @@ export interface Checkpointer {
 
 /**
  * A read-only descriptor of each file the workers use (the database file they sync, the -wal and
- * -shm files they read ahead from), opened once and never closed while the process lives. Closing any descriptor of a file drops every POSIX lock this process
- * holds on it, SQLite's own included (sqlite.org/howtocorrupt.html, section 2.2), and the
- * bridge's connection holds the file, locked, for as long as it runs. Kept per path and checked
+ * -shm files they read ahead from), opened once and never closed while the process lives.
+ * Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's own
+ * included (sqlite.org/howtocorrupt.html, section 2.2), and the bridge's connection holds the
+ * file, locked, for as long as it runs. Kept per path and checked
  * against the file now there: when the file was replaced (a test's new database in a reused
  * path), a descriptor of the new one is opened, and the old one stays open too, since a
  * connection may still hold the old file.

@@ -47,7 +47,8 @@ async function holdingConnection<T>(client: Database.Database, use: () => Promis
     waiting.push(() => {});
   }
   try {
-    return await waitingAsLongAsAllowed(client, use);
+    // Checked here, so a request's write (the hot path) adds no wrapper of its own.
+    return await (isBackgroundWork() ? withBackgroundBusyTimeout(client, use) : use());
   } finally {
     waiting.shift();
     waiting[0]?.();
@@ -55,12 +56,11 @@ async function holdingConnection<T>(client: Database.Database, use: () => Promis
 }
 
 /**
- * Runs `use`, which holds the connection, with the busy timeout its caller is allowed:
- * background work waits only briefly for another process's lock (background-work.ts). The
- * timeout is the connection's, so it is put back however `use` ends.
+ * Runs `use`, background work holding the connection, with the brief busy timeout such work
+ * is allowed (background-work.ts). The timeout is the connection's, so it is put back however
+ * `use` ends.
  */
-async function waitingAsLongAsAllowed<T>(client: Database.Database, use: () => Promise<T>): Promise<T> {
-  if (!isBackgroundWork()) return await use();
+async function withBackgroundBusyTimeout<T>(client: Database.Database, use: () => Promise<T>): Promise<T> {
   const previous = client.pragma("busy_timeout", { simple: true }) as number;
   client.pragma(`busy_timeout = ${BACKGROUND_BUSY_TIMEOUT_MS}`);
   try {

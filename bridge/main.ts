@@ -42,6 +42,7 @@ import type { Db } from "./store/database.js";
 import { engineOf } from "./store/engine.js";
 import { createGroupCommit } from "./store/group-commit.js";
 import { openStore } from "./store/open-store.js";
+import { createPostgresGroupCommit } from "./store/postgres/decision-batches.js";
 import { startPlannerStatistics } from "./store/postgres/planner-statistics.js";
 import { startPruner } from "./store/pruner.js";
 import { createStorageHealth } from "./store/storage-health.js";
@@ -312,7 +313,15 @@ async function startParts(
     runbookProblems: runbooks.problems,
     worker,
     // Group commit batches SQLite's one writer; PostgreSQL commits deliveries side by side.
-    commits: database.engine === "sqlite" ? createGroupCommit(db) : undefined,
+    commits:
+      database.engine === "sqlite"
+        ? createGroupCommit(db)
+        : createPostgresGroupCommit(db, (error, deliveries) =>
+            log.warn(
+              { err: error, deliveries },
+              "a batch of deliveries failed as a whole; deciding each of them on its own (each is answered by its own result)",
+            ),
+          ),
     storage,
     onCancelRequested: () => reconciler?.kick(),
     approvalsUnheld,

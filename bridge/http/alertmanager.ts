@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { normalizeWebhook } from "../alerts/normalize.js";
 import { checkAlertmanagerWebhook } from "../alerts/validate.js";
 import { decideWebhook } from "../decide/decide-webhook.js";
+import { decisionLocks } from "../decide/decision-locks.js";
 import { BUSY_TIMEOUT_MS, isBusyTimeout } from "../store/database.js";
 import { alertmanagerAuth } from "./auth.js";
 import { limitBody } from "./body-limit.js";
@@ -40,6 +41,7 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
       }
       const alerts = normalizeWebhook(check.webhook);
       let decision: Awaited<ReturnType<typeof decideWebhook>>;
+      const groupResolved = check.webhook.status === "resolved";
       const decide = () =>
         decideWebhook(
           {
@@ -52,10 +54,12 @@ export function alertmanagerRoutes(deps: HttpDeps): Hono {
             externalURL: check.webhook.externalURL,
           },
           alerts,
-          check.webhook.status === "resolved",
+          groupResolved,
         );
+      // What the delivery's decisions read: a batch keeps deliveries that read the same apart.
+      const locks = () => decisionLocks(alerts, runbooks, { dryRun: deps.config.dryRun, groupResolved });
       try {
-        decision = deps.commits ? await deps.commits.run(decide) : await decide();
+        decision = deps.commits ? await deps.commits.run(decide, locks) : await decide();
         deps.storage?.succeeded();
       } catch (error) {
         const storageError = deps.storage?.failed(error, deps.now()) ?? false;

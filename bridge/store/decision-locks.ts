@@ -16,6 +16,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "./database.js";
 import { engineOf } from "./engine.js";
 import { rawRun } from "./raw.js";
+import { inDecisionBatch } from "./transaction.js";
 
 /** What one delivery's decisions read, by level; decide/decision-locks.ts says which keys. */
 export interface DecisionLocks {
@@ -51,8 +52,13 @@ export function orderedLockKeys(locks: DecisionLocks): string[] {
  * transaction, before any read. `locks` is asked only where locks are taken.
  */
 export async function lockForDecision(db: Db, locks: () => DecisionLocks): Promise<void> {
-  if (engineOf(db).kind !== "postgres") return;
-  const keys = orderedLockKeys(locks());
+  // A batch of decisions took every lock of its decisions before the first of them ran.
+  if (engineOf(db).kind !== "postgres" || inDecisionBatch(db)) return;
+  await lockKeys(db, orderedLockKeys(locks()));
+}
+
+/** Takes advisory locks on `keys`, in the order given (orderedLockKeys' order); PostgreSQL only. */
+export async function lockKeys(db: Db, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
   // One round trip; pg_advisory_xact_lock is volatile, so PostgreSQL calls it after sorting,
   // in the order given. A 64-bit hash collision only makes two keys share a lock. The keys go

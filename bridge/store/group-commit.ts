@@ -7,15 +7,20 @@
  * touched pages to the WAL — is paid once per batch instead of once per request.
  */
 import { type Db, isBusyTimeout } from "./database.js";
+import type { DecisionLocks } from "./decision-locks.js";
 import { sqliteClientOf } from "./engine.js";
 import { inTransaction } from "./transaction.js";
 
 export interface GroupCommit {
   /**
    * Runs `work` in the next batch; resolves after that batch committed. `work` must be
-   * atomic on its own (wrap it in `inTransaction`): inside the batch that is a savepoint.
+   * atomic on its own (wrap it in `inTransaction`): inside the batch that is a savepoint
+   * (SQLite) or, on PostgreSQL, part of a batch that is decided again delivery by delivery if
+   * anything in it fails (postgres/decision-batches.ts). `locks`: what the work's decisions
+   * read (PostgreSQL keeps deliveries whose locks meet apart); without it, it is kept apart
+   * from every other.
    */
-  run<T>(work: () => T | Promise<T>): Promise<T>;
+  run<T>(work: () => T | Promise<T>, locks?: () => DecisionLocks): Promise<T>;
 }
 
 interface Pending {

@@ -27,7 +27,7 @@ import { engineOf } from "./engine.js";
 import { toPostgresSql } from "./postgres/store-client.js";
 import { alerts, auditEvents, executions, outbox, type settings } from "./schema.js";
 import { insertSql } from "./table-rows.js";
-import { postgresConnectionFor } from "./transaction.js";
+import { postgresBatchFor, postgresConnectionFor } from "./transaction.js";
 
 type Execution = typeof executions.$inferSelect;
 
@@ -127,19 +127,22 @@ function postgresStatement(pool: postgres.Sql, text: string): HotStatement<unkno
       return "?";
     }),
   );
-  const query = (args: unknown[]) => {
+  const query = async (args: unknown[]): Promise<{ rows: readonly RawRow[]; count: number }> => {
     const params = names.length > 0 ? names.map((name) => (args[0] as RawRow)[name] ?? null) : args;
-    return (postgresConnectionFor(pool) ?? pool).unsafe(
+    // In a batch of decisions, the same statement of the other decisions goes with it
+    // (postgres/statement-batch.ts).
+    const batch = postgresBatchFor(pool);
+    if (batch) return await batch.run(positional, params);
+    const rows = await (postgresConnectionFor(pool) ?? pool).unsafe(
       positional,
       params as postgres.ParameterOrJSON<never>[],
-      {
-        prepare: true,
-      },
+      { prepare: true },
     );
+    return { rows, count: rows.count };
   };
   return {
-    get: async (...args) => (await query(args))[0],
-    all: async (...args) => [...(await query(args))],
+    get: async (...args) => (await query(args)).rows[0],
+    all: async (...args) => [...(await query(args)).rows],
     run: async (...args) => ({ changes: (await query(args)).count }),
   };
 }

@@ -19,6 +19,7 @@ import type postgres from "postgres";
 import { BACKGROUND_BUSY_TIMEOUT_MS, isBackgroundWork } from "./background-work.js";
 import type { Db } from "./database.js";
 import { engineOf } from "./engine.js";
+import type { StatementBatch } from "./postgres/statement-batch.js";
 
 interface OpenTransaction {
   /** The SQLite connection, or the PostgreSQL pool, the transaction belongs to. */
@@ -26,6 +27,11 @@ interface OpenTransaction {
   savepoints: number;
   /** On PostgreSQL: the pool's connection this transaction holds until it ends. */
   connection?: postgres.ReservedSql;
+  /**
+   * On PostgreSQL, a batch of decisions (postgres/decision-batches.ts): its hot statements are
+   * merged across the decisions, and work inside it joins the transaction without a savepoint.
+   */
+  batch?: StatementBatch;
 }
 
 const open = new AsyncLocalStorage<OpenTransaction>();
@@ -80,6 +86,17 @@ export function postgresConnectionFor(pool: postgres.Sql): postgres.ReservedSql 
   return insideTransactionOf(pool)?.connection;
 }
 
+/** The statement batch of the PostgreSQL batch transaction the caller runs in, on this pool (hot-path.ts). */
+export function postgresBatchFor(pool: postgres.Sql): StatementBatch | undefined {
+  return insideTransactionOf(pool)?.batch;
+}
+
+/** Whether the caller runs inside a batch of decisions, which took every lock its decisions need. */
+export function inDecisionBatch(db: Db): boolean {
+  const engine = engineOf(db);
+  return engine.kind === "postgres" && insideTransactionOf(engine.sql)?.batch !== undefined;
+}
+
 /**
  * PostgreSQL: each transaction holds a connection of its own from the pool, so transactions
  * of different callers run side by side and the server keeps them apart; no queue here.
@@ -88,8 +105,13 @@ async function inPostgresTransaction<T>(
   db: Db,
   pool: postgres.Sql,
   work: (db: Db) => T | Promise<T>,
+  batchOf?: (connection: postgres.ReservedSql) => StatementBatch,
 ): Promise<T> {
   const outer = insideTransactionOf(pool);
+  // In a batch the decisions run side by side on one connection, where savepoints (a stack)
+  // cannot keep them apart: each joins the batch's transaction, and one failing fails the
+  // batch, whose deliveries are then decided one by one (decision-batches.ts).
+  if (outer?.batch) return await work(db);
   if (outer?.connection) {
     const connection = outer.connection;
     const name = `runbridge_${++outer.savepoints}`;
@@ -104,8 +126,9 @@ async function inPostgresTransaction<T>(
     }
   }
   const connection = await pool.reserve();
+  const batch = batchOf?.(connection);
   try {
-    return await open.run({ client: pool, savepoints: 0, connection }, async () => {
+    return await open.run({ client: pool, savepoints: 0, connection, batch }, async () => {
       // BEGIN is not awaited on its own: the connection runs statements in the order they
       // were sent, so BEGIN travels with the work's first statements in one write and one
       // round trip (on loopback each write was most of a statement's cost in the bridge).
@@ -124,8 +147,24 @@ async function inPostgresTransaction<T>(
       }
     });
   } finally {
+    batch?.close();
     connection.release();
   }
+}
+
+/**
+ * PostgreSQL: runs `work` in a transaction of its own whose hot statements go through
+ * `batchOf`'s batch (postgres/decision-batches.ts). Not inside another transaction.
+ */
+export async function inPostgresBatchTransaction<T>(
+  db: Db,
+  batchOf: (connection: postgres.ReservedSql) => StatementBatch,
+  work: () => Promise<T>,
+): Promise<T> {
+  const engine = engineOf(db);
+  if (engine.kind !== "postgres" || insideTransactionOf(engine.sql))
+    throw new Error("a batch of decisions runs in a PostgreSQL transaction of its own");
+  return await inPostgresTransaction(db, engine.sql, work, batchOf);
 }
 
 export interface TransactionOptions {

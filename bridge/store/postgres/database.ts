@@ -49,6 +49,11 @@ function clientOptions(options: PostgresOptions): postgres.Options<Record<string
       application_name: "runbridge",
       // plan_cache_mode stays PostgreSQL's default: prepared statements keep a generic plan,
       // which planner-statistics.ts keeps from being planned on empty tables.
+      // No JIT: the store's statements are small and run thousands of times a second. A batch's
+      // merged read (statement-batch.ts) is estimated for the hundred rows PostgreSQL guesses a
+      // JSON array holds, above jit_above_cost, and compiling it with LLVM took ~50–100 ms of the
+      // server's CPU on every run (seen with auto_explain), for a statement that runs in ~1 ms.
+      jit: "off",
     },
     // NOTICEs (e.g. "relation already exists, skipping") are not the bridge's to print.
     onnotice: () => {},

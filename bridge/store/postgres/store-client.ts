@@ -25,21 +25,7 @@ import type { Db } from "../database.js";
 import { registerPostgres } from "../engine.js";
 import * as schema from "../schema.js";
 import { postgresConnectionFor } from "../transaction.js";
-
-/**
- * PostgreSQL text cannot hold NUL (U+0000), nor jsonb its escape; alert content may (labels
- * are untrusted input). Each becomes U+FFFD, the replacement character, so the alert is kept
- * instead of failing its delivery forever. An escaped backslash before `u0000` is text, kept.
- */
-export function withoutNul(text: string): string {
-  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
-}
-
-function jsonWithoutNul(json: string): string {
-  return json.includes("\\u0000")
-    ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd")
-    : withoutNul(json);
-}
+import { jsonWithoutNul, withoutNul } from "./text.js";
 
 /** postgres.js type handlers that keep SQLite's value shapes (see the module comment). */
 export const SQLITE_SHAPED_TYPES: Record<string, postgres.PostgresType> = {

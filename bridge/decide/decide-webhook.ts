@@ -78,11 +78,17 @@ export async function decideWebhook(
           { ...alert, labels: kept.labels, annotations: kept.annotations },
           options.now,
         );
-      // The locks come first, before any read; the first alert's row goes with them.
-      if (index === 0) await pipelined(tx, () => lockForDecision(tx, locks), record);
-      else await record();
-      if (alert.status === "resolved") executions.push(...(await decideResolved(context, alert)));
-      else executions.push(await decideFiring(context, alert, groupStart, kept));
+      const decide = async () =>
+        alert.status === "resolved"
+          ? await decideResolved(context, alert)
+          : [await decideFiring(context, alert, groupStart, kept)];
+      // The locks come first, before any read, then the alert's row, then the decision's reads:
+      // on PostgreSQL all in one round trip (the server runs them in the order sent).
+      const decided =
+        index === 0
+          ? (await pipelined(tx, () => lockForDecision(tx, locks), record, decide))[2]
+          : (await pipelined(tx, record, decide))[1];
+      executions.push(...decided);
     }
     if (groupResolved && hasGroupRunbooks) {
       executions.push(...(await decideGroupResolved(context, alerts[0]?.groupKey ?? "")));

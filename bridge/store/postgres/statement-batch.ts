@@ -11,7 +11,9 @@
  *
  * Only statements whose calls cannot see each other are merged: the decisions of one wave read
  * disjoint guard state (decision-batches.ts), and one decision never has two calls of the same
- * statement outstanding at once. Reads with identical arguments are asked once.
+ * statement outstanding at once. Reads with identical arguments are asked once. A merged
+ * statement leaves at the end of the turn, so a statement a decision sends directly (not a hot
+ * one) in the same turn runs before it: none of those reads what the hot statements write.
  */
 
 import { getTableName, is } from "drizzle-orm";

@@ -119,9 +119,14 @@ export async function decideFiring(
   // in one round trip. The guard state is read even when the occurrence turns out to be a
   // duplicate; on SQLite that is a few prepared reads.
   const [existing, state, earlier] = await Promise.all([
-    // A group's episode lasts until the whole group resolves, whichever of its alerts come and go.
+    // A group's episode lasts until the whole group resolves, whichever of its alerts come and go;
+    // after that, a delivery of the same episode again (its start unchanged: an HA peer's late
+    // copy) is a duplicate of it, not a second execution with its key.
     runbook?.guards?.group === "group" && alert.groupKey
-      ? findOpenGroupExecution(context.db, runbook.name, alert.groupKey)
+      ? Promise.all([
+          findOpenGroupExecution(context.db, runbook.name, alert.groupKey),
+          findExecutionByOccurrence(context.db, occurrenceKey),
+        ]).then(([open, same]) => open ?? same)
       : findExecutionByOccurrence(context.db, occurrenceKey),
     runbook
       ? loadGuardState(context.db, {

@@ -582,6 +582,29 @@ describe.each(STORE_ENGINES)("on %s", (engine) => {
         expect(await db.count("outbox")).toBe(1);
       });
 
+      it("answers a late copy of an episode that already ended as a duplicate, not a second execution with its key", async () => {
+        const first = (await deliver(fixture("grouped"))).executions[0];
+        // The whole group resolves, which ends the episode ...
+        const resolved = fixture("grouped");
+        resolved.status = "resolved";
+        for (const alert of resolved.alerts)
+          Object.assign(alert, { status: "resolved", endsAt: "2025-06-02T12:04:00Z" });
+        const check = checkAlertmanagerWebhook(resolved);
+        if (!check.ok) throw new Error(check.error);
+        // As the route decides it: Alertmanager marked the whole delivery resolved.
+        await decideWebhook(
+          { db: db.db, runbooks, dryRun, storm, staleAfterMs: 6 * 60 * MINUTE, now: T0 + 4 * MINUTE },
+          normalizeWebhook(check.webhook),
+          true,
+        );
+        // ... and an HA peer's late copy of the firing group arrives after that: the same episode
+        // (same start, so the same occurrence key). It used to fail on the key's uniqueness, a
+        // 503 Alertmanager retried for ever.
+        const late = (await deliver(fixture("grouped"), T0 + 5 * MINUTE)).executions;
+        expect(late[0]).toMatchObject({ id: first?.id, state: "duplicate" });
+        expect(await db.count("executions")).toBe(1);
+      });
+
       // KNOWN GAP (reported, not fixed here): a group occurrence is keyed by the earliest
       // firing startsAt of the delivery, so when that alert resolves and Alertmanager re-sends
       // the group, the remaining alerts become a second execution of the same episode (today

@@ -5,9 +5,10 @@
  *
  * - every alert's occurrence (its executions, its alert row), and for a `group` runbook the
  *   Alertmanager group (its open episode), which a resolution reads too when group runbooks exist;
- * - for a firing alert that may dispatch (not in dry-run, not a notify or dry-run runbook; only
+ * - for an alert that may dispatch (not in dry-run, not a notify or dry-run runbook; only
  *   those are counted by the guards), its runbook + target (cooldown, one active execution, the
- *   target's breaker), its runbook (maxPerHour, the runbook's breaker) and the storm limit.
+ *   target's breaker), its runbook (maxPerHour, the runbook's breaker) and the storm limit:
+ *   firing, it reads them; resolved, it may cancel the execution they count.
  */
 import type { NormalizedAlert } from "../alerts/types.js";
 import type { RunbookSet } from "../runbooks/runbook-set.js";
@@ -32,9 +33,10 @@ export function decisionLocks(
       (runbook?.guards?.group === "group" || (alert.status === "resolved" && hasGroupRunbooks))
     )
       locks.occurrences.push(`group ${alert.groupKey}`);
-    if (alert.status !== "firing") continue;
     // Only a decision that may dispatch changes what the guards count (dry-run and notify
-    // decisions are never counted): the others read without waiting for anyone.
+    // decisions are never counted): the others read without waiting for anyone. A resolution
+    // counts too: it may cancel its occurrence's pending execution, which the cooldown, the
+    // one-active rule, maxPerHour and the storm limit read.
     if (!runbook || options.dryRun || (runbook.mode !== "auto" && runbook.mode !== "approval")) continue;
     locks.targets.push(JSON.stringify([runbook.name, route.target ?? null]));
     locks.runbooks.push(runbook.name);

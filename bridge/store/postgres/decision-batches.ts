@@ -131,8 +131,8 @@ export function createPostgresGroupCommit(
   }
 
   async function flushBatch(): Promise<void> {
+    // What is left waits for this batch to end (flush schedules it then).
     const batch = queue.splice(0, maxBatch);
-    if (queue.length > 0) schedule();
     if (batch.length === 1) {
       // Nothing to share: the delivery's own transaction, as without a batch.
       await decideAlone(batch[0] as Pending);

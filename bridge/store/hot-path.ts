@@ -136,7 +136,9 @@ function postgresStatement(pool: postgres.Sql, text: string): HotStatement<unkno
     const rows = await (postgresConnectionFor(pool) ?? pool).unsafe(
       positional,
       params as postgres.ParameterOrJSON<never>[],
-      { prepare: true },
+      // simple: false, or postgres.js sends a statement without parameters (the kill switch's
+      // read) as a simple query, which PostgreSQL parses and plans on every run.
+      { prepare: true, simple: false },
     );
     return { rows, count: rows.count };
   };

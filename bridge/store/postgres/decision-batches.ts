@@ -84,6 +84,16 @@ async function runWave(wave: readonly Pending[], outcomes: Map<Pending, unknown>
   if (failed) throw failed.reason;
 }
 
+/** Waits for `promise` without throwing: its failure, if any, to throw when its turn comes. */
+async function settle(promise: Promise<unknown>): Promise<{ error: unknown } | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
  * @param onBatchFailed told when a batch failed and its deliveries are decided one by one: rare
  *   (a delivery that fails on its own), so a steady stream of them means batching stopped working.
@@ -144,8 +154,18 @@ export function createPostgresGroupCommit(
         db,
         (connection) => new StatementBatch(pool, connection),
         async () => {
-          await lockKeys(db, orderedLockKeys(mergedLocks(batch)));
-          for (const wave of wavesOf(batch)) await runWave(wave, outcomes);
+          // The locks travel with the first wave's statements, one round trip fewer: the
+          // connection runs statements in the order sent, so the server takes every lock before
+          // any of the wave's reads (the wave's statements leave on the next turn, statement-batch.ts).
+          const locked = settle(lockKeys(db, orderedLockKeys(mergedLocks(batch))));
+          const [first, ...rest] = wavesOf(batch);
+          const firstDone = settle(runWave(first ?? [], outcomes));
+          // A lock that failed fails the statements after it: its error is the one to tell.
+          const lockError = await locked;
+          const firstError = await firstDone;
+          if (lockError) throw lockError.error;
+          if (firstError) throw firstError.error;
+          for (const wave of rest) await runWave(wave, outcomes);
         },
       );
     } catch (error) {

@@ -3,8 +3,8 @@
  * Keeps PostgreSQL's planner statistics of the decision path's tables current while they are
  * young, so the bridge can use the plans PostgreSQL caches for its prepared statements.
  *
- * Each bridge connection prepares a decision's statements once; after five runs PostgreSQL
- * may keep one generic plan per statement, planned from the table statistics of that moment,
+ * Each bridge connection prepares a decision's statements once and keeps one generic plan per
+ * statement (plan_cache_mode, database.ts), planned from the table statistics of that moment,
  * until the next ANALYZE of the table invalidates it. On a new database the tables are empty
  * when that happens: the generic plan of every guard read is then a sequential scan of
  * `executions`, kept while the table grows (measured: 6,000 decisions made 6,000 scans reading

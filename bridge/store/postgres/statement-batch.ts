@@ -238,9 +238,8 @@ export class StatementBatch {
             const rows = await this.connection.unsafe(
               text,
               call.params as postgres.ParameterOrJSON<never>[],
-              {
-                prepare: true,
-              },
+              // Prepared even without parameters (hot-path.ts says why).
+              { prepare: true, simple: false },
             );
             call.resolve({ rows: [...rows], count: rows.count });
           } catch (error) {

@@ -3,7 +3,7 @@
  * What the benchmark ran on, and how busy the machine was with other work: the figures are
  * only comparable within one run, and only meaningful when the other processes were quiet.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { relative, sep } from "node:path";
 import { REPO_DIR, sleep } from "./process.js";
@@ -94,6 +94,43 @@ function processTicks(pid: number | "self", children = false): number {
   } catch {
     return 0;
   }
+}
+
+/** The pids of every process whose command name (`/proc/<pid>/comm`) is `command`. */
+export function pidsOf(command: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === command) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+/**
+ * Accounts the CPU time of some processes, in seconds: `stop()` gives each group's time since
+ * the start. Groups are asked again at the end, so a process started meanwhile (a new
+ * PostgreSQL backend) counts whole; one that ended meanwhile loses its time.
+ */
+export function watchProcesses<K extends string>(
+  groups: Record<K, () => number[]>,
+): { stop(): Record<K, number> } {
+  const names = Object.keys(groups) as K[];
+  const start = new Map<number, number>();
+  for (const name of names) for (const pid of groups[name]()) start.set(pid, processTicks(pid));
+  return {
+    stop() {
+      const seconds = {} as Record<K, number>;
+      for (const name of names) {
+        let ticks = 0;
+        for (const pid of groups[name]()) ticks += processTicks(pid) - (start.get(pid) ?? 0);
+        // /proc counts in USER_HZ, 100 per second on Linux whatever the kernel's tick.
+        seconds[name] = ticks / 100;
+      }
+      return seconds;
+    },
+  };
 }
 
 export interface CpuShare {

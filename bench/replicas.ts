@@ -15,7 +15,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { OpenLoopOptions, OpenLoopResult } from "./load/open-loop.js";
 import { runWrk } from "./load/wrk.js";
-import { waitForQuiet } from "./machine.js";
+import { pidsOf, waitForQuiet, watchProcesses } from "./machine.js";
 import { BENCH_DIR, nodeTs, runCommand, type ServerProcess, startServer } from "./process.js";
 import { SETTINGS } from "./samples.js";
 
@@ -34,6 +34,13 @@ export interface ReplicaRow {
   /** Requests completed per second during the latency run, all bridges together. */
   achievedRate: number;
   failed: number;
+  /**
+   * CPU time per decision over the throughput rounds, in µs: the bridge processes together, and
+   * every PostgreSQL server process (the server is the machine's; SQLite rows have none). Whether
+   * PostgreSQL or the bridges fill the cores they share.
+   */
+  bridgesCpuUs: number;
+  postgresCpuUs?: number;
 }
 
 export type ReplicaResults = { rows: ReplicaRow[] } | { skipped: string };
@@ -96,15 +103,29 @@ async function measure(
     await waitForQuiet(0.25, 2_000);
     await wrk(SETTINGS.warmupS);
     const rounds: number[] = [];
+    let decided = 0;
+    const cpu = { bridges: 0, postgres: 0 };
     for (let round = 0; round < SETTINGS.rounds; round++) {
       await waitForQuiet(0.25, 2_000);
+      const watch = watchProcesses({
+        bridges: () => bridges.map((bridge) => bridge.pid),
+        postgres: () => (engine === "postgres" ? pidsOf("postgres") : []),
+      });
       const results = await wrk(SETTINGS.throughputS);
+      const used = watch.stop();
       const bad = results.reduce((sum, result) => sum + result.non2xx + result.socketErrors, 0);
       if (bad > 0) throw new Error(`${label}: ${bad} non-2xx answers or socket errors`);
       rounds.push(results.reduce((sum, result) => sum + result.rps, 0));
+      decided += results.reduce((sum, result) => sum + result.requests, 0);
+      cpu.bridges += used.bridges;
+      cpu.postgres += used.postgres;
     }
+    const perDecisionUs = (seconds: number) => (decided > 0 ? (seconds * 1e6) / decided : Number.NaN);
     const rps = [...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)] ?? 0;
-    options.log(`replicas: ${label}: ${rps.toFixed(0)} decisions/s`);
+    options.log(
+      `replicas: ${label}: ${rps.toFixed(0)} decisions/s; CPU per decision: bridges ${perDecisionUs(cpu.bridges).toFixed(0)} µs` +
+        (engine === "postgres" ? `, PostgreSQL ${perDecisionUs(cpu.postgres).toFixed(0)} µs` : ""),
+    );
     await waitForQuiet(0.25, 2_000);
     const overloaded = rps < SETTINGS.rate * 1.2;
     if (overloaded)
@@ -121,6 +142,8 @@ async function measure(
       p999Ms: Math.max(...latency.map((result) => result.p999Ms)),
       achievedRate: latency.reduce((sum, result) => sum + result.achievedRate, 0),
       failed: latency.reduce((sum, result) => sum + result.failed, 0),
+      bridgesCpuUs: perDecisionUs(cpu.bridges),
+      postgresCpuUs: engine === "postgres" ? perDecisionUs(cpu.postgres) : undefined,
     };
     options.log(
       `replicas: ${label} at ${SETTINGS.rate}/s: p99 ${row.p99Ms.toFixed(2)} ms, p99.9 ${row.p999Ms.toFixed(2)} ms (worst bridge)`,

@@ -165,7 +165,7 @@ function replicaLines(results: BenchResults): string[] {
   if ("skipped" in replicas) return [`skipped: ${replicas.skipped}`];
   return replicas.rows.map(
     (row) =>
-      `${row.label.padEnd(26)} ${f0(row.rps).padStart(7)} decisions/s  at ${f0(results.settings.rate)}/s: p99 ${f2(row.p99Ms)} ms, p99.9 ${f2(row.p999Ms)} ms (worst bridge), ${f0(row.achievedRate)}/s kept${row.failed ? `, ${row.failed} failed` : ""}`,
+      `${row.label.padEnd(26)} ${f0(row.rps).padStart(7)} decisions/s  CPU/decision: bridges ${f0(row.bridgesCpuUs)} µs${row.postgresCpuUs === undefined ? "" : `, PostgreSQL ${f0(row.postgresCpuUs)} µs`}  at ${f0(results.settings.rate)}/s: p99 ${f2(row.p99Ms)} ms, p99.9 ${f2(row.p999Ms)} ms (worst bridge), ${f0(row.achievedRate)}/s kept${row.failed ? `, ${row.failed} failed` : ""}`,
   );
 }
 
@@ -358,12 +358,21 @@ export function renderMarkdown(results: BenchResults, verdicts: Verdict[]): stri
     "",
     "### Bridges on PostgreSQL (`bench/replicas.ts`)",
     "",
-    `1, 2 and 3 bridge processes sharing one PostgreSQL database, next to one bridge on SQLite, in the same run. Throughput: ${results.settings.connections} connections in all, split evenly over the bridges (one wrk each), median of ${results.settings.rounds} rounds. Latency: ${f0(results.settings.rate)} req/s in all, one open-loop generator per bridge at its share; the worst bridge's figures. The bridges, the load generators and PostgreSQL share this machine's cores.`,
+    `1, 2 and 3 bridge processes sharing one PostgreSQL database, next to one bridge on SQLite, in the same run. Throughput: ${results.settings.connections} connections in all, split evenly over the bridges (one wrk each), median of ${results.settings.rounds} rounds. Latency: ${f0(results.settings.rate)} req/s in all, one open-loop generator per bridge at its share; the worst bridge's figures. The bridges, the load generators and PostgreSQL share this machine's cores; CPU per decision is their processes' CPU time over the throughput rounds (every PostgreSQL server process counted) divided by the decisions made, which says whether PostgreSQL or the bridges fill them.`,
     "",
     ...(results.replicas && !("skipped" in results.replicas)
       ? [
-          row(["Configuration", "Decisions/s", "× SQLite", "p99 (ms)", "p99.9 (ms)", "Rate kept (/s)"]),
-          row(["---", "---:", "---:", "---:", "---:", "---:"]),
+          row([
+            "Configuration",
+            "Decisions/s",
+            "× SQLite",
+            "Bridges' CPU per decision (µs)",
+            "PostgreSQL's CPU per decision (µs)",
+            "p99 (ms)",
+            "p99.9 (ms)",
+            "Rate kept (/s)",
+          ]),
+          row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
           ...results.replicas.rows.map((r) =>
             row([
               r.label,
@@ -374,6 +383,8 @@ export function renderMarkdown(results: BenchResults, verdicts: Verdict[]): stri
                     ? (results.replicas.rows[0]?.rps ?? Number.NaN)
                     : Number.NaN),
               ),
+              f0(r.bridgesCpuUs),
+              r.postgresCpuUs === undefined ? "—" : f0(r.postgresCpuUs),
               f2(r.p99Ms),
               f2(r.p999Ms),
               f0(r.achievedRate),

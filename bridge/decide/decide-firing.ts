@@ -166,8 +166,9 @@ export async function decideFiring(
   }
 
   const id = newExecutionId(context.now);
-  context.written.push(
-    ...(await recordDecision(context.db, {
+  await recordDecision(
+    context.db,
+    {
       execution: {
         id,
         occurrenceKey,
@@ -208,7 +209,8 @@ export async function decideFiring(
         !verdict.allow && verdict.opensGlobalBreaker
           ? { reason: verdict.reason, openForMs: context.storm.openForMs }
           : undefined,
-    })),
+    },
+    context.written,
   );
   return { id, runbook: winner?.runbook.name ?? null, state: decision.state, reason: decision.reason };
 }

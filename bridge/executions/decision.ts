@@ -12,7 +12,7 @@ import type { Db } from "../store/database.js";
 import { insertExecution } from "../store/execution-writes.js";
 import type { NewExecution } from "../store/executions.js";
 import { enqueueDispatch } from "../store/outbox.js";
-import { pipelined } from "../store/transaction.js";
+import { pipelined, writeBehind } from "../store/transaction.js";
 import { openStormBreaker } from "./breaker-changes.js";
 import { notifyDecision } from "./notifications.js";
 import { spoken } from "./outcome.js";
@@ -34,7 +34,12 @@ export interface DecisionRecord {
   channels?: readonly ResolvedNotification[];
 }
 
-export async function recordDecision(tx: Db, decision: DecisionRecord): Promise<AuditEvent[]> {
+/**
+ * @param written where the audit events written go, in the order written; on PostgreSQL the
+ *   decision's own event arrives there only once the transaction's COMMIT has been sent
+ *   (transaction.ts writeBehind): read it after the transaction.
+ */
+export async function recordDecision(tx: Db, decision: DecisionRecord, written: AuditEvent[]): Promise<void> {
   const { execution, route } = decision;
   const now = execution.createdAt;
   const dispatching = execution.state === "pending";
@@ -51,23 +56,29 @@ export async function recordDecision(tx: Db, decision: DecisionRecord): Promise<
     target: row.target ?? null,
   };
   // The execution first (the others refer to it), then its outbox row and its audit event,
-  // sent together (store/transaction.ts pipelined: one round trip on PostgreSQL).
-  const [, , decided] = await pipelined(
+  // sent together (store/transaction.ts pipelined: one round trip on PostgreSQL), and not
+  // waited for: nothing below reads them, and COMMIT can go with them (writeBehind).
+  await writeBehind(
     tx,
-    () => insertExecution(tx, row),
-    async () => (dispatching ? await enqueueDispatch(tx, execution.id, execution.severity, now) : undefined),
     () =>
-      appendAudit(
+      pipelined(
         tx,
-        executionEvent(about, now, `decision.${execution.state}`, execution.reason, {
-          guard: execution.guard ?? null,
-          route,
-          fingerprint: execution.fingerprint,
-          startsAt: execution.startsAt,
-        }),
+        () => insertExecution(tx, row),
+        async () =>
+          dispatching ? await enqueueDispatch(tx, execution.id, execution.severity, now) : undefined,
+        () =>
+          appendAudit(
+            tx,
+            executionEvent(about, now, `decision.${execution.state}`, execution.reason, {
+              guard: execution.guard ?? null,
+              route,
+              fingerprint: execution.fingerprint,
+              startsAt: execution.startsAt,
+            }),
+          ),
       ),
+    ([, , decided]) => written.push(decided),
   );
-  const written = [decided];
   if (decision.relapse) {
     const { of, clearedAt, relapseWithin } = decision.relapse;
     written.push(
@@ -105,5 +116,4 @@ export async function recordDecision(tx: Db, decision: DecisionRecord): Promise<
       ...escalation.written,
     );
   }
-  return written;
 }

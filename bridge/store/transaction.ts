@@ -32,6 +32,13 @@ interface OpenTransaction {
    * merged across the decisions, and work inside it joins the transaction without a savepoint.
    */
   batch?: StatementBatch;
+  /** Savepoints open now, nested in this transaction (their names are counted by `savepoints`). */
+  savepointDepth?: number;
+  /**
+   * On PostgreSQL, a transaction of its own (not a batch): the writes sent behind its work
+   * (writeBehind), awaited once COMMIT has been sent after them.
+   */
+  behind?: Promise<unknown>[];
 }
 
 const open = new AsyncLocalStorage<OpenTransaction>();
@@ -116,6 +123,9 @@ async function inPostgresTransaction<T>(
     const connection = outer.connection;
     const name = `runbridge_${++outer.savepoints}`;
     await connection.unsafe(`SAVEPOINT ${name}`);
+    // Inside the savepoint every write is awaited where it is made (writeBehind), so a failure
+    // undoes this work alone.
+    outer.savepointDepth = (outer.savepointDepth ?? 0) + 1;
     try {
       const result = await work(db);
       await connection.unsafe(`RELEASE SAVEPOINT ${name}`);
@@ -123,12 +133,15 @@ async function inPostgresTransaction<T>(
     } catch (error) {
       await connection.unsafe(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`).catch(() => {});
       throw error;
+    } finally {
+      outer.savepointDepth = (outer.savepointDepth ?? 1) - 1;
     }
   }
   const connection = await pool.reserve();
   const batch = batchOf?.(connection);
+  const behind: Promise<unknown>[] = [];
   try {
-    return await open.run({ client: pool, savepoints: 0, connection, batch }, async () => {
+    return await open.run({ client: pool, savepoints: 0, connection, batch, behind }, async () => {
       // BEGIN is not awaited on its own: the connection runs statements in the order they
       // were sent, so BEGIN travels with the work's first statements in one write and one
       // round trip (on loopback each write was most of a statement's cost in the bridge).
@@ -138,7 +151,10 @@ async function inPostgresTransaction<T>(
       try {
         const result = await work(db);
         await begun;
-        await connection.unsafe("COMMIT");
+        // Sent in the same turn as the writes the work left behind it, so in the same write.
+        const committing = connection.unsafe("COMMIT").execute();
+        committing.catch(() => {});
+        await commitBehind(behind, committing);
         return result;
       } catch (error) {
         // A connection that broke takes its transaction with it; nothing to roll back then.
@@ -150,6 +166,52 @@ async function inPostgresTransaction<T>(
     batch?.close();
     connection.release();
   }
+}
+
+/**
+ * Awaits a transaction's COMMIT, sent after the writes left behind its work. A write that
+ * failed aborted the transaction on the server, which then answers COMMIT with ROLLBACK: the
+ * write's own error is the one to tell.
+ */
+async function commitBehind(
+  behind: readonly Promise<unknown>[],
+  committing: Promise<unknown>,
+): Promise<void> {
+  for (const write of behind) await write;
+  const answer = (await committing) as { command?: string };
+  if (answer.command !== "COMMIT")
+    throw new Error(
+      `PostgreSQL answered COMMIT with ${answer.command ?? "nothing"}: the transaction was rolled back`,
+    );
+}
+
+/**
+ * Runs `write`, store calls whose answers the rest of the transaction's work does not need,
+ * and hands `use` their result. On PostgreSQL, in a transaction of its own, the work goes on
+ * without waiting for them: COMMIT then leaves in the same write as the work's last
+ * statements, and a decision waits for two round trips instead of three (its reads, then its
+ * writes, then COMMIT). The transaction awaits them after sending COMMIT and fails with the
+ * first one's error (the server rolled it all back). `use` runs when the answer arrives, before
+ * the transaction returns: read what it stores only after that. Everywhere else (SQLite, a
+ * savepoint, a batch of decisions, outside a transaction) `write` is awaited here.
+ *
+ * Like `pipelined`'s steps, `write` must send its statements before its first await.
+ */
+export async function writeBehind<T>(
+  db: Db,
+  write: () => Promise<T>,
+  use: (result: T) => void = () => {},
+): Promise<void> {
+  const engine = engineOf(db);
+  const current = engine.kind === "postgres" ? insideTransactionOf(engine.sql) : undefined;
+  if (!current?.behind || current.batch || (current.savepointDepth ?? 0) > 0) {
+    use(await write());
+    return;
+  }
+  const written = write().then(use);
+  // Awaited by the transaction; until then a failure must not count as unhandled.
+  written.catch(() => {});
+  current.behind.push(written);
 }
 
 /**

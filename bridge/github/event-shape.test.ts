@@ -48,6 +48,18 @@ describe("malformedEventReason", () => {
     ).toBe("comment.body is number 5, expected a string");
   });
 
+  it("refuses, on every event, an action that is not text (the receiver routes by it)", () => {
+    const job = { workflow_job: { id: 1, run_id: 2, name: "remediate", status: "queued" } };
+    expect(malformedEventReason("workflow_job", { ...job, action: { toString: {} } })).toBe(
+      "action is an object, expected a string",
+    );
+    expect(malformedEventReason("push", { action: 5, ref: "refs/heads/main", after: "abc" })).toBe(
+      "action is number 5, expected a string",
+    );
+    expect(malformedEventReason("workflow_job", { ...job, action: "queued" })).toBeUndefined();
+    expect(malformedEventReason("ping", {})).toBeUndefined();
+  });
+
   it("lets optional fields be absent or null, also under an absent optional object", () => {
     expect(
       malformedEventReason("workflow_run", { workflow_run: { id: 1, status: "queued", conclusion: null } }),

@@ -114,6 +114,23 @@ describe("POST /webhook/github: authentication and limits", () => {
     expect(answer.status).toBe(400);
   });
 
+  it("400, never 500, for a signed event whose action is not text, and the execution is untouched", async () => {
+    // Found by `npm run fuzz`: @octokit/webhooks also routes by `<name>.<action>`, and this
+    // action cannot be made text (its toString and valueOf are not functions).
+    const execution = await seedExecution(h.db.db, h.clock.now, { runId: 4343 });
+    const job = workflowJobPayload({ runId: 4343, jobId: 7, name: "remediate", status: "in_progress" });
+    const body = JSON.stringify({
+      ...job,
+      action: { toString: { polluted: true }, valueOf: { polluted: true } },
+    });
+    const answer = await deliver(h.url, "workflow_job", body, SECRET);
+    expect(answer).toEqual({
+      status: 400,
+      body: { error: "workflow_job event not handled: action is an object, expected a string" },
+    });
+    expect((await findExecution(h.db.db, execution.id))?.state).toBe(execution.state);
+  });
+
   it("404 with a hint when GITHUB_WEBHOOK_SECRET is not set", async () => {
     const bare = await startLoopHarness({ secret: undefined });
     try {

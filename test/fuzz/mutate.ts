@@ -92,9 +92,18 @@ function wrongValue(random: Random): Json {
   }
 }
 
+/**
+ * How deep mutations reach. A payload's own nodes sit a few levels down; below this are only
+ * the deeply nested values a mutation put there. Mutating inside those nested them further with
+ * each mutation of a case, past what structuredClone can copy (a RangeError in the fuzzer
+ * itself, seen at 100,000 cases with FUZZ_SEED=20261207).
+ */
+const MAX_PATH_DEPTH = 32;
+
 /** Paths to every node of a JSON value (not descending into long arrays beyond a few items). */
 function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []) {
   out.push(prefix);
+  if (prefix.length >= MAX_PATH_DEPTH) return out;
   if (Array.isArray(value)) {
     for (const [i, item] of value.slice(0, 4).entries()) paths(item, [...prefix, i], out);
   } else if (value && typeof value === "object")

@@ -36,9 +36,10 @@ interface OpenTransaction {
   savepointDepth?: number;
   /**
    * On PostgreSQL, a transaction of its own (not a batch): the writes sent behind its work
-   * (writeBehind), awaited once COMMIT has been sent after them.
+   * (writeBehind), awaited once COMMIT has been sent after them, and the first of them to fail.
    */
   behind?: Promise<unknown>[];
+  behindFailure?: { error: unknown };
 }
 
 const open = new AsyncLocalStorage<OpenTransaction>();
@@ -139,9 +140,9 @@ async function inPostgresTransaction<T>(
   }
   const connection = await pool.reserve();
   const batch = batchOf?.(connection);
-  const behind: Promise<unknown>[] = [];
+  const state: OpenTransaction = { client: pool, savepoints: 0, connection, batch, behind: [] };
   try {
-    return await open.run({ client: pool, savepoints: 0, connection, batch, behind }, async () => {
+    return await open.run(state, async () => {
       // BEGIN is not awaited on its own: the connection runs statements in the order they
       // were sent, so BEGIN travels with the work's first statements in one write and one
       // round trip (on loopback each write was most of a statement's cost in the bridge).
@@ -154,12 +155,15 @@ async function inPostgresTransaction<T>(
         // Sent in the same turn as the writes the work left behind it, so in the same write.
         const committing = connection.unsafe("COMMIT").execute();
         committing.catch(() => {});
-        await commitBehind(behind, committing);
+        await commitBehind(state.behind ?? [], committing);
         return result;
       } catch (error) {
         // A connection that broke takes its transaction with it; nothing to roll back then.
         await connection.unsafe("ROLLBACK").catch(() => {});
-        throw error;
+        // A write left behind that failed is the cause; the work's own statements after it
+        // only failed as "current transaction is aborted" (25P02). Its code decides whether the
+        // transaction is run again (a deadlock) or not.
+        throw state.behindFailure ? state.behindFailure.error : error;
       }
     });
   } finally {
@@ -209,8 +213,11 @@ export async function writeBehind<T>(
     return;
   }
   const written = write().then(use);
-  // Awaited by the transaction; until then a failure must not count as unhandled.
-  written.catch(() => {});
+  // Awaited by the transaction; until then a failure must not count as unhandled. Noted at
+  // once: its answer comes before those of every statement sent after it.
+  written.catch((error: unknown) => {
+    current.behindFailure ??= { error };
+  });
   current.behind.push(written);
 }
 

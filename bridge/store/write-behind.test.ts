@@ -51,6 +51,17 @@ describe.each(STORE_ENGINES)("writeBehind on %s", (engine) => {
     expect(await messages()).toEqual(["next"]);
   });
 
+  it("fails with the failed write's error, not the aborted transaction's, when the work went on to a statement of its own", async () => {
+    const failure = await inTransaction(store.db, async (tx) => {
+      await writeBehind(tx, () => rawRun(tx, sql`SELECT * FROM no_such_table`));
+      // Awaited: on PostgreSQL it fails as "current transaction is aborted" (25P02).
+      await appendAudit(tx, event("after"));
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    if (engine === "postgres") expect(postgresErrorCode(failure)).toBe("42P01");
+    expect(await messages()).toEqual([]);
+  });
+
   it("inside a savepoint, awaits the write there: its failure undoes the savepoint alone", async () => {
     const inner = await inTransaction(store.db, async (tx) => {
       await writeBehind(tx, () => appendAudit(tx, event("outer")));

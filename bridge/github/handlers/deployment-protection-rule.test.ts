@@ -144,6 +144,30 @@ describe.each(STORE_ENGINES)("on %s", (engine) => {
       ]);
     });
 
+    it("rejects, never approves, when GitHub rate-limits the run look-up (fails closed, in a storm)", async () => {
+      const execution = await h.dispatched();
+      await updateExecution(store.db, execution.id, { runId: null, runUrl: null });
+      await postResolved(h.url, execution, "2025-06-07T02:30:00Z");
+      // The rate limit is handed back, not waited out (dispatch/github-client.ts).
+      h.gh.faults.push({
+        operationId: "actions/get-workflow-run",
+        times: 10,
+        status: 403,
+        headers: {
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(Math.ceil(NOW / 1_000) + 3_600),
+        },
+        body: { message: "API rate limit exceeded for installation ID 1." },
+      });
+      await askGate(execution.runId);
+      expect(h.gh.gateReviews()).toMatchObject([
+        {
+          state: "rejected",
+          comment: expect.stringContaining("rejected rather than approved on missing facts"),
+        },
+      ]);
+    });
+
     it("rejects with the kill switch off", async () => {
       const execution = await h.dispatched();
       await setEnabled(store.db, false, NOW);

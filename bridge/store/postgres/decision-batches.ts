@@ -154,9 +154,10 @@ export function createPostgresGroupCommit(
         db,
         (connection) => new StatementBatch(pool, connection),
         async () => {
-          // The locks travel with the first wave's statements, one round trip fewer: the
+          // The first wave does not wait for the locks' answer, one round trip fewer: the
           // connection runs statements in the order sent, so the server takes every lock before
-          // any of the wave's reads (the wave's statements leave on the next turn, statement-batch.ts).
+          // any of the wave's reads. (The locks leave with BEGIN, the wave's statements in a write
+          // of their own on the next turn, statement-batch.ts.)
           const locked = settle(lockKeys(db, orderedLockKeys(mergedLocks(batch))));
           const [first, ...rest] = wavesOf(batch);
           const firstDone = settle(runWave(first ?? [], outcomes));
